@@ -1,0 +1,892 @@
+"""The `quant` dialect: QONNX at tensor level, plus the integer ops streamlining produces.
+
+Two families of ops live here, both on `tensor<...>` values:
+
+* **QONNX ops, imported 1:1** from ONNX: `quant.quant`, `quant.bipolar_quant`, `quant.trunc`,
+  `quant.multithreshold` and the standard ops a quantized network needs (`quant.matmul`,
+  `quant.gemm`, `quant.add`, ..., `quant.batchnorm`, `quant.relu`, `quant.reshape`). Their
+  operands mirror the ONNX inputs (scales and zero points are SSA values, normally `quant.const`)
+  and their semantics are exactly qonnx 1.0.0's `execute_onnx`, float32 included.
+
+* **Integer ops**, produced by `quant-streamline`: `quant.quantize` (float → integer codes),
+  `quant.dequantize` (codes → float), `quant.int_matmul` (exact integer accumulation) and
+  `quant.threshold` (accumulator → integer codes by counting thresholds). Their element types are
+  builtin signed/unsigned integers (`si4`, `ui2`) or `!quant.bipolar` (values ±1, one bit in
+  hardware), so the integer core of a network is visible in the types.
+
+Every op has a verifier, and every op has numpy semantics (`QuantFunctions`, bottom of the file),
+so any module at this level can be run with `qnnc.interp.run_module`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    BoolAttr,
+    DenseIntOrFPElementsAttr,
+    Float32Type,
+    Float64Type,
+    FloatAttr,
+    IntegerAttr,
+    IntegerType,
+    I64,
+    Signedness,
+    StringAttr,
+    TensorType,
+)
+from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.irdl import (
+    AnyAttr,
+    IRDLOperation,
+    ParamAttrConstraint,
+    VarConstraint,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    prop_def,
+    result_def,
+    traits_def,
+    AttrSizedOperandSegments,
+    ParsePropInAttrDict,
+)
+from xdsl.traits import ConstantLike, Pure
+from xdsl.utils.exceptions import VerifyException
+
+ROUNDING_MODES = ("ROUND", "HALF_EVEN", "FLOOR", "CEIL", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
+
+
+# ----------------------------------------------------------------------------------------------
+# Types
+# ----------------------------------------------------------------------------------------------
+
+
+@irdl_attr_definition
+class BipolarType(ParametrizedAttribute, TypeAttribute):
+    """Element type of bipolar codes: values +1 and -1 (1 bit in hardware, 1 means +1)."""
+
+    name = "quant.bipolar"
+
+
+def int_type(lo: int, hi: int) -> IntegerType:
+    """The narrowest builtin integer type (`siN` or `uiN`) holding every value in [lo, hi]."""
+    if lo >= 0:
+        return IntegerType(max(1, int(hi).bit_length()), Signedness.UNSIGNED)
+    bits = max((-int(lo) - 1).bit_length(), int(hi).bit_length()) + 1
+    return IntegerType(bits, Signedness.SIGNED)
+
+
+def code_range(t: Attribute) -> tuple[int, int]:
+    """Range of values an integer code element type can hold."""
+    if isinstance(t, BipolarType):
+        return (-1, 1)
+    assert isinstance(t, IntegerType), t
+    w = t.width.data
+    if t.signedness.data == Signedness.UNSIGNED:
+        return (0, 2**w - 1)
+    return (-(2 ** (w - 1)), 2 ** (w - 1) - 1)
+
+
+def is_code_type(t: Attribute) -> bool:
+    return isinstance(t, (BipolarType, IntegerType))
+
+
+def quant_range(bits: int, signed: bool, narrow: bool) -> tuple[int, int]:
+    """QONNX `min_int`/`max_int`."""
+    if signed:
+        return (-(2 ** (bits - 1)) + int(narrow), 2 ** (bits - 1) - 1)
+    return (0, 2**bits - 1 - int(narrow))
+
+
+def quant_code_type(bits: int, signed: bool, narrow: bool) -> Attribute:
+    """Element type of the codes a QONNX Quant with these parameters produces."""
+    if bits == 1 and signed:
+        return BipolarType()
+    return int_type(*quant_range(bits, signed, narrow))
+
+
+# ----------------------------------------------------------------------------------------------
+# Numeric kernels shared by the interpreter and the passes
+# ----------------------------------------------------------------------------------------------
+
+
+def flag(attr: BoolAttr) -> bool:
+    """The value of a BoolAttr (an i1 IntegerAttr stores true as -1)."""
+    return attr.value.data != 0
+
+
+def resolve_rounding(mode: str):
+    """QONNX `resolve_rounding_mode`: the numpy function for a rounding mode name."""
+    m = mode.upper()
+    if m in ("ROUND", "HALF_EVEN"):
+        return np.round
+    if m == "CEIL":
+        return np.ceil
+    if m == "FLOOR":
+        return np.floor
+    if m == "UP":
+        return lambda x: np.sign(x) * np.ceil(np.abs(x))
+    if m == "DOWN":
+        return np.fix
+    if m == "HALF_UP":
+        return lambda x: np.sign(x) * np.floor(np.abs(x) + 0.5)
+    if m == "HALF_DOWN":
+        return lambda x: np.sign(x) * np.ceil(np.abs(x) - 0.5)
+    raise ValueError(f"unknown rounding mode '{mode}'")
+
+
+def quant_codes(x, scale, zeropt, bits: int, signed: bool, narrow: bool, mode: str):
+    """The integer code q of QONNX IntQuant (before `(q - zeropt) * scale`), in x's dtype."""
+    y = x / scale
+    y = y + zeropt
+    if bits == 1 and signed:
+        one = np.ones(y.shape, dtype=y.dtype)
+        return np.where(y >= 0.0, one, -one)
+    lo, hi = quant_range(bits, signed, narrow)
+    y = np.where(y > hi, np.asarray(hi).astype(y.dtype), y)
+    y = np.where(y < lo, np.asarray(lo).astype(y.dtype), y)
+    return resolve_rounding(mode)(y)
+
+
+def trunc_codes(x, scale, zeropt, in_bits, out_bits, mode, version, output_scale=None,
+                signed=True, narrow=False):
+    """QONNX Trunc v1/v2 up to the integer code; returns (code, output zero point, output scale)."""
+    y = np.round(x / scale + zeropt)
+    if version == 1:
+        t = 2.0 ** (np.asarray(in_bits) - np.asarray(out_bits))
+        y = y / t
+        return resolve_rounding(mode)(y), zeropt, scale
+    t = 2 ** np.round(np.log2(output_scale / scale))
+    y = y / t
+    lo, hi = quant_range(int(out_bits), bool(signed), bool(narrow))
+    y = np.where(y > hi, np.asarray(lo * 0 + hi).astype(y.dtype), y)
+    y = np.where(y < lo, np.asarray(lo).astype(y.dtype), y)
+    return resolve_rounding(mode)(y), zeropt / t, output_scale
+
+
+def threshold_count(acc: np.ndarray, thresholds: np.ndarray, descending: np.ndarray) -> np.ndarray:
+    """Per channel (last axis of acc) count thresholds passed: `acc >= T` rows ascending,
+    `acc <= T` rows descending. thresholds: (C, K) ints; descending: (C,) bools."""
+    a = acc[..., None].astype(np.int64)
+    t = thresholds.astype(np.int64)
+    up = np.count_nonzero(a >= t, axis=-1)
+    down = np.count_nonzero(a <= t, axis=-1)
+    return np.where(descending.astype(bool), down, up)
+
+
+# ----------------------------------------------------------------------------------------------
+# Dense attribute helpers
+# ----------------------------------------------------------------------------------------------
+
+
+def dense_from_numpy(arr: np.ndarray, elem: Attribute | None = None) -> DenseIntOrFPElementsAttr:
+    """A dense attribute from a numpy array through the raw-bytes path (fast for big weights)."""
+    from xdsl.dialects.builtin import BytesAttr, f32, f64
+
+    arr = np.asarray(arr)
+    if elem is None:
+        elem = f64 if arr.dtype == np.float64 else f32
+    if isinstance(elem, IntegerType):
+        w = elem.width.data
+        storage = next(n for n in (8, 16, 32, 64) if n >= w)
+        dtype = np.dtype(f"<i{storage // 8}")
+    elif isinstance(elem, Float64Type):
+        dtype = np.dtype("<f8")
+    else:
+        dtype = np.dtype("<f4")
+    data = np.ascontiguousarray(arr.astype(dtype)).tobytes()
+    return DenseIntOrFPElementsAttr(TensorType(elem, list(arr.shape)), BytesAttr(data))
+
+
+def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
+    """The value of a dense attribute as a numpy array (float32/float64 or int64)."""
+    t = attr.type
+    elem = t.element_type
+    shape = tuple(t.get_shape())
+    raw = attr.data.data
+    if isinstance(elem, IntegerType):
+        w = elem.width.data
+        storage = next(n for n in (8, 16, 32, 64) if n >= w)
+        return np.frombuffer(raw, dtype=f"<i{storage // 8}").reshape(shape).astype(np.int64)
+    if isinstance(elem, Float64Type):
+        return np.frombuffer(raw, dtype="<f8").reshape(shape).copy()
+    return np.frombuffer(raw, dtype="<f4").reshape(shape).copy()
+
+
+def tensor_shape(v: SSAValue | Attribute) -> tuple[int, ...]:
+    t = v.type if isinstance(v, SSAValue) else v
+    assert isinstance(t, TensorType), t
+    return tuple(t.get_shape())
+
+
+def elem_type(v: SSAValue) -> Attribute:
+    t = v.type
+    assert isinstance(t, TensorType), t
+    return t.element_type
+
+
+def _is_float_tensor(t: Attribute) -> bool:
+    return isinstance(t, TensorType) and isinstance(t.element_type, (Float32Type, Float64Type))
+
+
+def _broadcastable(a: Sequence[int], b: Sequence[int]) -> bool:
+    try:
+        np.broadcast_shapes(tuple(a), tuple(b))
+        return True
+    except ValueError:
+        return False
+
+
+def _check_float(op: IRDLOperation, *values: SSAValue) -> None:
+    for v in values:
+        if not _is_float_tensor(v.type):
+            raise VerifyException(f"{op.name}: expected a float tensor, got {v.type}")
+
+
+def _check_rounding(op: IRDLOperation, mode: StringAttr) -> None:
+    if mode.data.upper() not in ROUNDING_MODES:
+        raise VerifyException(f"{op.name}: unknown rounding mode '{mode.data}'")
+
+
+# ----------------------------------------------------------------------------------------------
+# QONNX ops (imported 1:1)
+# ----------------------------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class ConstOp(IRDLOperation):
+    """A constant tensor (ONNX initializer or Constant)."""
+
+    name = "quant.const"
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    result = result_def(T)
+    value = prop_def(ParamAttrConstraint(DenseIntOrFPElementsAttr, (T, AnyAttr())))
+    traits = traits_def(Pure(), ConstantLike())
+    assembly_format = "$value attr-dict"
+
+    def __init__(self, value: DenseIntOrFPElementsAttr):
+        super().__init__(properties={"value": value}, result_types=[value.type])
+
+    @staticmethod
+    def from_numpy(arr: np.ndarray, elem: Attribute | None = None) -> "ConstOp":
+        return ConstOp(dense_from_numpy(arr, elem))
+
+    def numpy(self) -> np.ndarray:
+        return dense_to_numpy(self.value)
+
+
+class _ShapePreservingOp(IRDLOperation):
+    """Base for ops whose result has the shape of their first operand."""
+
+    def _check_same_shape(self, x: SSAValue, y: SSAValue) -> None:
+        if tensor_shape(x) != tensor_shape(y):
+            raise VerifyException(f"{self.name}: input shape {tensor_shape(x)} differs from "
+                                  f"result shape {tensor_shape(y)}")
+
+
+@irdl_op_definition
+class QuantOp(_ShapePreservingOp):
+    """QONNX `Quant` (IntQuant): clamp, round, rescale. Operands as in ONNX."""
+
+    name = "quant.quant"
+    x = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    zeropt = operand_def(TensorType)
+    bitwidth = operand_def(TensorType)
+    result = result_def(TensorType)
+    signed = prop_def(BoolAttr)
+    narrow = prop_def(BoolAttr)
+    rounding_mode = prop_def(StringAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$x `,` $scale `,` $zeropt `,` $bitwidth attr-dict `:` "
+                       "`(` type($x) `,` type($scale) `,` type($zeropt) `,` type($bitwidth) `)` "
+                       "`->` type($result)")
+
+    def verify_(self) -> None:
+        _check_float(self, self.x, self.scale, self.zeropt, self.result)
+        self._check_same_shape(self.x, self.result)
+        _check_rounding(self, self.rounding_mode)
+        for p in (self.scale, self.zeropt):
+            if not _broadcastable(tensor_shape(p), tensor_shape(self.x)):
+                raise VerifyException(f"{self.name}: parameter shape {tensor_shape(p)} does not "
+                                      f"broadcast to input shape {tensor_shape(self.x)}")
+        if tensor_shape(self.bitwidth) not in ((), (1,)):
+            raise VerifyException(f"{self.name}: bit width must be a scalar")
+
+
+@irdl_op_definition
+class BipolarQuantOp(_ShapePreservingOp):
+    """QONNX `BipolarQuant`: x >= 0 → +scale, else −scale."""
+
+    name = "quant.bipolar_quant"
+    x = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$x `,` $scale attr-dict `:` `(` type($x) `,` type($scale) `)` `->` type($result)"
+
+    def verify_(self) -> None:
+        _check_float(self, self.x, self.scale, self.result)
+        self._check_same_shape(self.x, self.result)
+        if not _broadcastable(tensor_shape(self.scale), tensor_shape(self.x)):
+            raise VerifyException(f"{self.name}: scale does not broadcast to the input")
+
+
+@irdl_op_definition
+class TruncOp(_ShapePreservingOp):
+    """QONNX `Trunc`, version 1 (no output_scale) or 2 (with output_scale, signed, narrow)."""
+
+    name = "quant.trunc"
+    x = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    zeropt = operand_def(TensorType)
+    in_bitwidth = operand_def(TensorType)
+    output_scale = opt_operand_def(TensorType)
+    out_bitwidth = operand_def(TensorType)
+    result = result_def(TensorType)
+    rounding_mode = prop_def(StringAttr)
+    signed = prop_def(BoolAttr)
+    narrow = prop_def(BoolAttr)
+    version = prop_def(IntegerAttr[I64])
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+    traits = traits_def(Pure())
+    assembly_format = ("$x `,` $scale `,` $zeropt `,` $in_bitwidth (`output_scale` $output_scale^)? "
+                       "`,` $out_bitwidth attr-dict `:` functional-type(operands, results)")
+
+    def verify_(self) -> None:
+        _check_float(self, self.x, self.result)
+        self._check_same_shape(self.x, self.result)
+        _check_rounding(self, self.rounding_mode)
+        v = self.version.value.data
+        if v not in (1, 2):
+            raise VerifyException(f"{self.name}: version must be 1 or 2")
+        if (v == 2) != (self.output_scale is not None):
+            raise VerifyException(f"{self.name}: version 2 takes output_scale, version 1 does not")
+
+
+@irdl_op_definition
+class MultiThresholdOp(_ShapePreservingOp):
+    """FINN-ONNX `MultiThreshold`: count thresholds passed, times out_scale, plus out_bias."""
+
+    name = "quant.multithreshold"
+    x = operand_def(TensorType)
+    thresholds = operand_def(TensorType)
+    result = result_def(TensorType)
+    out_scale = prop_def(FloatAttr)
+    out_bias = prop_def(FloatAttr)
+    data_layout = prop_def(StringAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$x `,` $thresholds attr-dict `:` `(` type($x) `,` type($thresholds) `)` "
+                       "`->` type($result)")
+
+    def verify_(self) -> None:
+        _check_float(self, self.x, self.thresholds, self.result)
+        self._check_same_shape(self.x, self.result)
+        ts = tensor_shape(self.thresholds)
+        if len(ts) != 2:
+            raise VerifyException(f"{self.name}: thresholds must be 2-D (channels, steps)")
+        xs = tensor_shape(self.x)
+        axis = -1 if self.data_layout.data.upper().endswith("C") and len(xs) > 2 else 1
+        if ts[0] not in (1, xs[axis]):
+            raise VerifyException(f"{self.name}: {ts[0]} threshold rows for {xs[axis]} channels")
+
+    def channel_axis(self) -> int:
+        xs = tensor_shape(self.x)
+        return -1 if self.data_layout.data.upper().endswith("C") and len(xs) > 2 else 1
+
+
+class _BinaryOp(IRDLOperation):
+    """Base for ONNX elementwise binary ops with numpy broadcasting."""
+
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($result)"
+    NUMPY_FN: ClassVar = None
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute):
+        super().__init__(operands=[lhs, rhs], result_types=[result_type])
+
+    def verify_(self) -> None:
+        _check_float(self, self.lhs, self.rhs, self.result)
+        try:
+            shape = np.broadcast_shapes(tensor_shape(self.lhs), tensor_shape(self.rhs))
+        except ValueError:
+            raise VerifyException(f"{self.name}: operand shapes do not broadcast")
+        if tuple(shape) != tensor_shape(self.result):
+            raise VerifyException(f"{self.name}: result shape {tensor_shape(self.result)}, "
+                                  f"expected {tuple(shape)}")
+
+
+@irdl_op_definition
+class AddOp(_BinaryOp):
+    name = "quant.add"
+    NUMPY_FN = staticmethod(np.add)
+
+
+@irdl_op_definition
+class SubOp(_BinaryOp):
+    name = "quant.sub"
+    NUMPY_FN = staticmethod(np.subtract)
+
+
+@irdl_op_definition
+class MulOp(_BinaryOp):
+    name = "quant.mul"
+    NUMPY_FN = staticmethod(np.multiply)
+
+
+@irdl_op_definition
+class DivOp(_BinaryOp):
+    name = "quant.div"
+    NUMPY_FN = staticmethod(np.divide)
+
+
+def _matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    if len(a) < 1 or len(b) < 1:
+        return None
+    if len(b) == 1:
+        return a[:-1] if a[-1] == b[0] else None
+    if len(a) == 1:
+        return b[:-2] + b[-1:] if a[0] == b[-2] else None
+    if a[-1] != b[-2]:
+        return None
+    try:
+        batch = np.broadcast_shapes(a[:-2], b[:-2])
+    except ValueError:
+        return None
+    return tuple(batch) + (a[-2], b[-1])
+
+
+@irdl_op_definition
+class MatMulOp(IRDLOperation):
+    """ONNX `MatMul` (numpy matmul semantics, float32)."""
+
+    name = "quant.matmul"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict `:` `(` type($lhs) `,` type($rhs) `)` `->` type($result)"
+
+    def verify_(self) -> None:
+        _check_float(self, self.lhs, self.rhs, self.result)
+        if _matmul_shape(tensor_shape(self.lhs), tensor_shape(self.rhs)) != tensor_shape(self.result):
+            raise VerifyException(f"{self.name}: shapes {tensor_shape(self.lhs)} x "
+                                  f"{tensor_shape(self.rhs)} do not give {tensor_shape(self.result)}")
+
+
+@irdl_op_definition
+class GemmOp(IRDLOperation):
+    """ONNX `Gemm`: alpha * op(A) @ op(B) + beta * C, C optional."""
+
+    name = "quant.gemm"
+    a = operand_def(TensorType)
+    b = operand_def(TensorType)
+    c = opt_operand_def(TensorType)
+    result = result_def(TensorType)
+    alpha = prop_def(FloatAttr)
+    beta = prop_def(FloatAttr)
+    trans_a = prop_def(BoolAttr)
+    trans_b = prop_def(BoolAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)"
+
+    def verify_(self) -> None:
+        _check_float(self, self.a, self.b, self.result)
+        a, b = tensor_shape(self.a), tensor_shape(self.b)
+        if len(a) != 2 or len(b) != 2:
+            raise VerifyException(f"{self.name}: A and B must be 2-D")
+        if flag(self.trans_a):
+            a = a[::-1]
+        if flag(self.trans_b):
+            b = b[::-1]
+        if a[1] != b[0] or tensor_shape(self.result) != (a[0], b[1]):
+            raise VerifyException(f"{self.name}: shapes {a} x {b} do not give "
+                                  f"{tensor_shape(self.result)}")
+        if self.c is not None and not _broadcastable(tensor_shape(self.c), (a[0], b[1])):
+            raise VerifyException(f"{self.name}: C does not broadcast to the result")
+
+
+@irdl_op_definition
+class BatchNormOp(_ShapePreservingOp):
+    """ONNX `BatchNormalization` in inference mode; channel axis 1."""
+
+    name = "quant.batchnorm"
+    x = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    bias = operand_def(TensorType)
+    mean = operand_def(TensorType)
+    var = operand_def(TensorType)
+    result = result_def(TensorType)
+    epsilon = prop_def(FloatAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$x `,` $scale `,` $bias `,` $mean `,` $var attr-dict `:` "
+                       "functional-type(operands, results)")
+
+    def verify_(self) -> None:
+        _check_float(self, self.x, self.result)
+        self._check_same_shape(self.x, self.result)
+        xs = tensor_shape(self.x)
+        if len(xs) < 2:
+            raise VerifyException(f"{self.name}: input needs a channel axis")
+        for p in (self.scale, self.bias, self.mean, self.var):
+            if tensor_shape(p) != (xs[1],):
+                raise VerifyException(f"{self.name}: parameter shape {tensor_shape(p)}, "
+                                      f"expected ({xs[1]},)")
+
+
+class _UnaryOp(_ShapePreservingOp):
+    x = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$x attr-dict `:` type($x) `->` type($result)"
+
+    def __init__(self, x: SSAValue, result_type: Attribute | None = None):
+        super().__init__(operands=[x], result_types=[result_type or x.type])
+
+    def verify_(self) -> None:
+        self._check_same_shape(self.x, self.result)
+        if self.x.type != self.result.type:
+            raise VerifyException(f"{self.name}: result type must equal the input type")
+
+
+@irdl_op_definition
+class ReluOp(_UnaryOp):
+    name = "quant.relu"
+
+
+@irdl_op_definition
+class IdentityOp(_UnaryOp):
+    name = "quant.identity"
+
+
+@irdl_op_definition
+class ReshapeOp(IRDLOperation):
+    """ONNX `Reshape`/`Flatten`: same elements in row-major order, new shape (the result type)."""
+
+    name = "quant.reshape"
+    x = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$x attr-dict `:` type($x) `->` type($result)"
+
+    def __init__(self, x: SSAValue, result_type: Attribute):
+        super().__init__(operands=[x], result_types=[result_type])
+
+    def verify_(self) -> None:
+        if int(np.prod(tensor_shape(self.x))) != int(np.prod(tensor_shape(self.result))):
+            raise VerifyException(f"{self.name}: element count changes "
+                                  f"{tensor_shape(self.x)} -> {tensor_shape(self.result)}")
+        if elem_type(self.x) != elem_type(self.result):
+            raise VerifyException(f"{self.name}: element type changes")
+
+
+# ----------------------------------------------------------------------------------------------
+# Integer ops (produced by streamlining)
+# ----------------------------------------------------------------------------------------------
+
+
+@irdl_op_definition
+class QuantizeOp(_ShapePreservingOp):
+    """Float → integer codes q of a QONNX Quant (clamped and rounded `x / scale + zeropt`).
+
+    `dequantize(quantize(x))` equals `quant.quant(x)` bit for bit. A 1-bit signed quantizer gives
+    `!quant.bipolar` codes (`x / scale + zeropt >= 0` → +1)."""
+
+    name = "quant.quantize"
+    x = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    zeropt = operand_def(TensorType)
+    result = result_def(TensorType)
+    bits = prop_def(IntegerAttr[I64])
+    signed = prop_def(BoolAttr)
+    narrow = prop_def(BoolAttr)
+    rounding_mode = prop_def(StringAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$x `,` $scale `,` $zeropt attr-dict `:` "
+                       "`(` type($x) `,` type($scale) `,` type($zeropt) `)` `->` type($result)")
+
+    def verify_(self) -> None:
+        _check_float(self, self.x, self.scale, self.zeropt)
+        self._check_same_shape(self.x, self.result)
+        _check_rounding(self, self.rounding_mode)
+        b = self.bits.value.data
+        if not 1 <= b <= 32:
+            raise VerifyException(f"{self.name}: bit width {b} outside 1..32")
+        want = quant_code_type(b, flag(self.signed), flag(self.narrow))
+        got = elem_type(self.result)
+        if not is_code_type(got):
+            raise VerifyException(f"{self.name}: result must hold integer codes, got {got}")
+        lo, hi = quant_range(b, flag(self.signed), flag(self.narrow))
+        glo, ghi = code_range(got)
+        if isinstance(want, BipolarType) != isinstance(got, BipolarType) or glo > lo or ghi < hi:
+            raise VerifyException(f"{self.name}: result element type {got} cannot hold codes "
+                                  f"{lo}..{hi}")
+
+
+@irdl_op_definition
+class DequantizeOp(_ShapePreservingOp):
+    """Integer codes → float: `(q - zeropt) * scale` in float32 (per-tensor or per-channel)."""
+
+    name = "quant.dequantize"
+    x = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    zeropt = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = ("$x `,` $scale `,` $zeropt attr-dict `:` "
+                       "`(` type($x) `,` type($scale) `,` type($zeropt) `)` `->` type($result)")
+
+    def verify_(self) -> None:
+        if not is_code_type(elem_type(self.x)):
+            raise VerifyException(f"{self.name}: input must hold integer codes")
+        _check_float(self, self.scale, self.zeropt, self.result)
+        self._check_same_shape(self.x, self.result)
+        for p in (self.scale, self.zeropt):
+            if not _broadcastable(tensor_shape(p), tensor_shape(self.x)):
+                raise VerifyException(f"{self.name}: parameter does not broadcast to the input")
+
+
+@irdl_op_definition
+class IntMatMulOp(IRDLOperation):
+    """Exact integer matrix product of codes: `acc = x @ w` (x: (..., K), w: (K, N))."""
+
+    name = "quant.int_matmul"
+    x = operand_def(TensorType)
+    w = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$x `,` $w attr-dict `:` `(` type($x) `,` type($w) `)` `->` type($result)"
+
+    def verify_(self) -> None:
+        for v in (self.x, self.w, self.result):
+            if not is_code_type(elem_type(v)):
+                raise VerifyException(f"{self.name}: operands and result must be integer tensors")
+        if isinstance(elem_type(self.result), BipolarType):
+            raise VerifyException(f"{self.name}: accumulator cannot be bipolar")
+        ws = tensor_shape(self.w)
+        if len(ws) != 2 or _matmul_shape(tensor_shape(self.x), ws) != tensor_shape(self.result):
+            raise VerifyException(f"{self.name}: shapes {tensor_shape(self.x)} x {ws} do not give "
+                                  f"{tensor_shape(self.result)}")
+
+
+@irdl_op_definition
+class ThresholdOp(_ShapePreservingOp):
+    """Integer multi-thresholding along the last axis (channels): `count + out_bias` where
+    count = #{k : acc >= T[c,k]} (ascending channel) or #{k : acc <= T[c,k]} (descending).
+    A `!quant.bipolar` result maps count 1 → +1 and 0 → −1 (one threshold, out_bias 0)."""
+
+    name = "quant.threshold"
+    x = operand_def(TensorType)
+    result = result_def(TensorType)
+    thresholds = prop_def(DenseIntOrFPElementsAttr)
+    descending = prop_def(DenseIntOrFPElementsAttr)
+    out_bias = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$x attr-dict `:` type($x) `->` type($result)"
+
+    def verify_(self) -> None:
+        xe, re = elem_type(self.x), elem_type(self.result)
+        if not is_code_type(xe) or isinstance(xe, BipolarType) or not is_code_type(re):
+            raise VerifyException(f"{self.name}: integer input and code result required")
+        self._check_same_shape(self.x, self.result)
+        ts = tuple(self.thresholds.type.get_shape())
+        c = tensor_shape(self.x)[-1]
+        if len(ts) != 2 or ts[0] != c:
+            raise VerifyException(f"{self.name}: thresholds shape {ts}, expected ({c}, K)")
+        if tuple(self.descending.type.get_shape()) != (c,):
+            raise VerifyException(f"{self.name}: descending needs one flag per channel")
+        t = dense_to_numpy(self.thresholds)
+        desc = dense_to_numpy(self.descending).astype(bool)
+        k = ts[1]
+        if k > 1:
+            d = np.diff(t, axis=1)
+            if np.any(d[~desc] < 0) or np.any(d[desc] > 0):
+                raise VerifyException(f"{self.name}: thresholds must be sorted ascending "
+                                      f"(descending channels: descending)")
+        bias = self.out_bias.value.data
+        if isinstance(re, BipolarType):
+            if k != 1 or bias != 0:
+                raise VerifyException(f"{self.name}: a bipolar result takes one threshold, bias 0")
+        else:
+            lo, hi = code_range(re)
+            if bias < lo or bias + k > hi:
+                raise VerifyException(f"{self.name}: outputs {bias}..{bias + k} do not fit {re}")
+
+    def numpy_thresholds(self) -> tuple[np.ndarray, np.ndarray]:
+        return dense_to_numpy(self.thresholds), dense_to_numpy(self.descending).astype(bool)
+
+
+Quant = Dialect(
+    "quant",
+    [
+        ConstOp, QuantOp, BipolarQuantOp, TruncOp, MultiThresholdOp,
+        AddOp, SubOp, MulOp, DivOp, MatMulOp, GemmOp, BatchNormOp, ReluOp, IdentityOp, ReshapeOp,
+        QuantizeOp, DequantizeOp, IntMatMulOp, ThresholdOp,
+    ],
+    [BipolarType],
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# Executable semantics
+# ----------------------------------------------------------------------------------------------
+
+
+def _float_dtype(interp: Interpreter):
+    """Float dtype of this run: float32 (qonnx's) unless the run asks for float64."""
+    return getattr(interp, "qnnc_float", np.float32)
+
+
+def _f(interp: Interpreter, a) -> np.ndarray:
+    return np.asarray(a).astype(_float_dtype(interp), copy=False)
+
+
+def _scalar(a) -> float:
+    return float(np.asarray(a).reshape(-1)[0])
+
+
+@register_impls
+class QuantFunctions(InterpreterFunctions):
+    """numpy semantics of every `quant` op. Float ops compute in float32 like qonnx/onnxruntime
+    (or in float64 when the interpreter's `qnnc_float` is set, for tie re-evaluation)."""
+
+    @impl(ConstOp)
+    def run_const(self, interp: Interpreter, op: ConstOp, args: tuple):
+        v = op.numpy()
+        return (v if v.dtype == np.int64 else _f(interp, v)),
+
+    @impl(QuantOp)
+    def run_quant(self, interp: Interpreter, op: QuantOp, args: tuple):
+        x, s, z, b = (_f(interp, a) for a in args)
+        q = quant_codes(x, s, z, int(_scalar(b)), flag(op.signed), flag(op.narrow),
+                        op.rounding_mode.data)
+        return ((q - z) * s).astype(x.dtype),
+
+    @impl(BipolarQuantOp)
+    def run_bipolar(self, interp: Interpreter, op: BipolarQuantOp, args: tuple):
+        x, s = (_f(interp, a) for a in args)
+        one = np.ones(x.shape, x.dtype)
+        return (np.where(x >= 0.0, one, -one) * s).astype(x.dtype),
+
+    @impl(TruncOp)
+    def run_trunc(self, interp: Interpreter, op: TruncOp, args: tuple):
+        vals = [_f(interp, a) for a in args]
+        version = op.version.value.data
+        if version == 2:
+            x, s, z, ib, os_, ob = vals
+        else:
+            (x, s, z, ib, ob), os_ = vals, None
+        y, zo, so = trunc_codes(x, s, z, ib, ob, op.rounding_mode.data, version, os_,
+                                flag(op.signed), flag(op.narrow))
+        return ((y - zo) * so).astype(x.dtype),
+
+    @impl(MultiThresholdOp)
+    def run_multithreshold(self, interp: Interpreter, op: MultiThresholdOp, args: tuple):
+        x, t = (_f(interp, a) for a in args)
+        vm = np.moveaxis(x, op.channel_axis(), -1)[..., None]
+        cnt = np.count_nonzero(vm >= t, axis=-1).astype(x.dtype)
+        cnt = np.moveaxis(cnt, -1, op.channel_axis())
+        dt = x.dtype.type
+        return (cnt * dt(op.out_scale.value.data) + dt(op.out_bias.value.data)).astype(x.dtype),
+
+    def _binary(self, interp: Interpreter, op: _BinaryOp, args: tuple):
+        a, b = (_f(interp, v) for v in args)
+        return type(op).NUMPY_FN(a, b).astype(a.dtype),
+
+    @impl(AddOp)
+    def run_add(self, interp: Interpreter, op: AddOp, args: tuple):
+        return self._binary(interp, op, args)
+
+    @impl(SubOp)
+    def run_sub(self, interp: Interpreter, op: SubOp, args: tuple):
+        return self._binary(interp, op, args)
+
+    @impl(MulOp)
+    def run_mul(self, interp: Interpreter, op: MulOp, args: tuple):
+        return self._binary(interp, op, args)
+
+    @impl(DivOp)
+    def run_div(self, interp: Interpreter, op: DivOp, args: tuple):
+        return self._binary(interp, op, args)
+
+    @impl(MatMulOp)
+    def run_matmul(self, interp: Interpreter, op: MatMulOp, args: tuple):
+        a, b = (_f(interp, v) for v in args)
+        return np.matmul(a, b).astype(a.dtype),
+
+    @impl(GemmOp)
+    def run_gemm(self, interp: Interpreter, op: GemmOp, args: tuple):
+        a, b = _f(interp, args[0]), _f(interp, args[1])
+        if flag(op.trans_a):
+            a = a.T
+        if flag(op.trans_b):
+            b = b.T
+        dt = a.dtype.type
+        y = dt(op.alpha.value.data) * np.matmul(a, b)
+        if len(args) > 2:
+            y = y + dt(op.beta.value.data) * _f(interp, args[2])
+        return y.astype(a.dtype),
+
+    @impl(BatchNormOp)
+    def run_batchnorm(self, interp: Interpreter, op: BatchNormOp, args: tuple):
+        x, g, b, m, v = (_f(interp, a) for a in args)
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        dt = x.dtype.type
+        # onnxruntime's order of operations, so float32 results match it bit for bit
+        inv_std = dt(1) / np.sqrt(v + dt(op.epsilon.value.data))
+        sc = g * inv_std
+        bias = b - m * sc
+        return (x * sc.reshape(shape) + bias.reshape(shape)).astype(x.dtype),
+
+    @impl(ReluOp)
+    def run_relu(self, interp: Interpreter, op: ReluOp, args: tuple):
+        x = np.asarray(args[0])
+        return np.maximum(x, x.dtype.type(0)),
+
+    @impl(IdentityOp)
+    def run_identity(self, interp: Interpreter, op: IdentityOp, args: tuple):
+        return args[0],
+
+    @impl(ReshapeOp)
+    def run_reshape(self, interp: Interpreter, op: ReshapeOp, args: tuple):
+        return np.asarray(args[0]).reshape(tensor_shape(op.result)),
+
+    @impl(QuantizeOp)
+    def run_quantize(self, interp: Interpreter, op: QuantizeOp, args: tuple):
+        x, s, z = (_f(interp, a) for a in args)
+        q = quant_codes(x, s, z, op.bits.value.data, flag(op.signed), flag(op.narrow),
+                        op.rounding_mode.data)
+        return q.astype(np.int64),
+
+    @impl(DequantizeOp)
+    def run_dequantize(self, interp: Interpreter, op: DequantizeOp, args: tuple):
+        q = np.asarray(args[0])
+        s, z = _f(interp, args[1]), _f(interp, args[2])
+        return ((q.astype(s.dtype) - z) * s).astype(s.dtype),
+
+    @impl(IntMatMulOp)
+    def run_int_matmul(self, interp: Interpreter, op: IntMatMulOp, args: tuple):
+        x, w = (np.asarray(a).astype(np.int64) for a in args)
+        return np.matmul(x, w),
+
+    @impl(ThresholdOp)
+    def run_threshold(self, interp: Interpreter, op: ThresholdOp, args: tuple):
+        t, desc = op.numpy_thresholds()
+        cnt = threshold_count(np.asarray(args[0]), t, desc)
+        if isinstance(elem_type(op.result), BipolarType):
+            return np.where(cnt > 0, 1, -1).astype(np.int64),
+        return (cnt + op.out_bias.value.data).astype(np.int64),

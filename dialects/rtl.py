@@ -1,0 +1,441 @@
+"""The `rtl` dialect: modules, ports, instances and ROMs with typed fixed-point values.
+
+This is the structural level the Verilog printer reads. Values are typed:
+* `!rtl.fixed<W, F>` / `!rtl.ufixed<W, F>`: signed / unsigned W-bit numbers with F fractional
+  bits (real = integer · 2^-F; integer codes have F = 0). `!quant.bipolar` stays a 1-bit code.
+* `!rtl.stream<T, N, P>`: a ready/valid (AXI-Stream) bundle carrying frames of N elements of T,
+  P per beat; its `tdata` is P·width(T) bits, lane 0 in the LSBs.
+* `!rtl.rom<W, D>`: a read-only memory of D words of W bits (combinational read).
+
+Ops:
+* `rtl.module @name(%in: stream) -> stream { ... rtl.output %s }`: one hardware module; every
+  module also has `clk` and `rst_n`.
+* `rtl.rom`: ROM contents as a (D, lanes) integer array packed lane 0 first (`lane_width` bits
+  per lane, two's complement).
+* `rtl.cell`: an instance of a parameterised library cell (`backends/verilog/lib/*.v`), with
+  named stream ports and ROM ports.
+* `rtl.instance`: an instance of an `rtl.module`.
+* `rtl.to_stream` / `rtl.from_stream`: the host boundary (tensor of codes ↔ stream).
+
+Semantics (`RtlFunctions`) are bit-true: cells decode their ROM words exactly as the hardware
+does, accumulate and wrap at the declared widths, so a wrong ROM layout or width shows up when
+the module is run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseIntOrFPElementsAttr,
+    DictionaryAttr,
+    FlatSymbolRefAttr,
+    FunctionType,
+    IntAttr,
+    IntegerAttr,
+    IntegerType,
+    I64,
+    StringAttr,
+    TensorType,
+)
+from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, impl_terminator, ReturnedValues, register_impls
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, Region, TypeAttribute
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_attr_definition,
+    irdl_op_definition,
+    lazy_traits_def,
+    operand_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure, SymbolOpInterface
+from xdsl.utils.exceptions import VerifyException
+
+from qnnc.dialects.quant import BipolarType, dense_to_numpy
+
+
+def _parse_two_ints(parser: AttrParser) -> tuple[IntAttr, IntAttr]:
+    with parser.in_angle_brackets():
+        a = parser.parse_integer()
+        parser.parse_punctuation(",")
+        b = parser.parse_integer()
+    return IntAttr(a), IntAttr(b)
+
+
+class _FixedBase(ParametrizedAttribute, TypeAttribute):
+    width: IntAttr
+    frac: IntAttr
+
+    def __init__(self, width: int, frac: int = 0):
+        super().__init__(IntAttr(width), IntAttr(frac))
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser):
+        return _parse_two_ints(parser)
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<{self.width.data}, {self.frac.data}>")
+
+    def verify(self) -> None:
+        if self.width.data < 1:
+            raise VerifyException(f"{self.name}: width must be positive")
+
+
+@irdl_attr_definition
+class FixedType(_FixedBase):
+    """`!rtl.fixed<W, F>`: signed two's-complement, F fractional bits."""
+
+    name = "rtl.fixed"
+
+
+@irdl_attr_definition
+class UFixedType(_FixedBase):
+    """`!rtl.ufixed<W, F>`: unsigned, F fractional bits."""
+
+    name = "rtl.ufixed"
+
+
+def is_rtl_value_type(t: Attribute) -> bool:
+    return isinstance(t, (FixedType, UFixedType, BipolarType))
+
+
+def bit_width(t: Attribute) -> int:
+    return 1 if isinstance(t, BipolarType) else t.width.data  # type: ignore[union-attr]
+
+
+def from_code_type(t: Attribute) -> Attribute:
+    """Element type at rtl level for a quant/dataflow integer code type."""
+    if isinstance(t, BipolarType):
+        return t
+    assert isinstance(t, IntegerType)
+    from xdsl.dialects.builtin import Signedness
+
+    if t.signedness.data == Signedness.UNSIGNED:
+        return UFixedType(t.width.data, 0)
+    return FixedType(t.width.data, 0)
+
+
+@irdl_attr_definition
+class StreamType(ParametrizedAttribute, TypeAttribute):
+    """`!rtl.stream<T, N, P>`: a ready/valid bundle of P lanes of T, frames of N elements."""
+
+    name = "rtl.stream"
+    element_type: Attribute
+    frame: IntAttr
+    lanes: IntAttr
+
+    def __init__(self, element_type: Attribute, frame: int, lanes: int):
+        super().__init__(element_type, IntAttr(frame), IntAttr(lanes))
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser):
+        with parser.in_angle_brackets():
+            e = parser.parse_type()
+            parser.parse_punctuation(",")
+            n = parser.parse_integer()
+            parser.parse_punctuation(",")
+            p = parser.parse_integer()
+        return (e, IntAttr(n), IntAttr(p))
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string("<")
+        printer.print_attribute(self.element_type)
+        printer.print_string(f", {self.frame.data}, {self.lanes.data}>")
+
+    def verify(self) -> None:
+        if not is_rtl_value_type(self.element_type):
+            raise VerifyException(f"rtl.stream elements must be fixed-point or bipolar, got "
+                                  f"{self.element_type}")
+        if self.lanes.data < 1 or self.frame.data % self.lanes.data:
+            raise VerifyException(f"rtl.stream: {self.lanes.data} lanes do not divide "
+                                  f"{self.frame.data} elements")
+
+    @property
+    def data_width(self) -> int:
+        return self.lanes.data * bit_width(self.element_type)
+
+
+@irdl_attr_definition
+class RomType(ParametrizedAttribute, TypeAttribute):
+    """`!rtl.rom<W, D>`: D words of W bits."""
+
+    name = "rtl.rom"
+    width: IntAttr
+    depth: IntAttr
+
+    def __init__(self, width: int, depth: int):
+        super().__init__(IntAttr(width), IntAttr(depth))
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser):
+        return _parse_two_ints(parser)
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<{self.width.data}, {self.depth.data}>")
+
+
+@irdl_op_definition
+class OutputOp(IRDLOperation):
+    """Terminator of `rtl.module`: the streams it drives on its output ports."""
+
+    name = "rtl.output"
+    outputs = var_operand_def(StreamType)
+    traits = lazy_traits_def(lambda: (IsTerminator(), HasParent(ModuleOp)))
+    assembly_format = "($outputs^ `:` type($outputs))? attr-dict"
+
+
+@irdl_op_definition
+class ModuleOp(IRDLOperation):
+    """A hardware module with stream ports (plus implicit clk / rst_n)."""
+
+    name = "rtl.module"
+    sym_name = prop_def(StringAttr)
+    function_type = prop_def(FunctionType)
+    body = region_def("single_block")
+    traits = traits_def(SymbolOpInterface(), IsolatedFromAbove())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$sym_name `:` $function_type attr-dict-with-keyword $body"
+
+    def __init__(self, name: str, inputs: list[Attribute], outputs: list[Attribute], body: Region):
+        super().__init__(properties={"sym_name": StringAttr(name),
+                                     "function_type": FunctionType.from_lists(inputs, outputs)},
+                         regions=[body])
+
+    def verify_(self) -> None:
+        block = self.body.block
+        ft = self.function_type
+        if tuple(a.type for a in block.args) != tuple(ft.inputs.data):
+            raise VerifyException(f"{self.name} @{self.sym_name.data}: block arguments do not "
+                                  f"match the input ports")
+        term = block.last_op
+        if not isinstance(term, OutputOp) or tuple(v.type for v in term.outputs) != tuple(ft.outputs.data):
+            raise VerifyException(f"{self.name} @{self.sym_name.data}: rtl.output does not "
+                                  f"match the output ports")
+
+
+@irdl_op_definition
+class RomOp(IRDLOperation):
+    """A combinational ROM: word d is lanes `data[d, :]`, lane 0 in the LSBs."""
+
+    name = "rtl.rom"
+    data = prop_def(DenseIntOrFPElementsAttr)
+    lane_width = prop_def(IntegerAttr[I64])
+    result = result_def(RomType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict `:` type($result)"
+
+    def verify_(self) -> None:
+        d = dense_to_numpy(self.data)
+        lw = self.lane_width.value.data
+        if d.ndim != 2:
+            raise VerifyException(f"{self.name}: data must be (depth, lanes)")
+        t = self.result.type
+        if (t.depth.data, t.width.data) != (d.shape[0], d.shape[1] * lw):
+            raise VerifyException(f"{self.name}: type {t} does not match {d.shape[0]} words of "
+                                  f"{d.shape[1]}x{lw} bits")
+        if d.size and (d.min() < -(2 ** (lw - 1)) or d.max() >= 2 ** lw):
+            raise VerifyException(f"{self.name}: values do not fit {lw} bits")
+
+    def words(self) -> np.ndarray:
+        return dense_to_numpy(self.data)
+
+
+CELL_PORTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # cell: (operand ports in order, result ports in order)
+    "qnnc_mvau": (("in", "w", "t", "t_desc"), ("out",)),
+    "qnnc_thres": (("in", "t", "t_desc"), ("out",)),
+    "qnnc_fifo": (("in",), ("out",)),
+    "qnnc_dwc": (("in",), ("out",)),
+}
+"""Port names of the library cells; a stream port `p` is `p_tdata/p_tvalid/p_tready`, a ROM
+port `w` is `w_addr` (out) / `w_data` (in), `t_desc` is a ROM read at `t_addr`."""
+
+
+@irdl_op_definition
+class CellOp(IRDLOperation):
+    """An instance of a library cell with integer parameters."""
+
+    name = "rtl.cell"
+    inputs = var_operand_def()
+    outputs = var_result_def(StreamType)
+    cell = prop_def(StringAttr)
+    instance_name = prop_def(StringAttr)
+    params = prop_def(DictionaryAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$cell `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs)"
+
+    def verify_(self) -> None:
+        ports = CELL_PORTS.get(self.cell.data)
+        if ports is None:
+            raise VerifyException(f"{self.name}: unknown cell '{self.cell.data}'")
+        ins, outs = ports
+        allowed = {len(ins), 2} if self.cell.data == "qnnc_mvau" else {len(ins)}
+        if len(self.inputs) not in allowed:
+            raise VerifyException(f"{self.name}: {self.cell.data} takes {len(ins)} operands "
+                                  "(an MVAU without thresholds takes 2)")
+        if len(self.outputs) != len(outs):
+            raise VerifyException(f"{self.name}: {self.cell.data} has {len(outs)} results")
+        if not isinstance(self.inputs[0].type, StreamType):
+            raise VerifyException(f"{self.name}: first operand must be the input stream")
+        for v in self.inputs[1:]:
+            if not isinstance(v.type, RomType):
+                raise VerifyException(f"{self.name}: operands after the stream must be ROMs")
+        for k, v in self.params.data.items():
+            if not isinstance(v, IntegerAttr):
+                raise VerifyException(f"{self.name}: parameter {k} must be an integer")
+
+    def param(self, key: str) -> int:
+        return self.params.data[key].value.data  # type: ignore[union-attr]
+
+
+@irdl_op_definition
+class InstanceOp(IRDLOperation):
+    """An instance of an `rtl.module`."""
+
+    name = "rtl.instance"
+    inputs = var_operand_def(StreamType)
+    outputs = var_result_def(StreamType)
+    module = prop_def(FlatSymbolRefAttr)
+    instance_name = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$module `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs)"
+
+
+@irdl_op_definition
+class ToStreamOp(IRDLOperation):
+    """Host tensor of codes → the top module's input stream."""
+
+    name = "rtl.to_stream"
+    input = operand_def(TensorType)
+    output = result_def(StreamType)
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+
+@irdl_op_definition
+class FromStreamOp(IRDLOperation):
+    """The top module's output stream → host tensor of codes."""
+
+    name = "rtl.from_stream"
+    input = operand_def(StreamType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+
+Rtl = Dialect(
+    "rtl",
+    [ModuleOp, OutputOp, RomOp, CellOp, InstanceOp, ToStreamOp, FromStreamOp],
+    [FixedType, UFixedType, StreamType, RomType],
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# Executable semantics (bit-true)
+# ----------------------------------------------------------------------------------------------
+
+
+def wrap_bits(v: np.ndarray, width: int, signed: bool) -> np.ndarray:
+    v = v.astype(np.int64)
+    m = np.int64(1) << width
+    r = v & (m - 1)
+    return np.where(r >= (m >> 1), r - m, r) if signed else r
+
+
+def mvau_cell(x: np.ndarray, cell: CellOp, w_rom: np.ndarray, t_rom: np.ndarray | None,
+              d_rom: np.ndarray | None) -> np.ndarray:
+    """qnnc_mvau on frames x (B, MW), reading weights/thresholds from ROM words."""
+    p = cell.param
+    mw, mh, simd, pe = p("MW"), p("MH"), p("SIMD"), p("PE")
+    sf, nf = mw // simd, mh // pe
+    w = np.zeros((mw, mh), dtype=np.int64)
+    words = w_rom.reshape(nf, sf, pe, simd)
+    for n in range(nf):
+        for s in range(sf):
+            w[s * simd:(s + 1) * simd, n * pe:(n + 1) * pe] = words[n, s].T
+    if p("W_BIPOLAR"):
+        w = np.where(w & 1, 1, -1)
+    else:
+        w = wrap_bits(w, p("W_W"), bool(p("W_SIGNED")))
+    xv = np.where(x & 1, 1, -1) if p("IN_BIPOLAR") else wrap_bits(x, p("IN_W"), bool(p("IN_SIGNED")))
+    acc = wrap_bits(xv @ w, p("ACC_W"), True)
+    k = p("N_THRES")
+    if k == 0:
+        return acc
+    t = wrap_bits(t_rom.reshape(mh, k), p("ACC_W"), True)
+    desc = (d_rom.reshape(mh) & 1).astype(bool)
+    a = acc[..., None]
+    cnt = np.where(desc, np.count_nonzero(a <= t, axis=-1), np.count_nonzero(a >= t, axis=-1))
+    return _out_code(cnt + p("OUT_BIAS"), cell)
+
+
+def thres_cell(x: np.ndarray, cell: CellOp, t_rom: np.ndarray, d_rom: np.ndarray) -> np.ndarray:
+    p = cell.param
+    c, k = p("C"), p("N_THRES")
+    xv = wrap_bits(x, p("IN_W"), bool(p("IN_SIGNED")))
+    t = wrap_bits(t_rom.reshape(c, k), p("T_W"), True)
+    desc = (d_rom.reshape(c) & 1).astype(bool)
+    a = xv[..., None]
+    cnt = np.where(desc, np.count_nonzero(a <= t, axis=-1), np.count_nonzero(a >= t, axis=-1))
+    return _out_code(cnt + p("OUT_BIAS"), cell)
+
+
+def _out_code(v: np.ndarray, cell: CellOp) -> np.ndarray:
+    """The output lane's value as its stream element type reads it back."""
+    t = cell.outputs[0].type.element_type
+    if isinstance(t, BipolarType):
+        return v & 1  # the bit on the wire
+    return wrap_bits(v, bit_width(t), isinstance(t, FixedType))
+
+
+@register_impls
+class RtlFunctions(InterpreterFunctions):
+    """Transaction-level semantics: a stream is an int64 array (batch, N) of frames holding the
+    values on the wire (two's complement numbers; a bipolar element is its bit, 1 for +1)."""
+
+    @impl(RomOp)
+    def run_rom(self, interp: Interpreter, op: RomOp, args: tuple):
+        return op.words(),
+
+    @impl(CellOp)
+    def run_cell(self, interp: Interpreter, op: CellOp, args: tuple):
+        x = np.asarray(args[0])
+        name = op.cell.data
+        if name == "qnnc_mvau":
+            roms = list(args[1:]) + [None, None]
+            return mvau_cell(x, op, roms[0], roms[1], roms[2]),
+        if name == "qnnc_thres":
+            return thres_cell(x, op, args[1], args[2]),
+        return x,  # fifo / dwc move elements without changing them
+
+    @impl(InstanceOp)
+    def run_instance(self, interp: Interpreter, op: InstanceOp, args: tuple):
+        mod = interp.get_op_for_symbol(op.module.root_reference.data)
+        return tuple(interp.run_ssacfg_region(mod.body, args, mod.sym_name.data))
+
+    @impl_terminator(OutputOp)
+    def run_output(self, interp: Interpreter, op: OutputOp, args: tuple):
+        return ReturnedValues(args), ()
+
+    @impl(ToStreamOp)
+    def run_to_stream(self, interp: Interpreter, op: ToStreamOp, args: tuple):
+        x = np.asarray(args[0]).astype(np.int64).reshape(-1, op.output.type.frame.data)
+        if isinstance(op.output.type.element_type, BipolarType):
+            x = (x > 0).astype(np.int64)  # +1 → 1, -1 → 0 on the wire
+        return x,
+
+    @impl(FromStreamOp)
+    def run_from_stream(self, interp: Interpreter, op: FromStreamOp, args: tuple):
+        x = np.asarray(args[0])
+        if isinstance(op.input.type.element_type, BipolarType):
+            x = np.where(x & 1, 1, -1)
+        return x.reshape(tuple(op.output.type.get_shape())),

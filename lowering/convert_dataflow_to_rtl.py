@@ -1,0 +1,341 @@
+"""convert-dataflow-to-rtl: streaming units become hardware modules (dataflow → rtl).
+
+Preconditions: `@core` is folded and buffered: `dataflow.to_stream`, a chain of `mvau` /
+`threshold` / `dwc` / `fifo` units, `dataflow.from_stream`.
+
+Postconditions:
+* one `rtl.module` per MVAU or threshold unit, holding its ROMs (weights, thresholds, threshold
+  directions, packed in the word layout of docs/hardware-interface.md) and one `rtl.cell` of the
+  Verilog library;
+* FIFOs and width converters are `rtl.cell`s of the library placed directly in the top;
+* `rtl.module @qnnc_top` chains them; `@core` is `rtl.to_stream → rtl.instance @qnnc_top →
+  rtl.from_stream`. No `dataflow` op remains.
+
+Strategy: one pattern per unit replaces it, inside `@core`, by its rtl instance between
+`builtin.unrealized_conversion_cast`s (stream types differ across the levels); the boundary
+patterns turn `to_stream`/`from_stream` (+ cast) into their rtl forms, and the casts between
+two rtl ops cancel. Finally the rtl ops of `@core` are outlined into `@qnnc_top`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    DictionaryAttr,
+    FlatSymbolRefAttr,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    UnrealizedConversionCastOp,
+)
+from xdsl.ir import Block, Operation, OpResult, Region, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.rewriter import InsertPoint, Rewriter
+
+from qnnc.diagnostics import node_name
+from qnnc.dialects import dataflow, quant, rtl
+
+TOP = "qnnc_top"
+
+# ----------------------------------------------------------------------------------------------
+# Pure helpers: word layouts and parameters
+# ----------------------------------------------------------------------------------------------
+
+
+def rtl_stream(t: dataflow.StreamType) -> rtl.StreamType:
+    return rtl.StreamType(rtl.from_code_type(t.element_type), t.n, t.p)
+
+
+def elem_params(t, prefix: str) -> dict[str, int]:
+    """`<prefix>_W`, `<prefix>_SIGNED`, `<prefix>_BIPOLAR` of an element type."""
+    if isinstance(t, quant.BipolarType):
+        return {f"{prefix}_W": 1, f"{prefix}_SIGNED": 0, f"{prefix}_BIPOLAR": 1}
+    lo, _ = quant.code_range(t)
+    return {f"{prefix}_W": t.width.data, f"{prefix}_SIGNED": int(lo < 0), f"{prefix}_BIPOLAR": 0}
+
+
+def weight_words(w: np.ndarray, pe: int, simd: int, bipolar: bool) -> np.ndarray:
+    """(NF·SF, PE·SIMD) ROM: word nf·SF+sf, lane p·SIMD+s holds W[sf·SIMD+s][nf·PE+p]."""
+    mw, mh = w.shape
+    sf, nf = mw // simd, mh // pe
+    words = w.reshape(sf, simd, nf, pe).transpose(2, 0, 3, 1).reshape(nf * sf, pe * simd)
+    return (words > 0).astype(np.int64) if bipolar else words.astype(np.int64)
+
+
+def threshold_words(t: np.ndarray, pe: int) -> np.ndarray:
+    """(NF, PE·K) ROM: word nf, lane p·K+k holds T[nf·PE+p][k]."""
+    c, k = t.shape
+    return t.reshape(c // pe, pe * k).astype(np.int64)
+
+
+def never_threshold(width: int) -> tuple[np.ndarray, int]:
+    """For a unit with no thresholds left (constant output): one threshold no value of `width`
+    bits reaches, and the wider compare width that holds it."""
+    return np.array([2 ** (width - 1)], dtype=np.int64), width + 1
+
+
+def _rom(block_ops: list[Operation], words: np.ndarray, lane_width: int) -> SSAValue:
+    rom = rtl.RomOp.build(
+        properties={"data": quant.dense_from_numpy(words, quant.int_type(
+                        int(words.min(initial=0)), int(words.max(initial=0)))),
+                    "lane_width": IntegerAttr(lane_width, 64)},
+        result_types=[rtl.RomType(words.shape[1] * lane_width, words.shape[0])])
+    block_ops.append(rom)
+    return rom.result
+
+
+def _params(d: dict[str, int]) -> DictionaryAttr:
+    return DictionaryAttr({k: IntegerAttr(int(v), 32) for k, v in d.items()})
+
+
+def _threshold_roms(ops: list[Operation], t: np.ndarray, desc: np.ndarray, pe: int,
+                    width: int) -> tuple[list[SSAValue], int, int]:
+    """ROMs of thresholds and directions; returns (roms, K, compare width)."""
+    if t.shape[1] == 0:
+        never, width = never_threshold(width)
+        t = np.broadcast_to(never, (t.shape[0], 1))
+    k = t.shape[1]
+    return [_rom(ops, threshold_words(t, pe), width),
+            _rom(ops, desc.reshape(-1, pe).astype(np.int64), 1)], k, width
+
+
+def mvau_module(u: dataflow.MVAUOp, name: str) -> rtl.ModuleOp:
+    """The rtl.module of one MVAU: weight/threshold ROMs and a qnnc_mvau cell."""
+    in_t, out_t = rtl_stream(u.in_type), rtl_stream(u.out_type)
+    block = Block(arg_types=[in_t])
+    ops: list[Operation] = []
+    pe, simd = u.pe.value.data, u.simd.value.data
+    wt = u.weight_type
+    w = quant.dense_to_numpy(u.weights)
+    acc_w = u.acc_type.width.data
+    wbits = 1 if isinstance(wt, quant.BipolarType) else wt.width.data
+    roms = [_rom(ops, weight_words(w, pe, simd, isinstance(wt, quant.BipolarType)), wbits)]
+    params = {"MW": u.mw, "MH": u.mh, "SIMD": simd, "PE": pe,
+              **elem_params(u.in_type.element_type, "IN"), **elem_params(wt, "W")}
+    if u.thresholds is not None:
+        t = quant.dense_to_numpy(u.thresholds)
+        desc = quant.dense_to_numpy(u.descending)
+        troms, k, acc_w = _threshold_roms(ops, t, desc, pe, acc_w)
+        roms += troms
+        oe = u.out_type.element_type
+        params.update(ACC_W=acc_w, N_THRES=k,
+                      OUT_W=1 if isinstance(oe, quant.BipolarType) else oe.width.data,
+                      OUT_BIAS=u.out_bias.value.data)
+    else:
+        params.update(ACC_W=acc_w, N_THRES=0, OUT_W=acc_w, OUT_BIAS=0)
+    cell = rtl.CellOp.build(operands=[[block.args[0], *roms]], result_types=[[out_t]],
+                            properties={"cell": StringAttr("qnnc_mvau"),
+                                        "instance_name": StringAttr("core"),
+                                        "params": _params(params)})
+    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    block.add_ops(ops)
+    return rtl.ModuleOp(name, [in_t], [out_t], Region(block))
+
+
+def threshold_module(u: dataflow.ThresholdOp, name: str) -> rtl.ModuleOp:
+    """The rtl.module of a standalone thresholding unit."""
+    in_t, out_t = rtl_stream(u.in_type), rtl_stream(u.out_type)
+    block = Block(arg_types=[in_t])
+    ops: list[Operation] = []
+    pe = u.pe.value.data
+    t = quant.dense_to_numpy(u.thresholds)
+    ie = u.in_type.element_type
+    lo, hi = quant.code_range(ie)
+    tw = quant.int_type(min(lo, int(t.min(initial=0))), max(hi, int(t.max(initial=0)))).width.data
+    roms, k, tw = _threshold_roms(ops, t, quant.dense_to_numpy(u.descending), pe, tw)
+    oe = u.out_type.element_type
+    params = {"C": u.in_type.n, "PE": pe, "IN_W": ie.width.data, "IN_SIGNED": int(lo < 0),
+              "T_W": tw, "N_THRES": k,
+              "OUT_W": 1 if isinstance(oe, quant.BipolarType) else oe.width.data,
+              "OUT_BIAS": u.out_bias.value.data}
+    cell = rtl.CellOp.build(operands=[[block.args[0], *roms]], result_types=[[out_t]],
+                            properties={"cell": StringAttr("qnnc_thres"),
+                                        "instance_name": StringAttr("core"),
+                                        "params": _params(params)})
+    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    block.add_ops(ops)
+    return rtl.ModuleOp(name, [in_t], [out_t], Region(block))
+
+
+# ----------------------------------------------------------------------------------------------
+# Patterns
+# ----------------------------------------------------------------------------------------------
+
+
+def _cast(rewriter: PatternRewriter, v: SSAValue, t) -> SSAValue:
+    c = UnrealizedConversionCastOp.get([v], [t])
+    rewriter.insert(c)
+    return c.results[0]
+
+
+def _swap_unit(rewriter: PatternRewriter, u: Operation, new: Operation) -> None:
+    """Replace unit u (dataflow types) by new (rtl types) between casts."""
+    new.location = u.location
+    rewriter.insert(new)
+    back = UnrealizedConversionCastOp.get([new.results[0]], [u.results[0].type])
+    rewriter.replace(u, back)
+
+
+@dataclass
+class _ModuleSink:
+    """Where unit patterns put the modules they create (the builtin.module's body)."""
+
+    module: ModuleOp
+
+    def add(self, m: rtl.ModuleOp) -> str:
+        table = {o.sym_name.data for o in self.module.ops if isinstance(o, rtl.ModuleOp)}
+        base, name, i = m.sym_name.data, m.sym_name.data, 1
+        while name in table:
+            name, i = f"{base}_{i}", i + 1
+        m.properties["sym_name"] = StringAttr(name)
+        self.module.body.block.add_op(m)
+        return name
+
+
+class MVAUToModulePattern(RewritePattern):
+    """dataflow.mvau → rtl.instance of a new rtl.module (ROMs + qnnc_mvau)."""
+
+    def __init__(self, sink: _ModuleSink):
+        super().__init__()
+        self.sink = sink
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: dataflow.MVAUOp, rewriter: PatternRewriter) -> None:
+        name = self.sink.add(mvau_module(op, f"mvau_{node_name(op)}"))
+        self._instance(op, name, rewriter)
+
+    @staticmethod
+    def _instance(op: Operation, name: str, rewriter: PatternRewriter) -> None:
+        x = _cast(rewriter, op.input, rtl_stream(op.in_type))
+        inst = rtl.InstanceOp.build(
+            operands=[[x]], result_types=[[rtl_stream(op.out_type)]],
+            properties={"module": FlatSymbolRefAttr(name), "instance_name": StringAttr(name)})
+        _swap_unit(rewriter, op, inst)
+
+
+class ThresholdToModulePattern(RewritePattern):
+    """dataflow.threshold → rtl.instance of a new rtl.module (ROMs + qnnc_thres)."""
+
+    def __init__(self, sink: _ModuleSink):
+        super().__init__()
+        self.sink = sink
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: dataflow.ThresholdOp, rewriter: PatternRewriter) -> None:
+        name = self.sink.add(threshold_module(op, f"thres_{node_name(op)}"))
+        MVAUToModulePattern._instance(op, name, rewriter)
+
+
+class FifoToCellPattern(RewritePattern):
+    """dataflow.fifo → rtl.cell qnnc_fifo."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: dataflow.FifoOp, rewriter: PatternRewriter) -> None:
+        t = rtl_stream(op.in_type)
+        x = _cast(rewriter, op.input, t)
+        cell = rtl.CellOp.build(
+            operands=[[x]], result_types=[[t]],
+            properties={"cell": StringAttr("qnnc_fifo"),
+                        "instance_name": StringAttr(f"fifo_{node_name(op)}"),
+                        "params": _params({"W": t.data_width, "DEPTH": op.depth.value.data})})
+        _swap_unit(rewriter, op, cell)
+
+
+class DwcToCellPattern(RewritePattern):
+    """dataflow.dwc → rtl.cell qnnc_dwc."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: dataflow.DwcOp, rewriter: PatternRewriter) -> None:
+        ti, to = rtl_stream(op.in_type), rtl_stream(op.out_type)
+        x = _cast(rewriter, op.input, ti)
+        cell = rtl.CellOp.build(
+            operands=[[x]], result_types=[[to]],
+            properties={"cell": StringAttr("qnnc_dwc"),
+                        "instance_name": StringAttr(f"dwc_{node_name(op)}"),
+                        "params": _params({"ELEM_W": rtl.bit_width(ti.element_type),
+                                           "IN_P": ti.lanes.data, "OUT_P": to.lanes.data})})
+        _swap_unit(rewriter, op, cell)
+
+
+class BoundaryToStreamPattern(RewritePattern):
+    """cast(dataflow.to_stream(t)) → rtl.to_stream(t)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: UnrealizedConversionCastOp, rewriter: PatternRewriter) -> None:
+        src = op.inputs[0]
+        if isinstance(src, OpResult) and isinstance(src.op, dataflow.ToStreamOp):
+            new = rtl.ToStreamOp.build(operands=[src.op.input], result_types=[op.results[0].type])
+            new.location = src.op.location
+            rewriter.replace(op, new)
+        elif isinstance(src, OpResult) and isinstance(src.op, UnrealizedConversionCastOp) \
+                and src.op.inputs[0].type == op.results[0].type:
+            rewriter.replace(op, [], [src.op.inputs[0]])
+
+
+class BoundaryFromStreamPattern(RewritePattern):
+    """dataflow.from_stream(cast(s)) → rtl.from_stream(s)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: dataflow.FromStreamOp, rewriter: PatternRewriter) -> None:
+        src = op.input
+        if isinstance(src, OpResult) and isinstance(src.op, UnrealizedConversionCastOp):
+            new = rtl.FromStreamOp.build(operands=[src.op.inputs[0]], result_types=[op.output.type])
+            new.location = op.location
+            rewriter.replace(op, new)
+
+
+def outline_top(module: ModuleOp, core: func.FuncOp) -> None:
+    """Move the rtl ops between rtl.to_stream and rtl.from_stream into @qnnc_top."""
+    block = core.body.block
+    to = next(o for o in block.ops if isinstance(o, rtl.ToStreamOp))
+    frm = next(o for o in block.ops if isinstance(o, rtl.FromStreamOp))
+    body = [o for o in block.ops if isinstance(o, (rtl.InstanceOp, rtl.CellOp))]
+    top_block = Block(arg_types=[to.output.type])
+    to.output.replace_uses_with_if(top_block.args[0], lambda use: use.operation in body)
+    for o in body:
+        o.detach()
+        top_block.add_op(o)
+    out = frm.input
+    top_block.add_op(rtl.OutputOp.build(operands=[[out]]))
+    top = rtl.ModuleOp(TOP, [to.output.type], [out.type], Region(top_block))
+    module.body.block.add_op(top)
+    inst = rtl.InstanceOp.build(operands=[[to.output]], result_types=[[out.type]],
+                                properties={"module": FlatSymbolRefAttr(TOP),
+                                            "instance_name": StringAttr(TOP)})
+    Rewriter.insert_op(inst, InsertPoint.before(frm))
+    frm.operands[0] = inst.outputs[0]
+
+
+# ----------------------------------------------------------------------------------------------
+# The pass
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConvertDataflowToRtlPass(ModulePass):
+    """Lower the streaming units of `@core` to rtl modules, cells and ROMs under @qnnc_top."""
+
+    name = "convert-dataflow-to-rtl"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        core = next((f for f in op.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "core"),
+                    None)
+        if core is None or not any(isinstance(o, dataflow.ToStreamOp) for o in core.walk()):
+            return
+        sink = _ModuleSink(op)
+        PatternRewriteWalker(GreedyRewritePatternApplier([
+            MVAUToModulePattern(sink), ThresholdToModulePattern(sink), FifoToCellPattern(),
+            DwcToCellPattern(), BoundaryToStreamPattern(), BoundaryFromStreamPattern(),
+        ])).rewrite_region(core.body)
+        outline_top(op, core)

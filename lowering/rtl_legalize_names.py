@@ -1,0 +1,107 @@
+"""rtl-legalize-names: give every module, port, instance and wire a legal, unique Verilog name
+(rtl → rtl). This is the "prepare for emission" step of the Verilog exporter (as in CIRCT):
+after it the printer only prints.
+
+Postconditions:
+* module symbols are Verilog identifiers, unique, not keywords (instances follow renames);
+* every `rtl.module` has `port_names` (input ports then output ports): `in`/`out`, and
+  `s_axis`/`m_axis` on the top module, which also gets `pad_to_bytes` (AXI-Stream tdata widths
+  are whole bytes);
+* every instance/cell has a unique legal `instance_name` within its module;
+* every value in a module body has a `name_hint` that is a legal, unique wire name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ArrayAttr, FlatSymbolRefAttr, ModuleOp, StringAttr, UnitAttr
+from xdsl.passes import ModulePass
+
+from qnnc.dialects import rtl
+
+VERILOG_KEYWORDS = frozenset("""
+always and assign automatic begin buf bufif0 bufif1 case casex casez cell cmos config deassign
+default defparam design disable edge else end endcase endconfig endfunction endgenerate endmodule
+endprimitive endspecify endtable endtask event for force forever fork function generate genvar
+highz0 highz1 if ifnone incdir include initial inout input instance integer join large liblist
+library localparam logic macromodule medium module nand negedge nmos nor noshowcancelled not
+notif0 notif1 or output parameter pmos posedge primitive pull0 pull1 pulldown pullup
+pulsestyle_ondetect pulsestyle_onevent rcmos real realtime reg release repeat rnmos rpmos rtran
+rtranif0 rtranif1 scalared showcancelled signed small specify specparam strong0 strong1 supply0
+supply1 table task time tran tranif0 tranif1 tri tri0 tri1 triand trior trireg unsigned use uwire
+vectored wait wand weak0 weak1 while wire wor xnor xor clk rst_n bit byte int
+""".split())
+
+TOP = "qnnc_top"
+
+
+def legal_identifier(name: str) -> str:
+    """A Verilog identifier close to name: [A-Za-z_][A-Za-z0-9_]*, not a keyword."""
+    s = re.sub(r"[^A-Za-z0-9_]", "_", name)
+    if not s or not (s[0].isalpha() or s[0] == "_"):
+        s = "n_" + s
+    if s in VERILOG_KEYWORDS:
+        s += "_"
+    return s
+
+
+class _Namer:
+    """Hands out unique legal names within one scope."""
+
+    def __init__(self, taken=()):
+        self.used = set(taken)
+
+    def __call__(self, want: str) -> str:
+        base = legal_identifier(want)
+        name, i = base, 1
+        while name in self.used:
+            name, i = f"{base}_{i}", i + 1
+        self.used.add(name)
+        return name
+
+
+def _legalize_module(m: rtl.ModuleOp, is_top: bool) -> None:
+    ins, outs = (["s_axis"], ["m_axis"]) if is_top else (["in"], ["out"])
+    n_in, n_out = len(m.function_type.inputs.data), len(m.function_type.outputs.data)
+    ins = ins if n_in == 1 else [f"in{i}" for i in range(n_in)]
+    outs = outs if n_out == 1 else [f"out{i}" for i in range(n_out)]
+    m.attributes["port_names"] = ArrayAttr([StringAttr(p) for p in ins + outs])
+    if is_top:
+        m.attributes["pad_to_bytes"] = UnitAttr()
+    namer = _Namer(ins + outs)
+    for arg, p in zip(m.body.block.args, ins):
+        arg.name_hint = p
+    for op in m.body.block.ops:
+        if isinstance(op, (rtl.CellOp, rtl.InstanceOp)):
+            inst = namer(op.instance_name.data)
+            op.properties["instance_name"] = StringAttr(inst)
+            for i, r in enumerate(op.results):
+                r.name_hint = namer(f"{inst}_out" if len(op.results) == 1 else f"{inst}_out{i}")
+            if isinstance(op, rtl.CellOp):
+                ports = rtl.CELL_PORTS[op.cell.data][0]
+                for v, port in zip(op.inputs[1:], ports[1:]):
+                    v.name_hint = namer(f"{inst}_{port}_rom")
+
+
+@dataclass(frozen=True)
+class RtlLegalizeNamesPass(ModulePass):
+    """Legal, unique Verilog names for modules, ports, instances and wires."""
+
+    name = "rtl-legalize-names"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        modules = [m for m in op.ops if isinstance(m, rtl.ModuleOp)]
+        namer = _Namer(["qnnc_mvau", "qnnc_thres", "qnnc_fifo", "qnnc_dwc"])
+        renamed: dict[str, str] = {}
+        for m in sorted(modules, key=lambda m: m.sym_name.data != TOP):  # the top keeps its name
+            new = namer(m.sym_name.data)
+            renamed[m.sym_name.data] = new
+            m.properties["sym_name"] = StringAttr(new)
+        for inst in op.walk():
+            if isinstance(inst, rtl.InstanceOp):
+                inst.properties["module"] = FlatSymbolRefAttr(renamed[inst.module.root_reference.data])
+        for m in modules:
+            _legalize_module(m, m.sym_name.data == TOP)

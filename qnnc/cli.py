@@ -1,0 +1,119 @@
+"""`qnnc model.onnx -o out/ [--verify]`: compile a QONNX model to Verilog (+ host ONNX, report).
+
+Exit codes: 0 success, 1 verification found mismatches, 2 bad input (an
+`error: node '<name>' (<OpType>): <reason>` line on stderr), 3 internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+
+from qnnc.diagnostics import QnncError
+from qnnc.pipeline import STAGES, Options
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog="qnnc", description=__doc__.splitlines()[0])
+    ap.add_argument("model", help="QONNX model (.onnx)")
+    ap.add_argument("-o", "--output", required=True, help="output directory (replaced)")
+    ap.add_argument("--emit", choices=STAGES + ("verilog",), default="verilog",
+                    help="stop after this level (default: verilog)")
+    ap.add_argument("--folding", metavar="FILE.json", default="",
+                    help='per-layer folding {"<node>": {"pe": P, "simd": S}}')
+    ap.add_argument("--target-cycles", type=int, default=0,
+                    help="cycles per frame to fold for (default: from --lanes-budget)")
+    ap.add_argument("--lanes-budget", type=int, default=256,
+                    help="multipliers for the largest layer when choosing the default target")
+    ap.add_argument("--verify", action="store_true", help="simulate with Verilator and compare "
+                    "with qonnx's execution of the model")
+    ap.add_argument("--inputs", metavar="IO.npz", help="verification inputs (array 'inputs', "
+                    "first axis = samples)")
+    ap.add_argument("--samples", type=int, default=200, help="random inputs to verify with "
+                    "(default 200; also used with --inputs)")
+    ap.add_argument("--seed", type=int, default=0)
+    return ap.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    from qnnc.driver import compile_model, write_outputs
+
+    opts = Options(target_cycles=args.target_cycles, lanes_budget=args.lanes_budget,
+                   folding_file=args.folding)
+    if args.verify and args.emit != "verilog":
+        raise QnncError("--verify needs the full pipeline (drop --emit)")
+    t0 = time.perf_counter()
+    comp = compile_model(args.model, opts, args.emit)
+    compile_s = time.perf_counter() - t0
+    out = Path(args.output)
+    extra: dict[str, bytes] = {}
+    status = 0
+    summary = f"qnnc: compiled {args.model} in {compile_s:.2f} s"
+    if comp.report:
+        summary += f" ({len([l for l in comp.report['layers'] if 'pe' in l and 'mw' in l])} MVAU, " \
+                   f"{comp.report['cycles_per_frame']} cycles/frame)"
+    if args.verify:
+        from qnnc.verify import npz_inputs, random_inputs, verify
+
+        with tempfile.TemporaryDirectory(prefix="qnnc-verify-") as work:
+            work_dir = Path(work)
+            (work_dir / "verilog").mkdir()
+            for name, text in comp.verilog.items():
+                (work_dir / "verilog" / name).write_text(text)
+            results = []
+            if args.inputs:
+                results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir, args.seed))
+            if args.samples > 0:
+                results.append(verify(comp, random_inputs(comp, args.samples, args.seed), work_dir,
+                                      args.seed))
+        merged = _merge(results)
+        extra["verify.json"] = (json.dumps(merged, indent=2) + "\n").encode()
+        status = 1 if merged["mismatches"] else 0
+        summary = (f"qnnc: verify {'PASS' if status == 0 else 'FAIL'}: {merged['samples']} samples, "
+                   f"{merged['mismatches']} mismatches, {merged['ambiguous']} ambiguous, "
+                   f"max abs err {merged['max_abs_err']:.3g}, cycles/frame measured "
+                   f"{merged['cycles_per_frame_measured']:.1f} vs analytical "
+                   f"{merged['cycles_per_frame_analytical']} (compile {compile_s:.2f} s)")
+    write_outputs(comp, out, extra)
+    print(summary)
+    return status
+
+
+def _merge(results: list[dict]) -> dict:
+    merged = {"samples": sum(r["samples"] for r in results),
+              "mismatches": sum(r["mismatches"] for r in results),
+              "ambiguous": sum(r["ambiguous"] for r in results),
+              "max_abs_err": max(r["max_abs_err"] for r in results),
+              "max_rel_err": max(r["max_rel_err"] for r in results),
+              "cycles_per_frame_measured": max(r["cycles_per_frame_measured"] for r in results),
+              "cycles_per_frame_analytical": results[0]["cycles_per_frame_analytical"],
+              "runs": results}
+    return merged
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        code = run(args)
+    except QnncError as e:
+        print(str(e), file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    except Exception as e:  # a compiler bug: one line, the traceback only on request
+        if os.environ.get("QNNC_DEBUG"):
+            traceback.print_exc()
+        print(f"error: internal compiler error: {type(e).__name__}: {e} "
+              "(set QNNC_DEBUG=1 for a traceback)", file=sys.stderr)
+        code = 3
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""QONNX → `quant` dialect, one op per ONNX node.
+
+The model is loaded with `onnx`, tidied with qonnx's own `cleanup_model` (shape inference,
+constant folding, unique node names) and imported 1:1: every node becomes one `quant` op whose
+location is `loc("<node name>"("<OpType>"))`, every initializer a `quant.const`. Nothing is
+simplified here; that is `quant-streamline`'s job. The result is a `builtin.module` holding
+`func.func @main` whose arguments and results are the graph's inputs and outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+from xdsl.builder import Builder
+from xdsl.dialects import func
+from xdsl.dialects.builtin import BoolAttr, FloatAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, f32, f64
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.rewriter import InsertPoint
+
+from qnnc.diagnostics import QnncError, onnx_loc
+from qnnc.dialects import quant
+
+QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "finn")
+
+
+def load_and_clean(path: str | Path):
+    """Load a model and run qonnx's cleanup; returns a qonnx ModelWrapper."""
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.util.cleanup import cleanup_model
+
+    try:
+        model = onnx.load(str(path))
+    except Exception as e:  # onnx raises DecodeError and friends
+        raise QnncError(f"cannot read '{path}' as an ONNX model: {e}")
+    try:
+        return cleanup_model(ModelWrapper(model))
+    except Exception as e:
+        raise QnncError(f"qonnx cleanup failed on '{path}': {type(e).__name__}: {e}")
+
+
+def qonnx_opset(model) -> int:
+    """The opset of the QONNX custom-op domain (qonnx falls back to 1 when absent)."""
+    imports = {o.domain: o.version for o in model.model.opset_import}
+    for d in QONNX_DOMAINS:
+        if d in imports:
+            return imports[d]
+    return 1
+
+
+class _Importer:
+    """Walks the (topologically sorted) graph and emits one op per node."""
+
+    def __init__(self, model):
+        self.model = model
+        self.graph = model.graph
+        self.values: dict[str, SSAValue] = {}
+        self.inits = {i.name: numpy_helper.to_array(i) for i in self.graph.initializer}
+        self.trunc_version = 2 if qonnx_opset(model) >= 2 else 1
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def tensor_type(self, name: str) -> TensorType:
+        shape = self.model.get_tensor_shape(name)
+        if shape is None or any((not isinstance(d, int)) or d < 0 for d in shape):
+            raise QnncError(f"tensor '{name}' has no static shape after shape inference")
+        return TensorType(f32, list(shape))
+
+    def value(self, name: str, node) -> SSAValue:
+        if name in self.values:
+            return self.values[name]
+        if name in self.inits:
+            op = quant.ConstOp.from_numpy(np.asarray(self.inits[name], dtype=np.float32))
+            op.location = onnx_loc(name, "Initializer")
+            self.builder.insert(op)
+            self.values[name] = op.result
+            return op.result
+        raise QnncError(f"input '{name}' is not produced by any node", node.name, node.op_type)
+
+    def emit(self, node, op: Operation) -> None:
+        op.location = onnx_loc(node.name, node.op_type)
+        self.builder.insert(op)
+        for res, name in zip(op.results, node.output):
+            self.values[name] = res
+
+    def out_type(self, node, i: int = 0) -> TensorType:
+        return self.tensor_type(node.output[i])
+
+    def attrs(self, node) -> dict:
+        return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+    # -- per-op importers -------------------------------------------------------------------------
+
+    def import_quant(self, node, a):
+        ins = [self.value(n, node) for n in node.input]
+        if len(ins) != 4:
+            raise QnncError("Quant takes 4 inputs (x, scale, zeropt, bitwidth)", node.name, node.op_type)
+        mode = a.get("rounding_mode", b"ROUND")
+        mode = mode.decode() if isinstance(mode, bytes) else mode
+        if mode.upper() not in quant.ROUNDING_MODES:
+            raise QnncError(f"unknown rounding mode '{mode}'", node.name, node.op_type)
+        return quant.QuantOp.build(
+            operands=ins, result_types=[self.out_type(node)],
+            properties={"signed": BoolAttr.from_bool(bool(a.get("signed", 1))),
+                        "narrow": BoolAttr.from_bool(bool(a.get("narrow", 0))),
+                        "rounding_mode": StringAttr(mode.upper())})
+
+    def import_bipolar_quant(self, node, a):
+        ins = [self.value(n, node) for n in node.input]
+        return quant.BipolarQuantOp.build(operands=ins, result_types=[self.out_type(node)])
+
+    def import_trunc(self, node, a):
+        ins = [self.value(n, node) for n in node.input]
+        v = self.trunc_version
+        want = 6 if v == 2 else 5
+        if len(ins) != want:
+            raise QnncError(f"Trunc version {v} (from the model's opset) takes {want} inputs, "
+                            f"got {len(ins)}", node.name, node.op_type)
+        mode = a.get("rounding_mode", b"FLOOR")
+        mode = mode.decode() if isinstance(mode, bytes) else mode
+        if mode.upper() not in quant.ROUNDING_MODES:
+            raise QnncError(f"unknown rounding mode '{mode}'", node.name, node.op_type)
+        if v == 2:
+            operands = [ins[0], ins[1], ins[2], ins[3], [ins[4]], ins[5]]
+        else:
+            operands = [ins[0], ins[1], ins[2], ins[3], [], ins[4]]
+        return quant.TruncOp.build(
+            operands=operands, result_types=[self.out_type(node)],
+            properties={"rounding_mode": StringAttr(mode.upper()),
+                        "signed": BoolAttr.from_bool(bool(a.get("signed", 1))),
+                        "narrow": BoolAttr.from_bool(bool(a.get("narrow", 0))),
+                        "version": IntegerAttr(v, 64)})
+
+    def import_multithreshold(self, node, a):
+        ins = [self.value(n, node) for n in node.input]
+        layout = a.get("data_layout", b"NCHW")
+        layout = layout.decode() if isinstance(layout, bytes) else layout
+        return quant.MultiThresholdOp.build(
+            operands=ins, result_types=[self.out_type(node)],
+            properties={"out_scale": FloatAttr(float(a.get("out_scale", 1.0)), f64),
+                        "out_bias": FloatAttr(float(a.get("out_bias", 0.0)), f64),
+                        "data_layout": StringAttr(layout)})
+
+    def _binary(self, cls):
+        def build(node, a):
+            lhs, rhs = (self.value(n, node) for n in node.input)
+            return cls(lhs, rhs, self.out_type(node))
+        return build
+
+    def import_matmul(self, node, a):
+        ins = [self.value(n, node) for n in node.input]
+        return quant.MatMulOp.build(operands=ins, result_types=[self.out_type(node)])
+
+    def import_gemm(self, node, a):
+        ins = [self.value(n, node) for n in node.input if n]
+        return quant.GemmOp.build(
+            operands=[ins[0], ins[1], ins[2:]], result_types=[self.out_type(node)],
+            properties={"alpha": FloatAttr(float(a.get("alpha", 1.0)), f64),
+                        "beta": FloatAttr(float(a.get("beta", 1.0)), f64),
+                        "trans_a": BoolAttr.from_bool(bool(a.get("transA", 0))),
+                        "trans_b": BoolAttr.from_bool(bool(a.get("transB", 0)))})
+
+    def import_batchnorm(self, node, a):
+        if len(node.output) > 1 and any(node.output[1:]) or a.get("training_mode", 0):
+            raise QnncError("only inference-mode BatchNormalization is supported", node.name,
+                            node.op_type)
+        ins = [self.value(n, node) for n in node.input]
+        return quant.BatchNormOp.build(
+            operands=ins, result_types=[self.out_type(node)],
+            properties={"epsilon": FloatAttr(float(a.get("epsilon", 1e-5)), f64)})
+
+    def import_relu(self, node, a):
+        return quant.ReluOp(self.value(node.input[0], node), self.out_type(node))
+
+    def import_identity(self, node, a):
+        return quant.IdentityOp(self.value(node.input[0], node), self.out_type(node))
+
+    def import_reshape(self, node, a):
+        return quant.ReshapeOp(self.value(node.input[0], node), self.out_type(node))
+
+    def importers(self) -> dict[str, Callable]:
+        return {
+            "Quant": self.import_quant, "IntQuant": self.import_quant,
+            "BipolarQuant": self.import_bipolar_quant,
+            "Trunc": self.import_trunc,
+            "MultiThreshold": self.import_multithreshold,
+            "Add": self._binary(quant.AddOp), "Sub": self._binary(quant.SubOp),
+            "Mul": self._binary(quant.MulOp), "Div": self._binary(quant.DivOp),
+            "MatMul": self.import_matmul, "Gemm": self.import_gemm,
+            "BatchNormalization": self.import_batchnorm,
+            "Relu": self.import_relu, "Identity": self.import_identity,
+            "Reshape": self.import_reshape, "Flatten": self.import_reshape,
+        }
+
+    # -- driver -----------------------------------------------------------------------------------
+
+    def run(self) -> ModuleOp:
+        graph = self.graph
+        inputs = [i for i in graph.input if i.name not in self.inits]
+        in_types = [self.tensor_type(i.name) for i in inputs]
+        out_types = [self.tensor_type(o.name) for o in graph.output]
+        block = Block(arg_types=in_types)
+        for arg, i in zip(block.args, inputs):
+            arg.name_hint = _ssa_name(i.name)
+            self.values[i.name] = arg
+        self.builder = Builder(InsertPoint.at_end(block))
+        table = self.importers()
+        for node in graph.node:
+            if node.domain not in ("", "ai.onnx") + QONNX_DOMAINS:
+                raise QnncError(f"unsupported op domain '{node.domain}'", node.name, node.op_type)
+            imp = table.get(node.op_type)
+            if imp is None:
+                raise QnncError(f"op type '{node.op_type}' is not supported by qnnc yet",
+                                node.name, node.op_type)
+            op = imp(node, self.attrs(node))
+            self.emit(node, op)
+        outs = [self.value(o.name, None) for o in graph.output]
+        self.builder.insert(func.ReturnOp(*outs))
+        fn = func.FuncOp("main", (in_types, out_types), Region(block))
+        return ModuleOp([fn])
+
+
+def _ssa_name(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return cleaned if cleaned and not cleaned[0].isdigit() else f"v{cleaned}"
+
+
+def import_model(model) -> ModuleOp:
+    """Import a cleaned qonnx ModelWrapper into a verified `quant`-level module."""
+    module = _Importer(model).run()
+    module.verify()
+    return module

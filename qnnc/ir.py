@@ -1,0 +1,63 @@
+"""IR plumbing shared by the driver, `qnnc-opt` and the tests: context, parse, print, run."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import Builtin, ModuleOp
+from xdsl.dialects.func import Func
+from xdsl.interpreters.func import FuncFunctions
+from xdsl.interpreter import Interpreter
+from xdsl.parser import Parser
+
+
+def qnnc_dialects():
+    """The dialects of qnnc's own levels, imported lazily (no registry filled at import)."""
+    from qnnc.dialects import dataflow, quant, rtl
+
+    return [quant.Quant, dataflow.Dataflow, rtl.Rtl]
+
+
+def make_context() -> Context:
+    ctx = Context()
+    ctx.load_dialect(Builtin)
+    ctx.load_dialect(Func)
+    for d in qnnc_dialects():
+        ctx.load_dialect(d)
+    return ctx
+
+
+def parse_module(text: str, ctx: Context | None = None) -> ModuleOp:
+    module = Parser(ctx or make_context(), text).parse_module()
+    module.verify()
+    return module
+
+
+def print_module(module: ModuleOp, ctx: Context | None = None) -> str:
+    """Custom-format text with locations (so ONNX node names survive a round trip), exactly as
+    `qnnc-opt --print-debuginfo` prints it, so a dump round-trips byte for byte."""
+    from xdsl.targets.mlir import MLIRTarget
+
+    out = io.StringIO()
+    MLIRTarget(print_debuginfo=True).emit(ctx or make_context(), module, out)
+    return out.getvalue()
+
+
+def interpreter_functions():
+    from qnnc.dialects import dataflow, quant, rtl
+
+    return [FuncFunctions(), quant.QuantFunctions(), dataflow.DataflowFunctions(),
+            rtl.RtlFunctions()]
+
+
+def run_function(module: ModuleOp, name: str, args: list[np.ndarray],
+                 float_dtype=np.float32) -> list[np.ndarray]:
+    """Interpret `func.func @name` on numpy inputs. float_dtype=np.float64 re-evaluates the
+    float ops in double precision (used to classify float32 tie noise)."""
+    interp = Interpreter(module)
+    interp.qnnc_float = float_dtype  # read by the float kernels of the quant dialect
+    for f in interpreter_functions():
+        interp.register_implementations(f)
+    return list(interp.call_op(name, tuple(args)))

@@ -1,0 +1,54 @@
+"""`qnnc-opt`: xDSL's opt driver with qnnc's dialects, passes and targets
+(`qnnc-opt in.mlir -p convert-quant-to-dataflow`, `-t verilog`, `--run inputs.npz`)."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import IO
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.utils.target import Target
+from xdsl.xdsl_opt_main import xDSLOptMain
+
+from qnnc.universe import all_dialects, all_passes
+
+
+@dataclass(frozen=True)
+class VerilogTarget(Target):
+    """Prints every rtl.module (and the library cells used) as Verilog, one after another."""
+
+    name = "verilog"
+
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        from qnnc.backends.verilog import export_verilog
+
+        for name, text in export_verilog(ctx, module).items():
+            output.write(f"// ----- {name}\n{text}")
+
+
+class QnncOptMain(xDSLOptMain):
+    def register_all_dialects(self):
+        super().register_all_dialects()
+        for name, factory in all_dialects().items():
+            if name not in self.ctx.registered_dialect_names:
+                self.ctx.register_dialect(name, factory)
+
+    def register_all_passes(self):
+        super().register_all_passes()
+        for name, factory in all_passes().items():
+            if name not in self.available_passes:
+                self.register_pass(name, factory)
+
+    def register_all_targets(self):
+        super().register_all_targets()
+        self.available_targets["verilog"] = lambda: VerilogTarget
+
+
+def main() -> None:
+    QnncOptMain().run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The default lowering pipeline, as named stages (like MLIR Toy's `--emit` actions).
+
+Each stage is a list of passes; the driver verifies the module after every pass and dumps the IR
+after every stage (`out/ir/NN-<stage>.mlir`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from qnnc.universe import all_passes
+
+STAGES = ("quant", "quant-streamlined", "dataflow", "rtl")
+
+
+@dataclass(frozen=True)
+class Options:
+    target_cycles: int = 0
+    lanes_budget: int = 256
+    folding_file: str = ""
+
+
+def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
+    registry = all_passes()
+
+    def p(name: str, **options) -> ModulePass:
+        return registry[name]()(**options)
+    if stage == "quant":
+        return []
+    if stage == "quant-streamlined":
+        return [p("quant-streamline"), p("quant-partition-host")]
+    if stage == "dataflow":
+        return [p("convert-quant-to-dataflow"),
+                p("dataflow-fold", target_cycles=opts.target_cycles,
+                  lanes_budget=opts.lanes_budget, folding_file=opts.folding_file),
+                p("dataflow-insert-fifos")]
+    if stage == "rtl":
+        return [p("convert-dataflow-to-rtl"), p("rtl-legalize-names")]
+    raise ValueError(stage)
+
+
+def run_stage(ctx: Context, module: ModuleOp, stage: str, opts: Options) -> None:
+    for ps in stage_passes(stage, opts):
+        ps.apply(ctx, module)
+        module.verify()

@@ -1,0 +1,63 @@
+"""Per-layer and whole-design figures read off the folded dataflow IR (`out/report.json`)."""
+
+from __future__ import annotations
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Attribute
+
+from qnnc.diagnostics import node_name, onnx_op_type
+from qnnc.dialects import dataflow, quant
+
+UNIT_LATENCY = 2
+"""Registers between a unit's input and output beyond its compute cycles (output register and
+skid in the library cells); used by the latency estimate."""
+
+
+def type_name(t: Attribute) -> str:
+    if isinstance(t, quant.BipolarType):
+        return "bipolar"
+    lo, _ = quant.code_range(t)
+    return f"{'int' if lo < 0 else 'uint'}{t.width.data}"
+
+
+def _core(module: ModuleOp) -> func.FuncOp:
+    return next(f for f in module.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "core")
+
+
+def layer_report(u: dataflow._UnitOp) -> dict:
+    i, o = u.in_type, u.out_type
+    entry = {"name": node_name(u), "onnx_op": onnx_op_type(u), "op": u.name,
+             "in_elements": i.n, "out_elements": o.n,
+             "in_type": type_name(i.element_type), "out_type": type_name(o.element_type),
+             "in_lanes": i.p, "out_lanes": o.p, "cycles": u.cycles()}
+    if isinstance(u, dataflow.MVAUOp):
+        entry.update(mw=u.mw, mh=u.mh, pe=u.pe.value.data, simd=u.simd.value.data,
+                     weight_type=type_name(u.weight_type), acc_type=type_name(u.acc_type),
+                     thresholds=u.n_thresholds(), binary_xnor=u.binary_xnor())
+    elif isinstance(u, dataflow.ThresholdOp):
+        entry.update(pe=u.pe.value.data, thresholds=quant.tensor_shape(u.thresholds.type)[1])
+    elif isinstance(u, dataflow.FifoOp):
+        entry.update(depth=u.depth.value.data)
+    return entry
+
+
+def design_report(module: ModuleOp) -> dict:
+    """Layers in stream order, cycles per frame (the slowest unit) and a latency estimate (every
+    unit's cycles plus its registers, as if nothing overlapped: an upper bound)."""
+    units = [o for o in _core(module).body.block.ops if isinstance(o, dataflow.UNIT_OPS)]
+    layers = [layer_report(u) for u in units]
+    compute = [l for l in layers if l["op"] in ("dataflow.mvau", "dataflow.threshold")]
+    to = next(o for o in _core(module).body.block.ops if isinstance(o, dataflow.ToStreamOp))
+    frm = next(o for o in _core(module).body.block.ops if isinstance(o, dataflow.FromStreamOp))
+    return {
+        "layers": layers,
+        "cycles_per_frame": max(l["cycles"] for l in layers),
+        "latency_cycles": sum(l["cycles"] + UNIT_LATENCY for l in compute),
+        "input_stream": {"elements": to.output.type.n, "lanes": to.output.type.p,
+                         "element_type": type_name(to.output.type.element_type),
+                         "element_bits": to.output.type.element_bits()},
+        "output_stream": {"elements": frm.input.type.n, "lanes": frm.input.type.p,
+                          "element_type": type_name(frm.input.type.element_type),
+                          "element_bits": frm.input.type.element_bits()},
+    }

@@ -1,0 +1,115 @@
+"""Integer thresholds from a monotone activation function, derived on the integer domain.
+
+A quantized layer maps an integer accumulator `acc` to an integer output code through float ops
+(scale, bias, BatchNorm, ReLU, quantizer). Per channel that map `f` is monotone, so it equals
+counting thresholds: `f(acc) = base + #{k : acc >= T[k]}` (non-decreasing channel) or
+`base + #{k : acc <= T[k]}` (non-increasing channel, e.g. a negative scale).
+
+The thresholds are found by bisection on the *reference function itself*, evaluated on integer
+accumulator values, never by inverting the float algebra (which can round the other way at a
+tie). The result is then checked against `f` on every boundary and on sample points; a channel
+where counting thresholds does not reproduce `f` (a non-monotone map) raises `NotThresholdable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Levels = Callable[[np.ndarray], np.ndarray]
+"""f: int64 array (M, C) of accumulator values → int64 array (M, C) of output levels."""
+
+
+class NotThresholdable(Exception):
+    """The activation is not a monotone step function of the accumulator."""
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    thresholds: np.ndarray  # (C, K) int64; ascending per ascending channel, descending otherwise
+    descending: np.ndarray  # (C,) bool
+    base: int  # output for count 0
+
+
+def _eval(f: Levels, acc_ck: np.ndarray) -> np.ndarray:
+    """f on a (C, K) grid of accumulator values (column k evaluated as one batch row)."""
+    return np.asarray(f(np.ascontiguousarray(acc_ck.T))).astype(np.int64).T
+
+
+def derive_thresholds(f: Levels, lo: np.ndarray, hi: np.ndarray, base: int | None = None,
+                      top: int | None = None, samples: int = 4096, seed: int = 0) -> Thresholds:
+    """Thresholds reproducing f on every integer acc in [lo[c], hi[c]] (per channel c).
+
+    base/top force the output level range (e.g. a bipolar output always uses levels 0..1);
+    by default it is the range f reaches."""
+    lo = np.asarray(lo, dtype=np.int64)
+    hi = np.asarray(hi, dtype=np.int64)
+    c = lo.shape[0]
+    f_lo = _eval(f, lo[:, None])[:, 0]
+    f_hi = _eval(f, hi[:, None])[:, 0]
+    desc = f_hi < f_lo
+    reach_lo = int(np.minimum(f_lo, f_hi).min())
+    reach_hi = int(np.maximum(f_lo, f_hi).max())
+    base = reach_lo if base is None else min(base, reach_lo)
+    top = reach_hi if top is None else max(top, reach_hi)
+    k = top - base
+    levels = base + 1 + np.arange(k, dtype=np.int64)[None, :]  # (1, K)
+    lo_ck = np.broadcast_to(lo[:, None], (c, k))
+    hi_ck = np.broadcast_to(hi[:, None], (c, k))
+    d_ck = np.broadcast_to(desc[:, None], (c, k))
+    # ascending: smallest a in [lo, hi+1] with f(a) >= level (hi+1 means "never")
+    # descending: largest a in [lo-1, hi] with f(a) >= level (lo-1 means "never")
+    left = np.where(d_ck, lo_ck - 1, lo_ck).copy()
+    right = np.where(d_ck, hi_ck, hi_ck + 1).copy()
+    while np.any(left < right):
+        mid = np.where(d_ck, (left + right + 1) // 2, (left + right) // 2)
+        probe = np.clip(mid, lo_ck, hi_ck)
+        ok = _eval(f, probe) >= levels
+        active = left < right
+        asc_ok = active & ~d_ck & ok
+        asc_no = active & ~d_ck & ~ok
+        dsc_ok = active & d_ck & ok
+        dsc_no = active & d_ck & ~ok
+        right = np.where(asc_ok, mid, right)
+        left = np.where(asc_no, mid + 1, left)
+        left = np.where(dsc_ok, mid, left)
+        right = np.where(dsc_no, mid - 1, right)
+    t = Thresholds(left.astype(np.int64), desc.astype(bool), int(base))
+    _check(f, t, lo, hi, samples, seed)
+    return t
+
+
+def apply_thresholds(acc: np.ndarray, t: Thresholds) -> np.ndarray:
+    """Counting semantics (the hardware's), for acc of shape (M, C)."""
+    a = acc[..., None]
+    up = np.count_nonzero(a >= t.thresholds, axis=-1)
+    down = np.count_nonzero(a <= t.thresholds, axis=-1)
+    return t.base + np.where(t.descending, down, up)
+
+
+def _check(f: Levels, t: Thresholds, lo: np.ndarray, hi: np.ndarray, samples: int,
+           seed: int) -> None:
+    """Compare counting against f at the bounds, around every threshold, and at random points;
+    exhaustively when every channel's range is small."""
+    c = lo.shape[0]
+    width = int((hi - lo).max()) + 1 if c else 0
+    if width <= samples:
+        pts = lo[None, :] + np.arange(width, dtype=np.int64)[:, None]
+    else:
+        rng = np.random.default_rng(seed)
+        span = (hi - lo + 1).astype(np.float64)
+        rand = lo[None, :] + (rng.random((samples, c)) * span[None, :]).astype(np.int64)
+        edges = [lo[None, :], hi[None, :]]
+        for d in (-1, 0, 1):
+            edges.append((t.thresholds + d).T)
+        pts = np.concatenate([rand] + edges, axis=0)
+    pts = np.clip(pts, lo[None, :], hi[None, :])
+    got = apply_thresholds(pts, t)
+    want = np.asarray(f(pts)).astype(np.int64)
+    bad = np.argwhere(got != want)
+    if bad.size:
+        m, ch = bad[0]
+        raise NotThresholdable(f"channel {ch}: accumulator {pts[m, ch]} gives level {want[m, ch]} "
+                               f"but thresholds give {got[m, ch]} (activation not monotone)")

@@ -1,0 +1,52 @@
+"""Registry of qnnc's dialects, passes and targets: name → lazy factory (nothing is imported or
+registered until asked for). `qnnc-opt` and the driver read it; an entry point publishes it to
+`xdsl-opt` as a `Universe`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xdsl.passes import ModulePass
+from xdsl.universe import Universe
+
+
+def _quant():
+    from qnnc.dialects.quant import Quant
+    return Quant
+
+
+def _dataflow():
+    from qnnc.dialects.dataflow import Dataflow
+    return Dataflow
+
+
+def _rtl():
+    from qnnc.dialects.rtl import Rtl
+    return Rtl
+
+
+def all_dialects() -> dict[str, Callable]:
+    return {"quant": _quant, "dataflow": _dataflow, "rtl": _rtl}
+
+
+def _pass(module: str, cls: str) -> Callable[[], type[ModulePass]]:
+    def load() -> type[ModulePass]:
+        import importlib
+
+        return getattr(importlib.import_module(f"qnnc.lowering.{module}"), cls)
+    return load
+
+
+def all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    return {
+        "quant-streamline": _pass("quant_streamline", "QuantStreamlinePass"),
+        "quant-partition-host": _pass("quant_partition_host", "QuantPartitionHostPass"),
+        "convert-quant-to-dataflow": _pass("convert_quant_to_dataflow", "ConvertQuantToDataflowPass"),
+        "dataflow-fold": _pass("dataflow_fold", "DataflowFoldPass"),
+        "dataflow-insert-fifos": _pass("dataflow_insert_fifos", "DataflowInsertFifosPass"),
+        "convert-dataflow-to-rtl": _pass("convert_dataflow_to_rtl", "ConvertDataflowToRtlPass"),
+        "rtl-legalize-names": _pass("rtl_legalize_names", "RtlLegalizeNamesPass"),
+    }
+
+
+QNNC_UNIVERSE = Universe(all_dialects=all_dialects(), all_passes=all_passes())

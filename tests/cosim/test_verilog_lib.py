@@ -1,0 +1,553 @@
+"""Lint, co-simulation and synthesis smoke tests for the Verilog library in backends/verilog/lib.
+
+Semantics under test are those of docs/hardware-interface.md.  Testbenches are generated into
+pytest's tmp_path; stimulus, ROM contents and valid/ready patterns are written as $readmemh files
+by Python (numpy) and the DUT outputs are compared bit-exactly against numpy models.
+
+Tool policy: a missing verilator / iverilog / yosys skips the test, unless the CI environment
+variable is set, in which case the test fails.
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.cosim
+
+REPO = Path(__file__).resolve().parents[2]
+LIB = REPO / "backends" / "verilog" / "lib"
+
+
+def lib_file(module):
+    return LIB / f"{module}.v"
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+def require(*tools):
+    for tool in tools:
+        if shutil.which(tool) is None:
+            msg = f"required tool '{tool}' not found on PATH"
+            if os.environ.get("CI"):
+                pytest.fail(msg)
+            pytest.skip(msg)
+
+
+def clog2(n):
+    return (int(n) - 1).bit_length() if n > 1 else 0
+
+
+def run(cmd, cwd=None, timeout=120):
+    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return res.returncode, res.stdout + res.stderr
+
+
+def pack(vals, w):
+    """Pack raw (unsigned) element patterns, element 0 in the LSBs."""
+    x = 0
+    m = (1 << w) - 1
+    for i, v in enumerate(vals):
+        x |= (int(v) & m) << (i * w)
+    return x
+
+
+def unpack(x, w, n):
+    m = (1 << w) - 1
+    return [(x >> (i * w)) & m for i in range(n)]
+
+
+def hexstr(x, bits):
+    return format(x, "0{}x".format(max(1, (bits + 3) // 4)))
+
+
+def write_mem(path, words, bits):
+    path.write_text("".join(hexstr(w, bits) + "\n" for w in words))
+
+
+def decode(raw, w, signed, bipolar=False):
+    raw = np.asarray(raw, dtype=np.int64)
+    if bipolar:
+        return 2 * raw - 1
+    if signed:
+        return np.where(raw >= (1 << (w - 1)), raw - (1 << w), raw)
+    return raw
+
+
+def wrap_signed(v, w):
+    v = np.asarray(v, dtype=np.int64)
+    return ((v + (1 << (w - 1))) % (1 << w)) - (1 << (w - 1))
+
+
+def threshold_count(vals, thr, desc):
+    """vals: (..., R); thr: (R, K); desc: (R,) -> count per element."""
+    v = vals[..., None]
+    ge = (v >= thr).sum(-1)
+    le = (v <= thr).sum(-1)
+    return np.where(desc, le, ge)
+
+
+def make_thresholds(rng, vals, n_thres, t_w):
+    """Thresholds per row around the observed values (some exactly equal to observed values),
+    sorted ascending or descending according to a random direction bit per row."""
+    rows = vals.shape[-1]
+    lo_t, hi_t = -(1 << (t_w - 1)), (1 << (t_w - 1)) - 1
+    thr = np.zeros((rows, n_thres), dtype=np.int64)
+    desc = rng.integers(0, 2, size=rows)
+    for r in range(rows):
+        col = vals[..., r].ravel()
+        lo, hi = int(col.min()) - 2, int(col.max()) + 2
+        t = rng.integers(lo, hi + 1, size=n_thres)
+        pick = rng.random(n_thres) < 0.3
+        t[pick] = rng.choice(col, size=int(pick.sum()))
+        t = np.clip(t, lo_t, hi_t)
+        t = np.sort(t)
+        thr[r] = t[::-1] if desc[r] else t
+    return thr, desc
+
+
+def pattern(rng, n, p):
+    return (rng.random(n) < p).astype(int)
+
+
+# --------------------------------------------------------------------------------------------
+# generic stream testbench
+# --------------------------------------------------------------------------------------------
+TB_TEMPLATE = """\
+`timescale 1ns/1ps
+module tb;
+    localparam integer IW = {in_w};
+    localparam integer OW = {out_w};
+    localparam integer NIN = {n_in};
+    localparam integer NOUT = {n_out};
+    localparam integer NPAT = {npat};
+    localparam integer MAXCYC = {maxcyc};
+
+    reg clk = 1'b0;
+    reg rst_n = 1'b0;
+    always #5 clk = ~clk;
+
+    reg [IW-1:0] in_mem [0:NIN-1];
+    reg vpat [0:NPAT-1];
+    reg rpat [0:NPAT-1];
+    integer cyc = 0;
+    integer ip = 0;
+    integer ipn;
+    integer nout = 0;
+    integer tail = 0;
+    integer fd;
+    reg vld = 1'b0;
+    reg rdy = 1'b0;
+    reg pv = 1'b0;
+    reg pr = 1'b0;
+    reg [OW-1:0] pd;
+
+    wire [IW-1:0] in_tdata = in_mem[ip];
+    wire in_tvalid = vld;
+    wire in_tready;
+    wire [OW-1:0] out_tdata;
+    wire out_tvalid;
+    wire out_tready = rdy;
+
+{extra}
+
+{dut}
+
+    initial begin
+        $readmemh("{d}/in.hex", in_mem);
+        $readmemh("{d}/vpat.hex", vpat);
+        $readmemh("{d}/rpat.hex", rpat);
+{initial}
+        fd = $fopen("{d}/out.txt", "w");
+        repeat (3) @(posedge clk);
+        rst_n <= 1'b1;
+    end
+
+    always @(posedge clk) begin
+        cyc <= cyc + 1;
+        if (rst_n) begin
+            ipn = ip + ((vld && in_tready) ? 1 : 0);
+            ip <= ipn;
+            if (!vld || in_tready)
+                vld <= (ipn < NIN) && vpat[cyc % NPAT];
+            rdy <= rpat[cyc % NPAT];
+            if (out_tvalid && out_tready) begin
+                $fwrite(fd, "%h %0d\\n", out_tdata, cyc);
+                nout = nout + 1;
+            end
+            if (pv && !pr && (!out_tvalid || out_tdata !== pd))
+                $fwrite(fd, "PROTOCOL %0d\\n", cyc);
+            pv <= out_tvalid;
+            pr <= out_tready;
+            pd <= out_tdata;
+            if (nout >= NOUT) begin
+                tail = tail + 1;
+                if (tail > 20) begin
+                    $fclose(fd);
+                    $finish;
+                end
+            end
+        end
+        if (cyc > MAXCYC) begin
+            $fwrite(fd, "TIMEOUT %0d\\n", cyc);
+            $fclose(fd);
+            $finish;
+        end
+    end
+endmodule
+"""
+
+
+def stream_sim(workdir, module, dut, in_w, out_w, in_words, n_out, vpat, rpat,
+               extra="", mems=(), maxcyc=None):
+    """Simulate `dut` (instantiation text) with a source/sink testbench.
+
+    mems: iterable of (verilog memory name, list of words, bits) loaded with $readmemh.
+    Returns (list of output words, list of cycle stamps)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    write_mem(workdir / "in.hex", in_words, in_w)
+    npat = len(vpat)
+    assert len(rpat) == npat
+    write_mem(workdir / "vpat.hex", vpat, 1)
+    write_mem(workdir / "rpat.hex", rpat, 1)
+    init = []
+    for name, words, bits in mems:
+        write_mem(workdir / f"{name}.hex", words, bits)
+        init.append(f'        $readmemh("{workdir.as_posix()}/{name}.hex", {name});')
+    if maxcyc is None:
+        maxcyc = 50 * (len(in_words) + n_out) + 500
+    tb = TB_TEMPLATE.format(in_w=in_w, out_w=out_w, n_in=len(in_words), n_out=n_out, npat=npat,
+                            maxcyc=maxcyc, extra=extra, dut=dut, d=workdir.as_posix(),
+                            initial="\n".join(init))
+    (workdir / "tb.v").write_text(tb)
+    rc, log = run(["iverilog", "-g2005", "-o", str(workdir / "sim.vvp"), "-s", "tb",
+                   str(workdir / "tb.v"), str(lib_file(module))])
+    assert rc == 0, f"iverilog failed:\n{log}"
+    rc, log = run(["vvp", "-n", str(workdir / "sim.vvp")], cwd=workdir)
+    assert rc == 0, f"vvp failed:\n{log}"
+    words, cycles = [], []
+    for line in (workdir / "out.txt").read_text().splitlines():
+        assert not line.startswith("TIMEOUT"), f"simulation timed out ({len(words)}/{n_out} beats)"
+        assert not line.startswith("PROTOCOL"), f"AXI-stream rule violated by DUT: {line}"
+        h, c = line.split()
+        try:
+            words.append(int(h, 16))
+        except ValueError:
+            raise AssertionError(f"X/Z on out_tdata: {line}")
+        cycles.append(int(c))
+    assert len(words) == n_out, f"expected {n_out} output beats, got {len(words)}"
+    return words, cycles
+
+
+def instance(module, params, extra_ports=""):
+    ps = ",\n        ".join(f".{k}({v})" for k, v in params.items())
+    return (f"    {module} #(\n        {ps}\n    ) dut (\n"
+            "        .clk(clk), .rst_n(rst_n),\n"
+            "        .in_tdata(in_tdata), .in_tvalid(in_tvalid), .in_tready(in_tready),\n"
+            "        .out_tdata(out_tdata), .out_tvalid(out_tvalid), .out_tready(out_tready)"
+            f"{extra_ports}\n    );")
+
+
+# --------------------------------------------------------------------------------------------
+# (a) lint
+# --------------------------------------------------------------------------------------------
+MVAU_BASE = dict(MW=8, MH=6, SIMD=2, PE=3, IN_W=4, IN_SIGNED=0, IN_BIPOLAR=0, W_W=4, W_SIGNED=1,
+                 W_BIPOLAR=0, ACC_W=16, N_THRES=0, OUT_W=16, OUT_BIAS=0)
+
+
+def mvau_params(**kw):
+    p = dict(MVAU_BASE)
+    p.update(kw)
+    return p
+
+
+LINT_CASES = [
+    ("qnnc_mvau", mvau_params()),
+    ("qnnc_mvau", mvau_params(MW=1, MH=1, SIMD=1, PE=1)),
+    ("qnnc_mvau", mvau_params(MW=5, MH=3, SIMD=1, PE=1, N_THRES=1, OUT_W=1)),
+    ("qnnc_mvau", mvau_params(MW=6, MH=4, SIMD=3, PE=2, IN_SIGNED=1, N_THRES=3, OUT_W=3,
+                              OUT_BIAS=-2)),
+    ("qnnc_mvau", mvau_params(MW=4, MH=4, SIMD=4, PE=4, N_THRES=3, OUT_W=2)),   # NF=1, SF=1
+    ("qnnc_mvau", mvau_params(IN_W=1, IN_BIPOLAR=1, W_W=1, W_BIPOLAR=1, ACC_W=8, N_THRES=1,
+                              OUT_W=1)),
+    ("qnnc_mvau", mvau_params(IN_W=1, IN_BIPOLAR=1, ACC_W=10, OUT_W=10)),
+    ("qnnc_mvau", mvau_params(W_W=1, W_BIPOLAR=1, ACC_W=4, OUT_W=4)),
+    ("qnnc_mvau", mvau_params(IN_SIGNED=1, ACC_W=5, OUT_W=5)),                  # product > ACC_W
+    ("qnnc_thres", dict(C=6, PE=2, IN_W=5, IN_SIGNED=1, T_W=4, N_THRES=3, OUT_W=2, OUT_BIAS=-1)),
+    ("qnnc_thres", dict(C=1, PE=1, IN_W=4, IN_SIGNED=0, T_W=8, N_THRES=1, OUT_W=1, OUT_BIAS=0)),
+    ("qnnc_thres", dict(C=8, PE=4, IN_W=8, IN_SIGNED=0, T_W=9, N_THRES=7, OUT_W=3, OUT_BIAS=0)),
+    ("qnnc_fifo", dict(W=8, DEPTH=2)),
+    ("qnnc_fifo", dict(W=1, DEPTH=5)),
+    ("qnnc_fifo", dict(W=13, DEPTH=16)),
+    ("qnnc_dwc", dict(ELEM_W=4, IN_P=1, OUT_P=1)),
+    ("qnnc_dwc", dict(ELEM_W=4, IN_P=1, OUT_P=4)),
+    ("qnnc_dwc", dict(ELEM_W=4, IN_P=4, OUT_P=1)),
+    ("qnnc_dwc", dict(ELEM_W=1, IN_P=2, OUT_P=3)),
+    ("qnnc_dwc", dict(ELEM_W=3, IN_P=6, OUT_P=4)),
+]
+
+
+def _case_id(case):
+    mod, p = case
+    return mod + "-" + "_".join(f"{k}{v}" for k, v in p.items())
+
+
+@pytest.mark.parametrize("module,params", LINT_CASES, ids=[_case_id(c) for c in LINT_CASES])
+def test_lint(module, params):
+    require("verilator")
+    cmd = ["verilator", "--lint-only", "-Wall", "--top-module", module]
+    cmd += [f"-G{k}={v}" for k, v in params.items()]
+    cmd.append(str(lib_file(module)))
+    rc, log = run(cmd)
+    assert rc == 0 and "%Warning" not in log and "%Error" not in log, log
+
+
+# --------------------------------------------------------------------------------------------
+# (b) MVAU co-simulation
+# --------------------------------------------------------------------------------------------
+class MvauCase:
+    def __init__(self, rng, p, frames):
+        self.p = p
+        mw, mh, simd, pe = p["MW"], p["MH"], p["SIMD"], p["PE"]
+        self.sf, self.nf = mw // simd, mh // pe
+        acc_w, nt = p["ACC_W"], p["N_THRES"]
+        in_w, w_w = p["IN_W"], p["W_W"]
+        self.x_raw = rng.integers(0, 1 << in_w, size=(frames, mw))
+        self.w_raw = rng.integers(0, 1 << w_w, size=(mh, mw))
+        x = decode(self.x_raw, in_w, p["IN_SIGNED"], p["IN_BIPOLAR"])
+        w = decode(self.w_raw, w_w, p["W_SIGNED"], p["W_BIPOLAR"])
+        acc = wrap_signed(x @ w.T, acc_w)                       # (frames, MH)
+        if nt == 0:
+            assert p["OUT_W"] == acc_w
+            self.expected = acc & ((1 << acc_w) - 1)
+            self.thr = np.zeros((mh, 1), dtype=np.int64)
+            self.desc = np.zeros(mh, dtype=np.int64)
+        else:
+            self.thr, self.desc = make_thresholds(rng, acc, nt, acc_w)
+            cnt = threshold_count(acc, self.thr, self.desc.astype(bool))
+            self.expected = (cnt + p["OUT_BIAS"]) & ((1 << p["OUT_W"]) - 1)
+        self.frames = frames
+
+    def in_words(self):
+        p = self.p
+        simd, in_w = p["SIMD"], p["IN_W"]
+        return [pack(self.x_raw[f, sf * simd:(sf + 1) * simd], in_w)
+                for f in range(self.frames) for sf in range(self.sf)]
+
+    def expected_words(self):
+        pe, ow = self.p["PE"], self.p["OUT_W"]
+        return [pack(self.expected[f, nf * pe:(nf + 1) * pe], ow)
+                for f in range(self.frames) for nf in range(self.nf)]
+
+    def wrom(self):
+        p = self.p
+        simd, pe, w_w = p["SIMD"], p["PE"], p["W_W"]
+        words = []
+        for nf in range(self.nf):
+            for sf in range(self.sf):
+                vals = [self.w_raw[nf * pe + q, sf * simd + s] for q in range(pe)
+                        for s in range(simd)]
+                words.append(pack(vals, w_w))
+        return words
+
+    def trom(self):
+        p = self.p
+        pe, acc_w = p["PE"], p["ACC_W"]
+        nt1 = max(p["N_THRES"], 1)
+        words, descs = [], []
+        for nf in range(self.nf):
+            rows = range(nf * pe, (nf + 1) * pe)
+            vals = [int(self.thr[r, k]) if p["N_THRES"] else 0 for r in rows for k in range(nt1)]
+            words.append(pack(vals, acc_w))
+            descs.append(pack([int(self.desc[r]) for r in rows], 1))
+        return words, descs
+
+    def simulate(self, workdir, vpat, rpat):
+        p = self.p
+        simd, pe = p["SIMD"], p["PE"]
+        nt1 = max(p["N_THRES"], 1)
+        wa_w = max(1, clog2(self.nf * self.sf))
+        ta_w = max(1, clog2(self.nf))
+        ww = pe * simd * p["W_W"]
+        tw = pe * nt1 * p["ACC_W"]
+        extra = f"""\
+    reg [{ww - 1}:0] wrom [0:{self.nf * self.sf - 1}];
+    reg [{tw - 1}:0] trom [0:{self.nf - 1}];
+    reg [{pe - 1}:0] drom [0:{self.nf - 1}];
+    wire [{wa_w - 1}:0] w_addr;
+    wire [{ta_w - 1}:0] t_addr;
+    wire [{ww - 1}:0] w_data = wrom[w_addr];
+    wire [{tw - 1}:0] t_data = trom[t_addr];
+    wire [{pe - 1}:0] t_desc = drom[t_addr];"""
+        dut = instance("qnnc_mvau", p,
+                       ",\n        .w_addr(w_addr), .w_data(w_data),"
+                       " .t_addr(t_addr), .t_data(t_data), .t_desc(t_desc)")
+        tw_words, td_words = self.trom()
+        return stream_sim(workdir, "qnnc_mvau", dut, simd * p["IN_W"], pe * p["OUT_W"],
+                          self.in_words(), self.frames * self.nf, vpat, rpat, extra=extra,
+                          mems=[("wrom", self.wrom(), ww), ("trom", tw_words, tw),
+                                ("drom", td_words, pe)])
+
+
+MVAU_CASES = {
+    "int_noact": mvau_params(),
+    "thres3_negbias": mvau_params(MW=6, MH=4, SIMD=3, PE=2, IN_W=3, IN_SIGNED=1, W_W=2,
+                                  ACC_W=12, N_THRES=3, OUT_W=3, OUT_BIAS=-2),
+    "pe1_simd1": mvau_params(MW=5, MH=3, SIMD=1, PE=1, IN_W=2, W_W=3, W_SIGNED=0, ACC_W=10,
+                             N_THRES=1, OUT_W=1),
+    "nf1": mvau_params(MW=8, MH=4, SIMD=4, PE=4, IN_SIGNED=1, ACC_W=12, N_THRES=3, OUT_W=2,
+                       OUT_BIAS=0),
+    "sf1": mvau_params(MW=4, MH=6, SIMD=4, PE=2, ACC_W=12, OUT_W=12),
+    "nf1_sf1": mvau_params(MW=2, MH=2, SIMD=2, PE=2, ACC_W=10, OUT_W=10),
+    "single": mvau_params(MW=1, MH=1, SIMD=1, PE=1, ACC_W=9, N_THRES=3, OUT_W=2, OUT_BIAS=1),
+    "bipolar_xnor": mvau_params(MW=16, MH=8, SIMD=4, PE=2, IN_W=1, IN_BIPOLAR=1, W_W=1,
+                                W_BIPOLAR=1, ACC_W=8, N_THRES=1, OUT_W=1),
+    "bipolar_in": mvau_params(MW=6, MH=4, SIMD=2, PE=2, IN_W=1, IN_BIPOLAR=1, W_W=3,
+                              ACC_W=10, OUT_W=10),
+    "bipolar_w": mvau_params(MW=6, MH=6, SIMD=3, PE=3, IN_W=4, W_W=1, W_BIPOLAR=1, ACC_W=10,
+                             N_THRES=3, OUT_W=2),
+    "acc_wrap": mvau_params(MW=8, MH=4, SIMD=2, PE=2, IN_SIGNED=1, ACC_W=5, OUT_W=5),
+}
+
+
+@pytest.mark.parametrize("name", list(MVAU_CASES))
+def test_mvau_cosim(name, tmp_path):
+    require("iverilog", "vvp")
+    p = MVAU_CASES[name]
+    rng = np.random.default_rng(sum(map(ord, name)))
+
+    # random input gaps and output back-pressure, several frames back to back
+    case = MvauCase(rng, p, frames=5)
+    npat = 512
+    vpat, rpat = pattern(rng, npat, 0.7), pattern(rng, npat, 0.5)
+    got, _ = case.simulate(tmp_path / "gaps", vpat, rpat)
+    exp = case.expected_words()
+    bad = [(i, hex(g), hex(e)) for i, (g, e) in enumerate(zip(got, exp)) if g != e]
+    assert not bad, f"mismatches (beat, got, expected): {bad[:8]}"
+
+    # no gaps / no back-pressure: exact throughput of NF*SF cycles per frame
+    case = MvauCase(rng, p, frames=4)
+    ones = np.ones(16, dtype=int)
+    got, cyc = case.simulate(tmp_path / "full", ones, ones)
+    assert got == case.expected_words()
+    last = [cyc[(f + 1) * case.nf - 1] for f in range(case.frames)]
+    intervals = np.diff(last).tolist()
+    assert intervals == [case.nf * case.sf] * (case.frames - 1), intervals
+    # output beats of one frame are also back to back every SF cycles
+    assert np.diff(cyc).tolist() == [case.sf] * (len(cyc) - 1)
+
+
+# --------------------------------------------------------------------------------------------
+# (b) thresholding, FIFO and width converter co-simulation
+# --------------------------------------------------------------------------------------------
+THRES_CASES = {
+    "signed_narrow_t": dict(C=6, PE=2, IN_W=5, IN_SIGNED=1, T_W=4, N_THRES=3, OUT_W=2,
+                            OUT_BIAS=-1),
+    "single_lane": dict(C=1, PE=1, IN_W=4, IN_SIGNED=0, T_W=8, N_THRES=1, OUT_W=1, OUT_BIAS=0),
+    "unsigned_wide": dict(C=8, PE=4, IN_W=8, IN_SIGNED=0, T_W=9, N_THRES=7, OUT_W=3,
+                          OUT_BIAS=0),
+}
+
+
+@pytest.mark.parametrize("name", list(THRES_CASES))
+def test_thres_cosim(name, tmp_path):
+    require("iverilog", "vvp")
+    p = THRES_CASES[name]
+    rng = np.random.default_rng(sum(map(ord, name)))
+    c, pe, in_w, t_w, nt, ow = p["C"], p["PE"], p["IN_W"], p["T_W"], p["N_THRES"], p["OUT_W"]
+    nf = c // pe
+    frames = 6
+    raw = rng.integers(0, 1 << in_w, size=(frames, c))
+    x = decode(raw, in_w, p["IN_SIGNED"])
+    thr, desc = make_thresholds(rng, x, nt, t_w)
+    # (with T_W narrower than the input, thresholds are clipped and inputs fall outside them)
+    exp = (threshold_count(x, thr, desc.astype(bool)) + p["OUT_BIAS"]) & ((1 << ow) - 1)
+    in_words = [pack(raw[f, n * pe:(n + 1) * pe], in_w) for f in range(frames) for n in range(nf)]
+    exp_words = [pack(exp[f, n * pe:(n + 1) * pe], ow) for f in range(frames) for n in range(nf)]
+    tw = pe * nt * t_w
+    ta_w = max(1, clog2(nf))
+    t_words = [pack([thr[n * pe + q, k] for q in range(pe) for k in range(nt)], t_w)
+               for n in range(nf)]
+    d_words = [pack([desc[n * pe + q] for q in range(pe)], 1) for n in range(nf)]
+    extra = f"""\
+    reg [{tw - 1}:0] trom [0:{nf - 1}];
+    reg [{pe - 1}:0] drom [0:{nf - 1}];
+    wire [{ta_w - 1}:0] t_addr;
+    wire [{tw - 1}:0] t_data = trom[t_addr];
+    wire [{pe - 1}:0] t_desc = drom[t_addr];"""
+    dut = instance("qnnc_thres", p, ",\n        .t_addr(t_addr), .t_data(t_data), .t_desc(t_desc)")
+    mems = [("trom", t_words, tw), ("drom", d_words, pe)]
+    got, _ = stream_sim(tmp_path / "gaps", "qnnc_thres", dut, pe * in_w, pe * ow, in_words,
+                        len(exp_words), pattern(rng, 256, 0.7), pattern(rng, 256, 0.5),
+                        extra=extra, mems=mems)
+    assert got == exp_words
+    ones = np.ones(8, dtype=int)
+    got, cyc = stream_sim(tmp_path / "full", "qnnc_thres", dut, pe * in_w, pe * ow, in_words,
+                          len(exp_words), ones, ones, extra=extra, mems=mems)
+    assert got == exp_words
+    assert np.diff(cyc).tolist() == [1] * (len(cyc) - 1)     # one beat per cycle
+
+
+@pytest.mark.parametrize("w,depth", [(8, 2), (5, 5), (1, 16)])
+def test_fifo_cosim(w, depth, tmp_path):
+    require("iverilog", "vvp")
+    rng = np.random.default_rng(w * 100 + depth)
+    n = 200
+    words = [int(v) for v in rng.integers(0, 1 << w, size=n)]
+    dut = instance("qnnc_fifo", dict(W=w, DEPTH=depth))
+    for i, (pv, pr) in enumerate([(0.8, 0.4), (0.4, 0.8), (0.7, 0.7)]):
+        got, _ = stream_sim(tmp_path / f"gaps{i}", "qnnc_fifo", dut, w, w, words, n,
+                            pattern(rng, 256, pv), pattern(rng, 256, pr))
+        assert got == words
+    ones = np.ones(8, dtype=int)
+    got, cyc = stream_sim(tmp_path / "full", "qnnc_fifo", dut, w, w, words, n, ones, ones)
+    assert got == words
+    assert np.diff(cyc).tolist() == [1] * (n - 1)
+
+
+@pytest.mark.parametrize("in_p,out_p", [(1, 1), (1, 4), (4, 1), (2, 3), (3, 2), (6, 4), (5, 5)])
+def test_dwc_cosim(in_p, out_p, tmp_path):
+    require("iverilog", "vvp")
+    ew = 4
+    rng = np.random.default_rng(in_p * 10 + out_p)
+    lcm = in_p * out_p // np.gcd(in_p, out_p)
+    n_elems = lcm * max(1, 120 // lcm)
+    elems = rng.integers(0, 1 << ew, size=n_elems)
+    in_words = [pack(elems[i:i + in_p], ew) for i in range(0, n_elems, in_p)]
+    exp_words = [pack(elems[i:i + out_p], ew) for i in range(0, n_elems, out_p)]
+    dut = instance("qnnc_dwc", dict(ELEM_W=ew, IN_P=in_p, OUT_P=out_p))
+    got, _ = stream_sim(tmp_path / "gaps", "qnnc_dwc", dut, in_p * ew, out_p * ew, in_words,
+                        len(exp_words), pattern(rng, 256, 0.7), pattern(rng, 256, 0.6))
+    assert got == exp_words
+    ones = np.ones(8, dtype=int)
+    got, cyc = stream_sim(tmp_path / "full", "qnnc_dwc", dut, in_p * ew, out_p * ew, in_words,
+                          len(exp_words), ones, ones)
+    assert got == exp_words
+    # sustains the slower side: min(IN_P, OUT_P) elements per cycle
+    rate = min(in_p, out_p)
+    span = cyc[-1] - cyc[0]
+    ideal = -(-(n_elems - out_p) // rate)
+    assert span <= ideal + 1, (span, ideal)
+    if in_p >= out_p:
+        assert np.diff(cyc).tolist() == [1] * (len(cyc) - 1)  # output every cycle
+
+
+# --------------------------------------------------------------------------------------------
+# (c) synthesis smoke test
+# --------------------------------------------------------------------------------------------
+def test_mvau_synth_xilinx(tmp_path):
+    require("yosys")
+    params = dict(MW=4, MH=4, SIMD=2, PE=2, IN_W=3, IN_SIGNED=1, W_W=3, W_SIGNED=1, ACC_W=8,
+                  N_THRES=3, OUT_W=2, OUT_BIAS=1)
+    chparam = " ".join(f"-set {k} {v}" for k, v in params.items())
+    script = (f"read_verilog {lib_file('qnnc_mvau')}; chparam {chparam} qnnc_mvau; "
+              "synth_xilinx -top qnnc_mvau; stat")
+    rc, log = run(["yosys", "-p", script], cwd=tmp_path, timeout=300)
+    assert rc == 0, log[-4000:]
+    assert "ERROR" not in log, log[-4000:]
+    # the design must not be optimised away: flops (acc, counters, output) and LUTs present
+    assert "FDRE" in log and "LUT" in log
