@@ -24,6 +24,8 @@ the module is run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from xdsl.dialects.builtin import (
     ArrayAttr,
@@ -70,6 +72,10 @@ def _parse_two_ints(parser: AttrParser) -> tuple[IntAttr, IntAttr]:
     return IntAttr(a), IntAttr(b)
 
 
+# A dataclass so that the subclasses' (frozen) dataclasses inherit `width`/`frac` as fields:
+# without it FixedType had no fields, so __eq__/__hash__ ignored the parameters and
+# !rtl.fixed<2, 0> == !rtl.fixed<3, 0> (port and operand type checks passed on mismatches).
+@dataclass(frozen=True, init=False)
 class _FixedBase(ParametrizedAttribute, TypeAttribute):
     width: IntAttr
     frac: IntAttr

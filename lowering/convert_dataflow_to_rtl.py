@@ -126,6 +126,12 @@ def mvau_module(u: dataflow.MVAUOp, name: str) -> rtl.ModuleOp:
     if u.thresholds is not None:
         t = quant.dense_to_numpy(u.thresholds)
         desc = quant.dense_to_numpy(u.descending)
+        if quant.code_range(u.acc_type)[0] >= 0:
+            # qnnc_mvau compares accumulator and thresholds as signed ACC_W-bit numbers, so an
+            # unsigned accumulator (unsigned inputs and weights) needs one more bit; with
+            # ACC_W = its width, sums >= 2^(width-1) compared as negative. Found by
+            # tests/property/test_lowerings.py.
+            acc_w += 1
         troms, k, acc_w = _threshold_roms(ops, t, desc, pe, acc_w)
         roms += troms
         oe = u.out_type.element_type
@@ -152,7 +158,10 @@ def threshold_module(u: dataflow.ThresholdOp, name: str) -> rtl.ModuleOp:
     t = quant.dense_to_numpy(u.thresholds)
     ie = u.in_type.element_type
     lo, hi = quant.code_range(ie)
-    tw = quant.int_type(min(lo, int(t.min(initial=0))), max(hi, int(t.max(initial=0)))).width.data
+    # qnnc_thres reads thresholds as signed T_W-bit numbers: take a signed width (min with -1)
+    # even when inputs and thresholds are all non-negative, or thresholds >= 2^(T_W-1) would
+    # read back negative (same fault as the unsigned MVAU accumulator above).
+    tw = quant.int_type(min(lo, int(t.min(initial=0)), -1), max(hi, int(t.max(initial=0)))).width.data
     roms, k, tw = _threshold_roms(ops, t, quant.dense_to_numpy(u.descending), pe, tw)
     oe = u.out_type.element_type
     params = {"C": u.in_type.n, "PE": pe, "IN_W": ie.width.data, "IN_SIGNED": int(lo < 0),

@@ -85,7 +85,7 @@ class DataflowFoldPass(ModulePass):
 
     name = "dataflow-fold"
     target_cycles: int = 0
-    lanes_budget: int = 256
+    lanes_budget: int = 64
     folding_file: str = ""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:

@@ -130,7 +130,10 @@ class QuantPartitionHostPass(ModulePass):
                            f"the accelerator would have {len(outs)} outputs; only one is supported")
         (cin,), (cout,) = ins, outs
         if not (isinstance(cin, OpResult) and isinstance(cin.op, quant.QuantizeOp)):
-            raise op_error(core[0], "the accelerator input is not produced by an input quantizer")
+            # name the layer reading the input: core[0] is normally its weight constant, which
+            # named the initializer instead of the layer
+            reader = next(o for o in core if cin in o.operands)
+            raise op_error(reader, "the accelerator input is not produced by an input quantizer")
         pre_ids = backward_slice([cin])
         if pre_ids & core_ids:
             raise op_error(cin.op, "float ops between integer layers cannot be mapped to hardware")

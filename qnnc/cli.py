@@ -29,7 +29,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help='per-layer folding {"<node>": {"pe": P, "simd": S}}')
     ap.add_argument("--target-cycles", type=int, default=0,
                     help="cycles per frame to fold for (default: from --lanes-budget)")
-    ap.add_argument("--lanes-budget", type=int, default=256,
+    ap.add_argument("--lanes-budget", type=int, default=64,
                     help="multipliers for the largest layer when choosing the default target")
     ap.add_argument("--verify", action="store_true", help="simulate with Verilator and compare "
                     "with qonnx's execution of the model")
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     status = 0
     summary = f"qnnc: compiled {args.model} in {compile_s:.2f} s"
     if comp.report:
-        summary += f" ({len([l for l in comp.report['layers'] if 'pe' in l and 'mw' in l])} MVAU, " \
+        summary += f" ({len(comp.report['layers'])} layers, " \
                    f"{comp.report['cycles_per_frame']} cycles/frame)"
     if args.verify:
         from qnnc.verify import npz_inputs, random_inputs, verify

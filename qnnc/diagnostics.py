@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from xdsl.dialects.builtin import NameLoc, NoneAttr, StringAttr
 from xdsl.ir import Operation
+from xdsl.utils.exceptions import DiagnosticException
 
 
-class QnncError(Exception):
+# A DiagnosticException (still an Exception) so that `qnnc-opt --verify-diagnostics` reports a
+# pass error as a diagnostic, like xDSL's PassFailedException, instead of a traceback.
+class QnncError(DiagnosticException):
     """A diagnostic about the input model (or IR), optionally naming the node it concerns."""
 
     def __init__(self, reason: str, node: str | None = None, op_type: str | None = None):

@@ -20,7 +20,7 @@ STAGES = ("quant", "quant-streamlined", "dataflow", "rtl")
 @dataclass(frozen=True)
 class Options:
     target_cycles: int = 0
-    lanes_budget: int = 256
+    lanes_budget: int = 64
     folding_file: str = ""
 
 

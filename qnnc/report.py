@@ -46,14 +46,16 @@ def design_report(module: ModuleOp) -> dict:
     """Layers in stream order, cycles per frame (the slowest unit) and a latency estimate (every
     unit's cycles plus its registers, as if nothing overlapped: an upper bound)."""
     units = [o for o in _core(module).body.block.ops if isinstance(o, dataflow.UNIT_OPS)]
-    layers = [layer_report(u) for u in units]
-    compute = [l for l in layers if l["op"] in ("dataflow.mvau", "dataflow.threshold")]
+    entries = [layer_report(u) for u in units]
+    compute = [e for e in entries if e["op"] in ("dataflow.mvau", "dataflow.threshold")]
+    plumbing = [e for e in entries if e not in compute]
     to = next(o for o in _core(module).body.block.ops if isinstance(o, dataflow.ToStreamOp))
     frm = next(o for o in _core(module).body.block.ops if isinstance(o, dataflow.FromStreamOp))
     return {
-        "layers": layers,
-        "cycles_per_frame": max(l["cycles"] for l in layers),
-        "latency_cycles": sum(l["cycles"] + UNIT_LATENCY for l in compute),
+        "layers": compute,
+        "fifos_and_width_converters": plumbing,
+        "cycles_per_frame": max(e["cycles"] for e in entries),
+        "latency_cycles": sum(e["cycles"] + UNIT_LATENCY for e in compute),
         "input_stream": {"elements": to.output.type.n, "lanes": to.output.type.p,
                          "element_type": type_name(to.output.type.element_type),
                          "element_bits": to.output.type.element_bits()},

@@ -128,7 +128,7 @@ def verify(comp: Compilation, samples: Samples, outdir: Path, seed: int = 0) -> 
     measured = vsim.cycles_per_frame(full.out_cycles, out_beats_per_frame)
     out_shape = ref.shape[1:]
     post_in_shape = tuple(d.dim_value for d in post.graph.input[0].type.tensor_type.shape.dim)
-    hw = _run_host(post, hw_codes.reshape((n,) + post_in_shape)).reshape(ref.shape)
+    hw = _run_host(post, hw_codes.astype(np.int32).reshape((n,) + post_in_shape)).reshape(ref.shape)
     exact = post_is_quantized(comp)
     mism = ambiguous = 0
     bad_samples = []

@@ -123,23 +123,22 @@ class ModulePrinter:
         return [f".{port}_tdata({data})", f".{port}_tvalid({n}_tvalid)", f".{port}_tready({n}_tready)"]
 
     def print_rom(self, op: rtl.RomOp) -> None:
+        """A ROM as an initialised array read combinationally: synthesis infers a ROM (LUTs or
+        block RAM) and simulators load it once, which keeps Verilator builds fast."""
         t = op.result.type
         width, depth = t.width.data, t.depth.data
         n = _name(op.result)
-        aw = clog2(depth)
         words = op.words()
         lw = op.lane_width.value.data
         self.w(f"  // ROM {n}: {depth} words of {width} bits")
-        self.w(f"  wire [{aw - 1}:0] {n}_addr;")
-        self.w(f"  reg  [{width - 1}:0] {n}_data;")
-        self.w("  always @(*) begin")
-        self.w(f"    case ({n}_addr)")
+        self.w(f"  wire [{clog2(depth) - 1}:0] {n}_addr;")
+        self.w(f"  wire [{width - 1}:0] {n}_data;")
+        self.w(f"  reg  [{width - 1}:0] {n}_mem [0:{depth - 1}];")
+        self.w("  initial begin")
         for i in range(depth):
-            self.w(f"      {aw}'d{i}: {n}_data = {width}'h{rom_word(words[i], lw):x};")
-        if depth != 1 << aw:
-            self.w(f"      default: {n}_data = {width}'h0;")
-        self.w("    endcase")
+            self.w(f"    {n}_mem[{i}] = {width}'h{rom_word(words[i], lw):x};")
         self.w("  end")
+        self.w(f"  assign {n}_data = {n}_mem[{n}_addr];")
 
     def print_cell(self, op: rtl.CellOp) -> None:
         out = op.outputs[0]

