@@ -315,6 +315,36 @@ class InstanceOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$module `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs)"
 
+    def verify_(self) -> None:
+        from xdsl.traits import SymbolTable
+
+        target = SymbolTable.lookup_symbol(self, self.module)
+        if target is None:
+            return  # a module printed on its own; the full module is checked when linked
+        if not isinstance(target, ModuleOp):
+            raise VerifyException(f"{self.name}: @{self.module.root_reference.data} is not an "
+                                  "rtl.module")
+        ft = target.function_type
+        if tuple(v.type for v in self.inputs) != tuple(ft.inputs.data) or \
+                tuple(r.type for r in self.outputs) != tuple(ft.outputs.data):
+            raise VerifyException(f"{self.name}: ports do not match "
+                                  f"@{self.module.root_reference.data}")
+
+
+def _check_boundary(op: IRDLOperation, tensor_type, stream: "StreamType") -> None:
+    from qnnc.dialects.quant import is_code_type
+
+    elem = tensor_type.element_type
+    n = 1
+    for d in tensor_type.get_shape():
+        n *= d
+    if n != stream.frame.data:
+        raise VerifyException(f"{op.name}: tensor of {n} elements, stream frame of "
+                              f"{stream.frame.data}")
+    if not is_code_type(elem) or from_code_type(elem) != stream.element_type:
+        raise VerifyException(f"{op.name}: tensor element {elem} does not match stream "
+                              f"element {stream.element_type}")
+
 
 @irdl_op_definition
 class ToStreamOp(IRDLOperation):
@@ -326,6 +356,9 @@ class ToStreamOp(IRDLOperation):
     traits = traits_def(Pure())
     assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
 
+    def verify_(self) -> None:
+        _check_boundary(self, self.input.type, self.output.type)
+
 
 @irdl_op_definition
 class FromStreamOp(IRDLOperation):
@@ -336,6 +369,9 @@ class FromStreamOp(IRDLOperation):
     output = result_def(TensorType)
     traits = traits_def(Pure())
     assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def verify_(self) -> None:
+        _check_boundary(self, self.output.type, self.input.type)
 
 
 Rtl = Dialect(
@@ -376,7 +412,11 @@ def mvau_cell(x: np.ndarray, cell: CellOp, w_rom: np.ndarray, t_rom: np.ndarray 
     acc = wrap_bits(xv @ w, p("ACC_W"), True)
     k = p("N_THRES")
     if k == 0:
-        return acc
+        # The output lanes carry the accumulator's ACC_W bits; read them as the output stream's
+        # element type (an unsigned accumulator, e.g. ui9, is !rtl.ufixed: its bits >= 2^8 are
+        # not a sign). Returning the signed view made sums >= 2^(ACC_W-1) negative. Found by
+        # tests/property/test_lowerings.py.
+        return _out_code(acc, cell)
     t = wrap_bits(t_rom.reshape(mh, k), p("ACC_W"), True)
     desc = (d_rom.reshape(mh) & 1).astype(bool)
     a = acc[..., None]

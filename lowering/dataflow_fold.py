@@ -40,13 +40,14 @@ def divisors(n: int) -> list[int]:
 
 def cheapest_mvau_folding(mw: int, mh: int, target: int, prefer_simd: int = 0) -> tuple[int, int]:
     """(pe, simd) with the fewest lanes such that (mw/simd)·(mh/pe) ≤ target; ties go first to
-    SIMD = prefer_simd (the producer's lanes: no width converter), then to the larger SIMD
-    (fewer weight-memory words). Full parallelism if nothing meets the target."""
+    the smaller PE (every PE lane has its own thresholds and comparators, a SIMD lane only a
+    multiplier), then to SIMD = prefer_simd (the producer's lanes: no width converter).
+    Full parallelism if nothing meets the target."""
     best = None
     for pe in divisors(mh):
         for simd in divisors(mw):
             if (mw // simd) * (mh // pe) <= target:
-                key = (pe * simd, simd != prefer_simd, -simd)
+                key = (pe * simd, pe, simd != prefer_simd)
                 if best is None or key < best[0]:
                     best = (key, (pe, simd))
     return best[1] if best else (mh, mw)

@@ -53,6 +53,21 @@ def rom_word(lanes: np.ndarray, lane_width: int) -> int:
     return word
 
 
+LITERAL_CHUNK = 1024
+"""Widest single literal printed; wider values are concatenations (Verilator rejects literals
+over 65536 bits, and long literals slow every tool down)."""
+
+
+def literal(value: int, width: int) -> str:
+    if width <= LITERAL_CHUNK:
+        return f"{width}'h{value:x}"
+    parts = []
+    for lo in range(0, width, LITERAL_CHUNK):
+        w = min(LITERAL_CHUNK, width - lo)
+        parts.append(f"{w}'h{(value >> lo) & ((1 << w) - 1):x}")
+    return "{" + ", ".join(reversed(parts)) + "}"
+
+
 class ModulePrinter:
     """Prints one rtl.module."""
 
@@ -136,7 +151,7 @@ class ModulePrinter:
         self.w(f"  reg  [{width - 1}:0] {n}_mem [0:{depth - 1}];")
         self.w("  initial begin")
         for i in range(depth):
-            self.w(f"    {n}_mem[{i}] = {width}'h{rom_word(words[i], lw):x};")
+            self.w(f"    {n}_mem[{i}] = {literal(rom_word(words[i], lw), width)};")
         self.w("  end")
         self.w(f"  assign {n}_data = {n}_mem[{n}_addr];")
 

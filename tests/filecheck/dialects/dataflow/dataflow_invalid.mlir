@@ -1,0 +1,333 @@
+// RUN: QNNC_VERIFY_DIAG
+
+// One case per verifier error of every dataflow op (and of !dataflow.stream, whose errors
+// surface while parsing). Cases are split-input-file chunks.
+
+// !dataflow.stream: elements are integer codes
+func.func @f(%x: !dataflow.stream<f32, 4, 1>) {
+  func.return
+}
+// CHECK: stream elements must be integer codes, got f32
+
+// -----
+
+// !dataflow.stream: the lanes divide the frame
+func.func @f(%x: !dataflow.stream<si2, 4, 3>) {
+  func.return
+}
+// CHECK: stream of 4 elements cannot have 3 lanes
+
+// -----
+
+// !dataflow.stream: a frame has at least one element
+func.func @f(%x: !dataflow.stream<si2, 0, 1>) {
+  func.return
+}
+// CHECK: stream of 0 elements cannot have 1 lanes
+
+// -----
+
+// dataflow.mvau: the weights are a matrix
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<1> : tensor<12xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: weights must be MW×MH
+
+// -----
+
+// dataflow.mvau: PE divides MH
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 2 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: PE=2 must divide MH=3 and SIMD=1 must divide MW=4
+
+// -----
+
+// dataflow.mvau: SIMD divides MW
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 3 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: PE=1 must divide MH=3 and SIMD=3 must divide MW=4
+
+// -----
+
+// dataflow.mvau: the input stream carries MW elements, SIMD per beat
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 2 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: input stream must carry 4 elements, 2 per beat
+
+// -----
+
+// dataflow.mvau: the output stream carries MH elements, PE per beat
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 3 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: output stream must carry 3 elements, 3 per beat
+
+// -----
+
+// dataflow.mvau: weight codes have an integer type
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = f32, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: weight_type must be an integer code type
+
+// -----
+
+// dataflow.mvau: the weights fit weight_type
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = ui1, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: weights outside ui1
+
+// -----
+
+// dataflow.mvau: bipolar weights are +1/-1
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = !quant.bipolar, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: bipolar weights must be +1/-1
+
+// -----
+
+// dataflow.mvau: the accumulator holds every reachable sum: with si2 inputs (-2..1) the
+// columns of W reach -5..4, -4..5 and -5..4, so -5..5 needs si4
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si3, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: accumulator si3 cannot hold -5..5
+
+// -----
+
+// dataflow.mvau: thresholds, descending and out_bias go together
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: thresholds, descending and out_bias go together
+
+// -----
+
+// dataflow.mvau: thresholds need out_bias
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: thresholds, descending and out_bias go together
+
+// -----
+
+// dataflow.mvau: one row of thresholds per output channel
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<0> : tensor<2x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: thresholds shape (2, 2), expected (3, K)
+
+// -----
+
+// dataflow.mvau: one direction flag per output channel
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: one descending flag per channel required
+
+// -----
+
+// dataflow.mvau: thresholds sorted in their channel's direction
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[1, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: thresholds not sorted in their channel's direction
+
+// -----
+
+// dataflow.mvau: a bipolar output takes one threshold
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<!quant.bipolar, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: bipolar output takes one threshold and bias 0
+
+// -----
+
+// dataflow.mvau: the output levels fit the output type
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 3 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: outputs 3..5 overflow ui2
+
+// -----
+
+// dataflow.mvau: thresholds are accumulator values
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-1, 9], [0, 2], [3, -2]]> : tensor<3x2xsi5>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: thresholds do not fit si4
+
+// -----
+
+// dataflow.mvau: without thresholds the output is the accumulator
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 1 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: without thresholds the output is the accumulator
+
+// -----
+
+// dataflow.threshold: same frame in and out
+func.func @f(%x: !dataflow.stream<si4, 3, 1>) {
+  %r = dataflow.threshold %x {thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64, pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<ui2, 6, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.threshold: input and output must carry the same frame with PE=1 lanes
+
+// -----
+
+// dataflow.threshold: PE lanes in and out
+func.func @f(%x: !dataflow.stream<si4, 3, 3>) {
+  %r = dataflow.threshold %x {thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64, pe = 1 : i64} : !dataflow.stream<si4, 3, 3> -> !dataflow.stream<ui2, 3, 3>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.threshold: input and output must carry the same frame with PE=1 lanes
+
+// -----
+
+// dataflow.threshold: bipolar codes are not thresholded
+func.func @f(%x: !dataflow.stream<!quant.bipolar, 3, 1>) {
+  %r = dataflow.threshold %x {thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64, pe = 1 : i64} : !dataflow.stream<!quant.bipolar, 3, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.threshold: bipolar input cannot be thresholded
+
+// -----
+
+// dataflow.threshold: one row of thresholds per channel
+func.func @f(%x: !dataflow.stream<si4, 3, 1>) {
+  %r = dataflow.threshold %x {thresholds = dense<0> : tensor<3xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64, pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.threshold: thresholds shape (3,), expected (3, K)
+
+// -----
+
+// dataflow.threshold: one direction flag per channel
+func.func @f(%x: !dataflow.stream<si4, 3, 1>) {
+  %r = dataflow.threshold %x {thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<0> : tensor<1x3xui1>, out_bias = 0 : i64, pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.threshold: one descending flag per channel required
+
+// -----
+
+// dataflow.threshold: thresholds sorted in their channel's direction
+func.func @f(%x: !dataflow.stream<si4, 3, 1>) {
+  %r = dataflow.threshold %x {thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<0> : tensor<3xui1>, out_bias = 0 : i64, pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<ui2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.threshold: thresholds not sorted in their channel's direction
+
+// -----
+
+// dataflow.threshold: a bipolar output has bias 0
+func.func @f(%x: !dataflow.stream<si4, 3, 1>) {
+  %r = dataflow.threshold %x {thresholds = dense<0> : tensor<3x1xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 1 : i64, pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<!quant.bipolar, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.threshold: bipolar output takes one threshold and bias 0
+
+// -----
+
+// dataflow.threshold: the output levels fit the output type
+func.func @f(%x: !dataflow.stream<si4, 3, 1>) {
+  %r = dataflow.threshold %x {thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = -3 : i64, pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<si2, 3, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.threshold: outputs -3..-1 overflow si2
+
+// -----
+
+// dataflow.fifo: the stream passes unchanged
+func.func @f(%x: !dataflow.stream<si2, 4, 2>) {
+  %r = dataflow.fifo %x {depth = 2 : i64} : !dataflow.stream<si2, 4, 2> -> !dataflow.stream<si2, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.fifo: input and output stream types differ
+
+// -----
+
+// dataflow.fifo: at least two beats deep
+func.func @f(%x: !dataflow.stream<si2, 4, 2>) {
+  %r = dataflow.fifo %x {depth = 1 : i64} : !dataflow.stream<si2, 4, 2> -> !dataflow.stream<si2, 4, 2>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.fifo: depth must be at least 2
+
+// -----
+
+// dataflow.dwc: the element type is kept
+func.func @f(%x: !dataflow.stream<si2, 4, 2>) {
+  %r = dataflow.dwc %x : !dataflow.stream<si2, 4, 2> -> !dataflow.stream<si4, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.dwc: only the lanes may change
+
+// -----
+
+// dataflow.dwc: the frame is kept
+func.func @f(%x: !dataflow.stream<si2, 4, 2>) {
+  %r = dataflow.dwc %x : !dataflow.stream<si2, 4, 2> -> !dataflow.stream<si2, 8, 4>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.dwc: only the lanes may change
+
+// -----
+
+// dataflow.to_stream: same elements
+func.func @f(%x: tensor<1x4xsi2>) {
+  %r = dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<ui2, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.to_stream: tensor tensor<1x4xsi2> does not match stream !dataflow.stream<ui2, 4, 1>
+
+// -----
+
+// dataflow.to_stream: one frame per tensor
+func.func @f(%x: tensor<1x4xsi2>) {
+  %r = dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 2, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.to_stream: tensor tensor<1x4xsi2> does not match stream !dataflow.stream<si2, 2, 1>
+
+// -----
+
+// dataflow.from_stream: same elements
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.from_stream %x : !dataflow.stream<si2, 4, 1> -> tensor<1x4xsi4>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.from_stream: stream !dataflow.stream<si2, 4, 1> does not match tensor tensor<1x4xsi4>
+
+// -----
+
+// dataflow.from_stream: one frame per tensor
+func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
+  %r = dataflow.from_stream %x : !dataflow.stream<si2, 4, 1> -> tensor<2x4xsi2>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.from_stream: stream !dataflow.stream<si2, 4, 1> does not match tensor tensor<2x4xsi2>

@@ -1,0 +1,60 @@
+// RUN: QNNC_ROUNDTRIP
+// RUN: QNNC_GENERIC_ROUNDTRIP
+
+// Every op of the dataflow dialect, through the generic form and back.
+
+// A folded chain: MVAU with thresholds (PE=3, SIMD=2), FIFO, width converter, standalone
+// threshold, MVAU without thresholds (the output is the accumulator).
+func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x3xsi5> {
+  %s = dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 2>
+  %m = dataflow.mvau %s {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 3 : i64, simd = 2 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = -1 : i64} : !dataflow.stream<si2, 4, 2> -> !dataflow.stream<si2, 3, 3>
+  %f = dataflow.fifo %m {depth = 2 : i64} : !dataflow.stream<si2, 3, 3> -> !dataflow.stream<si2, 3, 3>
+  %d = dataflow.dwc %f : !dataflow.stream<si2, 3, 3> -> !dataflow.stream<si2, 3, 1>
+  %t = dataflow.threshold %d {thresholds = dense<[[0], [1], [-1]]> : tensor<3x1xsi2>, descending = dense<0> : tensor<3xui1>, out_bias = 0 : i64, pe = 1 : i64} : !dataflow.stream<si2, 3, 1> -> !dataflow.stream<ui1, 3, 1>
+  %a = dataflow.mvau %t {weights = dense<[[1, -1, 1], [-1, 1, 1], [1, 1, -1]]> : tensor<3x3xsi2>, weight_type = si2, acc_type = si3, pe = 1 : i64, simd = 1 : i64} : !dataflow.stream<ui1, 3, 1> -> !dataflow.stream<si3, 3, 1>
+  %o = dataflow.from_stream %a : !dataflow.stream<si3, 3, 1> -> tensor<1x3xsi3>
+  %w = dataflow.to_stream %o : tensor<1x3xsi3> -> !dataflow.stream<si3, 3, 3>
+  %e = dataflow.mvau %w {weights = dense<1> : tensor<3x3xsi2>, weight_type = ui1, acc_type = si5, pe = 1 : i64, simd = 3 : i64} : !dataflow.stream<si3, 3, 3> -> !dataflow.stream<si5, 3, 1>
+  %r = dataflow.from_stream %e : !dataflow.stream<si5, 3, 1> -> tensor<1x3xsi5>
+  func.return %r : tensor<1x3xsi5>
+}
+
+// CHECK-LABEL: func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x3xsi5> {
+// CHECK-NEXT:    %s = dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 2>
+// CHECK-NEXT:    %m = dataflow.mvau %s {weights = dense<{{\[}}[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 3 : i64, simd = 2 : i64, thresholds = dense<{{\[}}[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = -1 : i64} : !dataflow.stream<si2, 4, 2> -> !dataflow.stream<si2, 3, 3>
+// CHECK-NEXT:    %f = dataflow.fifo %m {depth = 2 : i64} : !dataflow.stream<si2, 3, 3> -> !dataflow.stream<si2, 3, 3>
+// CHECK-NEXT:    %d = dataflow.dwc %f : !dataflow.stream<si2, 3, 3> -> !dataflow.stream<si2, 3, 1>
+// CHECK-NEXT:    %t = dataflow.threshold %d {thresholds = dense<{{\[}}[0], [1], [-1]]> : tensor<3x1xsi2>, descending = dense<0> : tensor<3xui1>, out_bias = 0 : i64, pe = 1 : i64} : !dataflow.stream<si2, 3, 1> -> !dataflow.stream<ui1, 3, 1>
+// CHECK-NEXT:    %a = dataflow.mvau %t {weights = dense<{{\[}}[1, -1, 1], [-1, 1, 1], [1, 1, -1]]> : tensor<3x3xsi2>, weight_type = si2, acc_type = si3, pe = 1 : i64, simd = 1 : i64} : !dataflow.stream<ui1, 3, 1> -> !dataflow.stream<si3, 3, 1>
+// CHECK-NEXT:    %o = dataflow.from_stream %a : !dataflow.stream<si3, 3, 1> -> tensor<1x3xsi3>
+// CHECK-NEXT:    %w = dataflow.to_stream %o : tensor<1x3xsi3> -> !dataflow.stream<si3, 3, 3>
+// CHECK-NEXT:    %e = dataflow.mvau %w {weights = dense<1> : tensor<3x3xsi2>, weight_type = ui1, acc_type = si5, pe = 1 : i64, simd = 3 : i64} : !dataflow.stream<si3, 3, 3> -> !dataflow.stream<si5, 3, 1>
+// CHECK-NEXT:    %r = dataflow.from_stream %e : !dataflow.stream<si5, 3, 1> -> tensor<1x3xsi5>
+// CHECK-NEXT:    func.return %r : tensor<1x3xsi5>
+// CHECK-NEXT:  }
+
+// CHECK-GENERIC-LABEL: "func.func"() <{sym_name = "core"
+// CHECK-GENERIC:       %s = "dataflow.to_stream"(%x) : (tensor<1x4xsi2>) -> !dataflow.stream<si2, 4, 2>
+// CHECK-GENERIC-NEXT:  %m = "dataflow.mvau"(%s) <{weights = dense<{{\[}}[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 3 : i64, simd = 2 : i64, thresholds = {{.*}}, out_bias = -1 : i64}> : (!dataflow.stream<si2, 4, 2>) -> !dataflow.stream<si2, 3, 3>
+// CHECK-GENERIC-NEXT:  %f = "dataflow.fifo"(%m) <{depth = 2 : i64}> : (!dataflow.stream<si2, 3, 3>) -> !dataflow.stream<si2, 3, 3>
+// CHECK-GENERIC-NEXT:  %d = "dataflow.dwc"(%f) : (!dataflow.stream<si2, 3, 3>) -> !dataflow.stream<si2, 3, 1>
+
+// -----
+
+// Binarized layer: bipolar activations and bipolar weights (XNOR-popcount), bipolar output.
+func.func @xnor(%x: tensor<1x4x!quant.bipolar>) -> tensor<1x2x!quant.bipolar> {
+  %s = dataflow.to_stream %x : tensor<1x4x!quant.bipolar> -> !dataflow.stream<!quant.bipolar, 4, 4>
+  %m = dataflow.mvau %s {weights = dense<[[1, -1], [-1, 1], [1, 1], [-1, -1]]> : tensor<4x2xsi2>, weight_type = !quant.bipolar, acc_type = si4, pe = 2 : i64, simd = 4 : i64, thresholds = dense<[[0], [1]]> : tensor<2x1xsi2>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : !dataflow.stream<!quant.bipolar, 4, 4> -> !dataflow.stream<!quant.bipolar, 2, 2>
+  %r = dataflow.from_stream %m : !dataflow.stream<!quant.bipolar, 2, 2> -> tensor<1x2x!quant.bipolar>
+  func.return %r : tensor<1x2x!quant.bipolar>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @xnor(%x: tensor<1x4x!quant.bipolar>) -> tensor<1x2x!quant.bipolar> {
+// CHECK-NEXT:    %s = dataflow.to_stream %x : tensor<1x4x!quant.bipolar> -> !dataflow.stream<!quant.bipolar, 4, 4>
+// CHECK-NEXT:    %m = dataflow.mvau %s {weights = dense<{{\[}}[1, -1], [-1, 1], [1, 1], [-1, -1]]> : tensor<4x2xsi2>, weight_type = !quant.bipolar, acc_type = si4, pe = 2 : i64, simd = 4 : i64, thresholds = dense<{{\[}}[0], [1]]> : tensor<2x1xsi2>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : !dataflow.stream<!quant.bipolar, 4, 4> -> !dataflow.stream<!quant.bipolar, 2, 2>
+// CHECK-NEXT:    %r = dataflow.from_stream %m : !dataflow.stream<!quant.bipolar, 2, 2> -> tensor<1x2x!quant.bipolar>
+// CHECK-NEXT:    func.return %r : tensor<1x2x!quant.bipolar>
+// CHECK-NEXT:  }
+
+// CHECK-GENERIC: %m = "dataflow.mvau"(%s) <{weights = {{.*}}, weight_type = !quant.bipolar, {{.*}}}> : (!dataflow.stream<!quant.bipolar, 4, 4>) -> !dataflow.stream<!quant.bipolar, 2, 2>

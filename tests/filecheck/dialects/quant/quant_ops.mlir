@@ -1,0 +1,123 @@
+// RUN: QNNC_ROUNDTRIP
+// RUN: QNNC_GENERIC_ROUNDTRIP
+
+// Every op of the quant dialect, printed in its custom form, through the generic form and back.
+
+// The QONNX quantizers.
+func.func @quantizers(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %s = quant.const dense<5.000000e-01> : tensor<f32>
+  %z = quant.const dense<0.000000e+00> : tensor<f32>
+  %b = quant.const dense<4.000000e+00> : tensor<f32>
+  %b2 = quant.const dense<2.000000e+00> : tensor<f32>
+  %os = quant.const dense<1.000000e+00> : tensor<f32>
+  %q = quant.quant %x, %s, %z, %b {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+  %bq = quant.bipolar_quant %q, %s : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+  %t1 = quant.trunc %bq, %s, %z, %b, %b2 {rounding_mode = "FLOOR", signed = true, narrow = false, version = 1 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+  %t2 = quant.trunc %t1, %s, %z, %b output_scale %os, %b2 {rounding_mode = "ROUND", signed = true, narrow = false, version = 2 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+  %th = quant.const dense<[[-1.0, 0.0, 1.0]]> : tensor<1x3xf32>
+  %mt = quant.multithreshold %t2, %th {out_scale = 1.0 : f32, out_bias = -1.0 : f32, data_layout = "NC"} : (tensor<1x4xf32>, tensor<1x3xf32>) -> tensor<1x4xf32>
+  func.return %mt : tensor<1x4xf32>
+}
+
+// CHECK-LABEL: func.func @quantizers(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+// CHECK-NEXT:    %s = quant.const dense<5.000000e-01> : tensor<f32>
+// CHECK-NEXT:    %z = quant.const dense<0.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %b = quant.const dense<4.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %b2 = quant.const dense<2.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %os = quant.const dense<1.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %q = quant.quant %x, %s, %z, %b {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %bq = quant.bipolar_quant %q, %s : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %t1 = quant.trunc %bq, %s, %z, %b, %b2 {rounding_mode = "FLOOR", signed = true, narrow = false, version = 1 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %t2 = quant.trunc %t1, %s, %z, %b output_scale %os, %b2 {rounding_mode = "ROUND", signed = true, narrow = false, version = 2 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %th = quant.const dense<{{\[}}[-1.000000e+00, 0.000000e+00, 1.000000e+00]]> : tensor<1x3xf32>
+// CHECK-NEXT:    %mt = quant.multithreshold %t2, %th {out_scale = 1.000000e+00 : f32, out_bias = -1.000000e+00 : f32, data_layout = "NC"} : (tensor<1x4xf32>, tensor<1x3xf32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    func.return %mt : tensor<1x4xf32>
+// CHECK-NEXT:  }
+
+// The generic form carries the properties in <{...}>; trunc v1 simply has one operand less.
+// CHECK-GENERIC-LABEL: "func.func"() <{sym_name = "quantizers"
+// CHECK-GENERIC:       %q = "quant.quant"(%x, %s, %z, %b) <{signed = true, narrow = false, rounding_mode = "ROUND"}> : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-GENERIC-NEXT:  %bq = "quant.bipolar_quant"(%q, %s) : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-GENERIC-NEXT:  %t1 = "quant.trunc"(%bq, %s, %z, %b, %b2) <{rounding_mode = "FLOOR", signed = true, narrow = false, version = 1 : i64}>
+// CHECK-GENERIC-NEXT:  %t2 = "quant.trunc"(%t1, %s, %z, %b, %os, %b2) <{rounding_mode = "ROUND", signed = true, narrow = false, version = 2 : i64}>
+
+// -----
+
+// The standard ONNX ops a quantized network needs.
+func.func @float_ops(%x: tensor<1x4xf32>, %w: tensor<4x3xf32>) -> tensor<3x1xf32> {
+  %c = quant.const dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %add = quant.add %x, %c : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+  %sub = quant.sub %add, %c : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+  %mul = quant.mul %sub, %c : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+  %div = quant.div %mul, %c : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+  %bn = quant.batchnorm %div, %c, %c, %c, %c {epsilon = 1.000000e-05 : f32} : (tensor<1x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+  %relu = quant.relu %bn : tensor<1x4xf32> -> tensor<1x4xf32>
+  %id = quant.identity %relu : tensor<1x4xf32> -> tensor<1x4xf32>
+  %mm = quant.matmul %id, %w : (tensor<1x4xf32>, tensor<4x3xf32>) -> tensor<1x3xf32>
+  %wt = quant.const dense<0.5> : tensor<3x4xf32>
+  %bias = quant.const dense<[0.0, 1.0, 2.0]> : tensor<3xf32>
+  %g1 = quant.gemm %id, %wt, %bias {alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = false, trans_b = true} : (tensor<1x4xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+  %g2 = quant.gemm %id, %w {alpha = 2.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = false, trans_b = false} : (tensor<1x4xf32>, tensor<4x3xf32>) -> tensor<1x3xf32>
+  %r = quant.reshape %g2 : tensor<1x3xf32> -> tensor<3x1xf32>
+  func.return %r : tensor<3x1xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @float_ops(%x: tensor<1x4xf32>, %w: tensor<4x3xf32>) -> tensor<3x1xf32> {
+// CHECK-NEXT:    %c = quant.const dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00]> : tensor<4xf32>
+// CHECK-NEXT:    %add = quant.add %x, %c : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %sub = quant.sub %add, %c : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %mul = quant.mul %sub, %c : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %div = quant.div %mul, %c : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %bn = quant.batchnorm %div, %c, %c, %c, %c {epsilon = 1.000000e-05 : f32} : (tensor<1x4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %relu = quant.relu %bn : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK-NEXT:    %id = quant.identity %relu : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK-NEXT:    %mm = quant.matmul %id, %w : (tensor<1x4xf32>, tensor<4x3xf32>) -> tensor<1x3xf32>
+// CHECK-NEXT:    %wt = quant.const dense<5.000000e-01> : tensor<3x4xf32>
+// CHECK-NEXT:    %bias = quant.const dense<[0.000000e+00, 1.000000e+00, 2.000000e+00]> : tensor<3xf32>
+// CHECK-NEXT:    %g1 = quant.gemm %id, %wt, %bias {alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = false, trans_b = true} : (tensor<1x4xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+// CHECK-NEXT:    %g2 = quant.gemm %id, %w {alpha = 2.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = false, trans_b = false} : (tensor<1x4xf32>, tensor<4x3xf32>) -> tensor<1x3xf32>
+// CHECK-NEXT:    %r = quant.reshape %g2 : tensor<1x3xf32> -> tensor<3x1xf32>
+// CHECK-NEXT:    func.return %r : tensor<3x1xf32>
+// CHECK-NEXT:  }
+
+// CHECK-GENERIC:       %add = "quant.add"(%x, %c) : (tensor<1x4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+// CHECK-GENERIC:       %g1 = "quant.gemm"(%id, %wt, %bias) <{alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = false, trans_b = true}>
+// CHECK-GENERIC-NEXT:  %g2 = "quant.gemm"(%id, %w) <{alpha = 2.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = false, trans_b = false}>
+
+// -----
+
+// The integer ops streamlining produces, on builtin integer and !quant.bipolar codes.
+func.func @integer_ops(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+  %s = quant.const dense<5.000000e-01> : tensor<f32>
+  %z = quant.const dense<0.000000e+00> : tensor<f32>
+  %q = quant.quantize %x, %s, %z {bits = 2 : i64, signed = true, narrow = true, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xsi2>
+  %qb = quant.quantize %x, %s, %z {bits = 1 : i64, signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x!quant.bipolar>
+  %w = quant.const dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>
+  %acc = quant.int_matmul %q, %w : (tensor<1x4xsi2>, tensor<4x3xsi2>) -> tensor<1x3xsi3>
+  %th = quant.threshold %acc {thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = -1 : i64} : tensor<1x3xsi3> -> tensor<1x3xsi2>
+  %thb = quant.threshold %acc {thresholds = dense<[[0], [0], [0]]> : tensor<3x1xsi1>, descending = dense<0> : tensor<3xui1>, out_bias = 0 : i64} : tensor<1x3xsi3> -> tensor<1x3x!quant.bipolar>
+  %rs = quant.reshape %th : tensor<1x3xsi2> -> tensor<3xsi2>
+  %d = quant.dequantize %th, %s, %z : (tensor<1x3xsi2>, tensor<f32>, tensor<f32>) -> tensor<1x3xf32>
+  func.return %d : tensor<1x3xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @integer_ops(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+// CHECK-NEXT:    %s = quant.const dense<5.000000e-01> : tensor<f32>
+// CHECK-NEXT:    %z = quant.const dense<0.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %q = quant.quantize %x, %s, %z {bits = 2 : i64, signed = true, narrow = true, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xsi2>
+// CHECK-NEXT:    %qb = quant.quantize %x, %s, %z {bits = 1 : i64, signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x!quant.bipolar>
+// CHECK-NEXT:    %w = quant.const dense<{{\[}}[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>
+// CHECK-NEXT:    %acc = quant.int_matmul %q, %w : (tensor<1x4xsi2>, tensor<4x3xsi2>) -> tensor<1x3xsi3>
+// CHECK-NEXT:    %th = quant.threshold %acc {thresholds = dense<{{\[}}[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = -1 : i64} : tensor<1x3xsi3> -> tensor<1x3xsi2>
+// A splat list prints as a splat.
+// CHECK-NEXT:    %thb = quant.threshold %acc {thresholds = dense<0> : tensor<3x1xsi1>, descending = dense<0> : tensor<3xui1>, out_bias = 0 : i64} : tensor<1x3xsi3> -> tensor<1x3x!quant.bipolar>
+// CHECK-NEXT:    %rs = quant.reshape %th : tensor<1x3xsi2> -> tensor<3xsi2>
+// CHECK-NEXT:    %d = quant.dequantize %th, %s, %z : (tensor<1x3xsi2>, tensor<f32>, tensor<f32>) -> tensor<1x3xf32>
+// CHECK-NEXT:    func.return %d : tensor<1x3xf32>
+// CHECK-NEXT:  }
+
+// CHECK-GENERIC:       %q = "quant.quantize"(%x, %s, %z) <{bits = 2 : i64, signed = true, narrow = true, rounding_mode = "ROUND"}> : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xsi2>
+// CHECK-GENERIC-NEXT:  %qb = "quant.quantize"(%x, %s, %z) <{bits = 1 : i64, signed = true, narrow = false, rounding_mode = "ROUND"}> : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x!quant.bipolar>
+// CHECK-GENERIC:       %th = "quant.threshold"(%acc) <{thresholds = dense<{{\[}}[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = -1 : i64}> : (tensor<1x3xsi3>) -> tensor<1x3xsi2>

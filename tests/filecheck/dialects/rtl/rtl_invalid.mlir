@@ -1,0 +1,240 @@
+// RUN: QNNC_VERIFY_DIAG
+
+// One case per verifier error of every rtl op and type (type errors surface while parsing).
+
+// !rtl.fixed: at least one bit
+func.func @f(%x: !rtl.fixed<0, 0>) {
+  func.return
+}
+// CHECK: rtl.fixed: width must be positive
+
+// -----
+
+// !rtl.ufixed: at least one bit
+func.func @f(%x: !rtl.ufixed<0, 2>) {
+  func.return
+}
+// CHECK: rtl.ufixed: width must be positive
+
+// -----
+
+// !rtl.stream: fixed-point or bipolar elements
+func.func @f(%x: !rtl.stream<si2, 4, 1>) {
+  func.return
+}
+// CHECK: rtl.stream elements must be fixed-point or bipolar, got si2
+
+// -----
+
+// !rtl.stream: the lanes divide the frame
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 3>) {
+  func.return
+}
+// CHECK: rtl.stream: 3 lanes do not divide 4 elements
+
+// -----
+
+// !rtl.stream: at least one lane
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 0>) {
+  func.return
+}
+// CHECK: rtl.stream: 0 lanes do not divide 4 elements
+
+// -----
+
+// rtl.module: the block arguments are the input ports
+rtl.module "m" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) -> (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+^bb0(%in: !rtl.stream<!rtl.fixed<3, 0>, 4, 1>):
+  rtl.output %in : !rtl.stream<!rtl.fixed<3, 0>, 4, 1>
+}
+// CHECK: Operation does not verify: rtl.module @m: block arguments do not match the input ports
+
+// -----
+
+// rtl.module: rtl.output drives the output ports
+rtl.module "m" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) -> (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+^bb0(%in: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>):
+  rtl.output %in : !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+}
+// CHECK: Operation does not verify: rtl.module @m: rtl.output does not match the output ports
+
+// -----
+
+// rtl.module: rtl.output drives the output ports, with their types
+rtl.module "m" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) -> (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) {
+^bb0(%in: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>):
+  rtl.output %in : !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+}
+// CHECK: Operation does not verify: rtl.module @m: rtl.output does not match the output ports
+
+// -----
+
+// rtl.module: fixed-point widths are part of the type (!rtl.fixed<2, 0> != !rtl.fixed<4, 0>)
+rtl.module "m" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) -> (!rtl.stream<!rtl.fixed<4, 0>, 4, 1>) {
+^bb0(%in: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>):
+  rtl.output %in : !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+}
+// CHECK: Operation does not verify: rtl.module @m: rtl.output does not match the output ports
+
+// -----
+
+// rtl.module: so are fractional bits
+rtl.module "m" : (!rtl.stream<!rtl.fixed<4, 1>, 4, 1>) -> (!rtl.stream<!rtl.fixed<4, 1>, 4, 1>) {
+^bb0(%in: !rtl.stream<!rtl.fixed<4, 0>, 4, 1>):
+  rtl.output %in : !rtl.stream<!rtl.fixed<4, 0>, 4, 1>
+}
+// CHECK: Operation does not verify: rtl.module @m: block arguments do not match the input ports
+
+// -----
+
+// rtl.output: only in an rtl.module (here it is last in its block, so only HasParent fails;
+// which of two failing traits is reported first is not deterministic)
+%x = "test.op"() : () -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+rtl.output %x : !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+// CHECK: Operation does not verify: 'rtl.output' expects parent op 'rtl.module'
+
+// -----
+
+// rtl.rom: data is (depth, lanes)
+func.func @f() {
+  %r = rtl.rom {data = dense<[1, 0, -1]> : tensor<3xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 3>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.rom: data must be (depth, lanes)
+
+// -----
+
+// rtl.rom: the type is depth words of lanes * lane_width bits
+func.func @f() {
+  %r = rtl.rom {data = dense<[[1, 0], [-1, 1]]> : tensor<2x2xsi2>, lane_width = 2 : i64} : !rtl.rom<6, 2>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.rom: type !rtl.rom<6, 2> does not match 2 words of 2x2 bits
+
+// -----
+
+// rtl.rom: the depth is the number of words
+func.func @f() {
+  %r = rtl.rom {data = dense<[[1, 0], [-1, 1]]> : tensor<2x2xsi2>, lane_width = 2 : i64} : !rtl.rom<4, 3>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.rom: type !rtl.rom<4, 3> does not match 2 words of 2x2 bits
+
+// -----
+
+// rtl.rom: values fit lane_width bits (unsigned)
+func.func @f() {
+  %r = rtl.rom {data = dense<[[1, 4]]> : tensor<1x2xsi4>, lane_width = 2 : i64} : !rtl.rom<4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.rom: values do not fit 2 bits
+
+// -----
+
+// rtl.rom: values fit lane_width bits (two's complement)
+func.func @f() {
+  %r = rtl.rom {data = dense<[[1, -3]]> : tensor<1x2xsi4>, lane_width = 2 : i64} : !rtl.rom<4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.rom: values do not fit 2 bits
+
+// -----
+
+// rtl.cell: a library cell
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %o = rtl.cell "qnnc_adder"(%x) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: unknown cell 'qnnc_adder'
+
+// -----
+
+// rtl.cell: qnnc_thres reads its stream, thresholds and directions
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 2>
+  %o = rtl.cell "qnnc_thres"(%x, %w) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: qnnc_thres takes 3 operands (an MVAU without thresholds takes 2)
+
+// -----
+
+// rtl.cell: qnnc_mvau takes 2 (no thresholds) or 4 operands
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 2>
+  %o = rtl.cell "qnnc_mvau"(%x, %w, %w) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: qnnc_mvau takes 4 operands (an MVAU without thresholds takes 2)
+
+// -----
+
+// rtl.cell: one output stream
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %o, %p = rtl.cell "qnnc_fifo"(%x) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) -> (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.stream<!rtl.fixed<2, 0>, 4, 1>)
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: qnnc_fifo has 1 results
+
+// -----
+
+// rtl.cell: the stream comes first
+func.func @f() {
+  %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 2>
+  %o = rtl.cell "qnnc_fifo"(%w) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: first operand must be the input stream
+
+// -----
+
+// rtl.cell: then ROMs
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>, %y: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 2>
+  %o = rtl.cell "qnnc_thres"(%x, %y, %w) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: operands after the stream must be ROMs
+
+// -----
+
+// rtl.cell: integer parameters
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %o = rtl.cell "qnnc_fifo"(%x) {instance_name = "c", params = {W = 2 : i32, DEPTH = "deep"}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: parameter DEPTH must be an integer
+
+// -----
+
+// rtl.instance: the ports match the instantiated module
+builtin.module {
+  rtl.module "m" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1> {
+  ^bb0(%a: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>):
+    rtl.output %a : !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  }
+  rtl.module "top" : (!rtl.stream<!rtl.fixed<3, 0>, 4, 1>) -> !rtl.stream<!rtl.fixed<3, 0>, 4, 1> {
+  ^bb0(%b: !rtl.stream<!rtl.fixed<3, 0>, 4, 1>):
+    %o = rtl.instance @m(%b) {instance_name = "i"} : (!rtl.stream<!rtl.fixed<3, 0>, 4, 1>) -> !rtl.stream<!rtl.fixed<3, 0>, 4, 1>
+    rtl.output %o : !rtl.stream<!rtl.fixed<3, 0>, 4, 1>
+  }
+}
+// CHECK: rtl.instance: ports do not match @m
+
+// -----
+
+// rtl.to_stream: the tensor matches the stream
+func.func @f(%t: tensor<1x4xsi2>) {
+  %s = rtl.to_stream %t : tensor<1x4xsi2> -> !rtl.stream<!rtl.fixed<2, 0>, 8, 1>
+  func.return
+}
+// CHECK: rtl.to_stream: tensor of 4 elements, stream frame of 8
+
+// -----
+
+// rtl.from_stream: the element types correspond
+func.func @f(%s: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %t = rtl.from_stream %s : !rtl.stream<!rtl.fixed<2, 0>, 4, 1> -> tensor<1x4xui2>
+  func.return
+}
+// CHECK: rtl.from_stream: tensor element ui2 does not match stream element !rtl.fixed<2, 0>

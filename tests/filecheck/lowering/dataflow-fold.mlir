@@ -1,0 +1,85 @@
+// RUN: qnnc-opt %s -p 'dataflow-fold{target-cycles=4}' | filecheck %s
+// RUN: qnnc-opt %s -p dataflow-fold | filecheck %s --check-prefix=FULL
+// RUN: qnnc-opt %s -p 'dataflow-fold{lanes-budget=6}' | filecheck %s --check-prefix=BUDGET
+// RUN: qnnc-opt %s -p 'dataflow-fold{target-cycles=4},dataflow-fold{target-cycles=12}' | filecheck %s --check-prefix=REFOLD
+// RUN: echo '{"MatMul_0": {"pe": 1, "simd": 2}, "Quant_0": {"pe": 3}}' > %t.pin.json
+// RUN: qnnc-opt %s -p 'dataflow-fold{target-cycles=4 folding-file="%t.pin.json"}' | filecheck %s --check-prefix=PIN
+// RUN: echo '{"MatMul_0": {"pe": 2, "simd": 1}}' > %t.bad-pe.json
+// RUN: qnnc-opt %s --verify-diagnostics -p 'dataflow-fold{folding-file="%t.bad-pe.json"}' | filecheck %s --check-prefix=ERR-PE
+// RUN: echo '{"Quant_0": {"pe": 2}}' > %t.bad-thres.json
+// RUN: qnnc-opt %s --verify-diagnostics -p 'dataflow-fold{folding-file="%t.bad-thres.json"}' | filecheck %s --check-prefix=ERR-THRES
+// RUN: echo '{"Gemm_7": {"pe": 1}}' > %t.unknown.json
+// RUN: qnnc-opt %s --verify-diagnostics -p 'dataflow-fold{folding-file="%t.unknown.json"}' | filecheck %s --check-prefix=ERR-NAME
+// RUN: echo '[1, 2]' > %t.list.json
+// RUN: qnnc-opt %s --verify-diagnostics -p 'dataflow-fold{folding-file="%t.list.json"}' | filecheck %s --check-prefix=ERR-LIST
+// RUN: qnnc-opt %s --verify-diagnostics -p 'dataflow-fold{folding-file="%t.missing.json"}' | filecheck %s --check-prefix=ERR-FILE
+
+// dataflow-fold: PE/SIMD per unit so that every unit meets a target of cycles per frame with the
+// fewest lanes; a width converter wherever a producer's lanes differ from what its consumer reads.
+// The units: MatMul_0 (MW=4, MH=3), Quant_0 (3 channels), MatMul_1 (MW=3, MH=2).
+
+func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
+  %0 = dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 1> loc("MatMul_0"("MatMul"))
+  %1 = dataflow.mvau %0 {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 1 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<si4, 3, 1> loc("MatMul_0"("MatMul"))
+  %2 = dataflow.threshold %1 {thresholds = dense<[[2, 3, 5], [0, -1, -4], [2, 3, 4]]> : tensor<3x3xsi4>, descending = dense<[0, 1, 0]> : tensor<3xui1>, out_bias = 0 : i64, pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<ui2, 3, 1> loc("Quant_0"("Quant"))
+  %3 = dataflow.mvau %2 {weights = dense<[[1, -1], [-1, 1], [1, 1]]> : tensor<3x2xsi2>, weight_type = !quant.bipolar, acc_type = si4, pe = 1 : i64, simd = 1 : i64} : !dataflow.stream<ui2, 3, 1> -> !dataflow.stream<si4, 2, 1> loc("MatMul_1"("MatMul"))
+  %4 = dataflow.from_stream %3 : !dataflow.stream<si4, 2, 1> -> tensor<1x2xsi4> loc("MatMul_1"("MatMul"))
+  func.return %4 : tensor<1x2xsi4>
+}
+
+// target-cycles=4. MatMul_0: (MW/SIMD)*(MH/PE) <= 4 with fewest lanes PE*SIMD is PE=3, SIMD=1
+// (4 cycles, 3 lanes; PE=1, SIMD=4 needs 4). Quant_0: PE=1 (3 cycles), so a DWC 3 -> 1 lanes.
+// MatMul_1: PE=2, SIMD=1 (3 cycles, 2 lanes) reads the threshold's single lane directly.
+// CHECK-LABEL: func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
+// CHECK-NEXT:    %[[S:.*]] = dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 1>
+// CHECK-NEXT:    %[[M0:.*]] = dataflow.mvau %[[S]] {{{.*}} pe = 3 : i64, simd = 1 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<si4, 3, 3>
+// CHECK-NEXT:    %[[D:.*]] = dataflow.dwc %[[M0]] : !dataflow.stream<si4, 3, 3> -> !dataflow.stream<si4, 3, 1>
+// CHECK-NEXT:    %[[T:.*]] = dataflow.threshold %[[D]] {{{.*}} pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<ui2, 3, 1>
+// CHECK-NEXT:    %[[M1:.*]] = dataflow.mvau %[[T]] {{{.*}} pe = 2 : i64, simd = 1 : i64} : !dataflow.stream<ui2, 3, 1> -> !dataflow.stream<si4, 2, 2>
+// CHECK-NEXT:    %[[R:.*]] = dataflow.from_stream %[[M1]] : !dataflow.stream<si4, 2, 2> -> tensor<1x2xsi4>
+// CHECK-NEXT:    func.return %[[R]] : tensor<1x2xsi4>
+
+// Default: the largest layer (12 multiplications) gets lanes-budget=256 lanes, so the target is
+// 1 cycle: everything fully parallel, the input stream 4 lanes wide, no converters.
+// FULL-LABEL: func.func @core
+// FULL-NEXT:    dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 4>
+// FULL-NEXT:    dataflow.mvau {{.*}} pe = 3 : i64, simd = 4 : i64} : !dataflow.stream<si2, 4, 4> -> !dataflow.stream<si4, 3, 3>
+// FULL-NEXT:    dataflow.threshold {{.*}} pe = 3 : i64} : !dataflow.stream<si4, 3, 3> -> !dataflow.stream<ui2, 3, 3>
+// FULL-NEXT:    dataflow.mvau {{.*}} pe = 2 : i64, simd = 3 : i64} : !dataflow.stream<ui2, 3, 3> -> !dataflow.stream<si4, 2, 2>
+// FULL-NEXT:    dataflow.from_stream
+// FULL-NOT:     dataflow.dwc
+
+// lanes-budget=6: target ceil(12/6) = 2 cycles. MatMul_0: only (PE, SIMD) = (3, 2) and (3, 4)
+// meet 2 cycles ((1, 4) takes 3): PE=3, SIMD=2. Quant_0: PE=3 (PE=1 takes 3 cycles).
+// MatMul_1: (1, 3) and (2, 3) meet 2 cycles ((2, 1) takes 3): PE=1, SIMD=3, 3 lanes, which also
+// reads the threshold's 3 lanes as they come.
+// BUDGET-LABEL: func.func @core
+// BUDGET-NEXT:    dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 2>
+// BUDGET-NEXT:    dataflow.mvau {{.*}} pe = 3 : i64, simd = 2 : i64} : !dataflow.stream<si2, 4, 2> -> !dataflow.stream<si4, 3, 3>
+// BUDGET-NEXT:    dataflow.threshold {{.*}} pe = 3 : i64} : !dataflow.stream<si4, 3, 3> -> !dataflow.stream<ui2, 3, 3>
+// BUDGET-NEXT:    dataflow.mvau {{.*}} pe = 1 : i64, simd = 3 : i64} : !dataflow.stream<ui2, 3, 3> -> !dataflow.stream<si4, 2, 1>
+// BUDGET-NEXT:    dataflow.from_stream {{.*}} : !dataflow.stream<si4, 2, 1> -> tensor<1x2xsi4>
+
+// Folding again removes the old converters: target 12 is met unfolded.
+// REFOLD-LABEL: func.func @core
+// REFOLD-NEXT:    dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 1>
+// REFOLD-NEXT:    dataflow.mvau {{.*}} pe = 1 : i64, simd = 1 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<si4, 3, 1>
+// REFOLD-NEXT:    dataflow.threshold {{.*}} pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<ui2, 3, 1>
+// REFOLD-NEXT:    dataflow.mvau {{.*}} pe = 1 : i64, simd = 1 : i64} : !dataflow.stream<ui2, 3, 1> -> !dataflow.stream<si4, 2, 1>
+// REFOLD-NOT:     dataflow.dwc
+
+// A folding file pins MatMul_0 (the to_stream follows its SIMD) and Quant_0; MatMul_1 still
+// takes the cheapest folding for 4 cycles (PE=2, SIMD=1) even though that costs a converter.
+// PIN-LABEL: func.func @core
+// PIN-NEXT:    dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 2>
+// PIN-NEXT:    dataflow.mvau {{.*}} pe = 1 : i64, simd = 2 : i64} : !dataflow.stream<si2, 4, 2> -> !dataflow.stream<si4, 3, 1>
+// PIN-NEXT:    dataflow.dwc {{.*}} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<si4, 3, 3>
+// PIN-NEXT:    dataflow.threshold {{.*}} pe = 3 : i64} : !dataflow.stream<si4, 3, 3> -> !dataflow.stream<ui2, 3, 3>
+// PIN-NEXT:    dataflow.dwc {{.*}} : !dataflow.stream<ui2, 3, 3> -> !dataflow.stream<ui2, 3, 1>
+// PIN-NEXT:    dataflow.mvau {{.*}} pe = 2 : i64, simd = 1 : i64} : !dataflow.stream<ui2, 3, 1> -> !dataflow.stream<si4, 2, 2>
+
+// ERR-PE: error: node 'MatMul_0' (MatMul): folding PE=2, SIMD=1 does not divide the 3x4 weight matrix
+// ERR-THRES: error: node 'Quant_0' (Quant): folding PE=2 does not divide 3 channels
+// ERR-NAME: error: folding file names layer 'Gemm_7', which is not in the accelerator (layers: MatMul_0, MatMul_1, Quant_0)
+// ERR-LIST: error: folding file '{{.*}}.list.json' must map layer names to {"pe", "simd"}
+// ERR-FILE: error: cannot read folding file '{{.*}}.missing.json': [Errno 2] No such file or directory

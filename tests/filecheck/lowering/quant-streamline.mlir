@@ -1,0 +1,251 @@
+// RUN: qnnc-opt %s -p quant-streamline --split-input-file --verify-diagnostics | filecheck %s
+
+// quant-streamline: fake-quantized float layers become integer ops. Hand-checked values below.
+
+// A Quant of a constant folds to integer codes: w/0.5 in 3 bits, signed, narrow (-3..3),
+// rounded half to even: 0.4 -> 0, -1.2 -> -1, 2.6 -> 3, -0.5 -> 0, 1.5 -> 2, -4 -> -3 (clamped).
+func.func @weights() -> tensor<2x3xf32> {
+  %w = quant.const dense<[[0.2, -0.6, 1.3], [-0.25, 0.75, -2.0]]> : tensor<2x3xf32>
+  %s = quant.const dense<5.000000e-01> : tensor<f32>
+  %z = quant.const dense<0.000000e+00> : tensor<f32>
+  %b = quant.const dense<3.000000e+00> : tensor<f32>
+  %q = quant.quant %w, %s, %z, %b {signed = true, narrow = true, rounding_mode = "ROUND"} : (tensor<2x3xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<2x3xf32>
+  func.return %q : tensor<2x3xf32>
+}
+
+// CHECK-LABEL: func.func @weights() -> tensor<2x3xf32> {
+// CHECK-NEXT:    %s = quant.const dense<5.000000e-01> : tensor<f32>
+// CHECK-NEXT:    %z = quant.const dense<0.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %[[C:.*]] = quant.const dense<{{\[}}[0, -1, 3], [0, 2, -3]]> : tensor<2x3xsi3>
+// CHECK-NEXT:    %q = quant.dequantize %[[C]], %s, %z : (tensor<2x3xsi3>, tensor<f32>, tensor<f32>) -> tensor<2x3xf32>
+// CHECK-NEXT:    func.return %q : tensor<2x3xf32>
+// CHECK-NOT:     quant.quant
+
+// -----
+
+// A whole layer: input quantizer, quantized weights, MatMul, BatchNorm (epsilon 0, so exact),
+// then a 2-bit unsigned quantizer (levels 0..3, ROUND = half to even).
+// x codes are si2 (-2..1) and W codes -1..1, so per column acc spans -5..4, -4..5, -5..4: si4.
+// Per channel (the BN output is y, the level round(clamp(y, 0, 3))):
+//   c0: y = acc/2       acc=1 -> 0.5 -> 0, acc=2 -> 1, acc=3 -> 1.5 -> 2, acc never reaches 6
+//       ascending thresholds [2, 3, 5] (5 = max acc + 1: "never")
+//   c1: y = 1 - acc/2   (gamma < 0: descending, count acc <= T)
+//       acc=0 -> 1, acc=-1 -> 1.5 -> 2, acc=-3 -> 2.5 -> 2, acc=-4 -> 3, acc=1 -> 0.5 -> 0
+//       descending thresholds [0, -1, -4]
+//   c2: y = acc - 1     levels 1, 2, 3 at acc = 2, 3, 4: thresholds [2, 3, 4]
+func.func @layer(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %one, %zero, %two {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+  %w = quant.const dense<[[1.0, -1.0, 0.0], [0.0, 1.0, 1.0], [-1.0, -1.0, 1.0], [1.0, 0.0, -1.0]]> : tensor<4x3xf32>
+  %wq = quant.quant %w, %one, %zero, %two {signed = true, narrow = true, rounding_mode = "ROUND"} : (tensor<4x3xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<4x3xf32>
+  %mm = quant.matmul %xq, %wq : (tensor<1x4xf32>, tensor<4x3xf32>) -> tensor<1x3xf32>
+  %gamma = quant.const dense<[1.0, -1.0, 1.0]> : tensor<3xf32>
+  %beta = quant.const dense<[0.0, 1.0, 0.0]> : tensor<3xf32>
+  %mean = quant.const dense<[0.0, 0.0, 1.0]> : tensor<3xf32>
+  %var = quant.const dense<[4.0, 4.0, 1.0]> : tensor<3xf32>
+  %bn = quant.batchnorm %mm, %gamma, %beta, %mean, %var {epsilon = 0.000000e+00 : f32} : (tensor<1x3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+  %yq = quant.quant %bn, %one, %zero, %two {signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x3xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x3xf32>
+  func.return %yq : tensor<1x3xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @layer(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+// CHECK-NEXT:    %one = quant.const dense<1.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %zero = quant.const dense<0.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %[[X:.*]] = quant.quantize %x, %one, %zero {bits = 2 : i64, signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xsi2>
+// CHECK-NEXT:    %[[W:.*]] = quant.const dense<{{\[}}[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>
+// CHECK-NEXT:    %[[ACC:.*]] = quant.int_matmul %[[X]], %[[W]] : (tensor<1x4xsi2>, tensor<4x3xsi2>) -> tensor<1x3xsi4>
+// CHECK-NEXT:    %[[T:.*]] = quant.threshold %[[ACC]] {thresholds = dense<{{\[}}[2, 3, 5], [0, -1, -4], [2, 3, 4]]> : tensor<3x3xsi4>, descending = dense<[0, 1, 0]> : tensor<3xui1>, out_bias = 0 : i64} : tensor<1x3xsi4> -> tensor<1x3xui2>
+// CHECK-NEXT:    %yq = quant.dequantize %[[T]], %one, %zero : (tensor<1x3xui2>, tensor<f32>, tensor<f32>) -> tensor<1x3xf32>
+// CHECK-NEXT:    func.return %yq : tensor<1x3xf32>
+// CHECK-NOT:     quant.batchnorm
+// CHECK-NOT:     quant.matmul
+
+// -----
+
+// Zero points and per-channel weight scales: x codes q = round(x/0.5 + 1) in ui2 (0..3), weight
+// scales [0.5, 0.25, 1] per output channel. x@W = 0.5*sw*(q@Wc - 1*colsum(Wc)), so the
+// dequantize scale is [0.25, 0.125, 0.5] and its zero point colsum(Wc) = [1, -1, 1].
+// acc: with codes 0..3 the columns of Wc span -3..6, -6..3 and -3..6, so si4.
+func.func @zero_point(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+  %half = quant.const dense<5.000000e-01> : tensor<f32>
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %half, %one, %two {signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+  %ws = quant.const dense<[5.000000e-01, 2.500000e-01, 1.000000e+00]> : tensor<3xf32>
+  %w = quant.const dense<[[0.5, -0.25, 0.0], [0.0, 0.25, 1.0], [-0.5, -0.25, 1.0], [0.5, 0.0, -1.0]]> : tensor<4x3xf32>
+  %wq = quant.quant %w, %ws, %zero, %two {signed = true, narrow = true, rounding_mode = "ROUND"} : (tensor<4x3xf32>, tensor<3xf32>, tensor<f32>, tensor<f32>) -> tensor<4x3xf32>
+  %mm = quant.matmul %xq, %wq : (tensor<1x4xf32>, tensor<4x3xf32>) -> tensor<1x3xf32>
+  func.return %mm : tensor<1x3xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @zero_point(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+// CHECK:         %[[X:.*]] = quant.quantize %x, %half, %one {bits = 2 : i64, signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xui2>
+// CHECK-NEXT:    %[[W:.*]] = quant.const dense<{{\[}}[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>
+// CHECK-NEXT:    %[[ACC:.*]] = quant.int_matmul %[[X]], %[[W]] : (tensor<1x4xui2>, tensor<4x3xsi2>) -> tensor<1x3xsi4>
+// CHECK-NEXT:    %[[S:.*]] = quant.const dense<{{\[}}[2.500000e-01, 1.250000e-01, 5.000000e-01]]> : tensor<1x3xf64>
+// CHECK-NEXT:    %[[Z:.*]] = quant.const dense<{{\[}}[1.000000e+00, -1.000000e+00, 1.000000e+00]]> : tensor<1x3xf64>
+// CHECK-NEXT:    %mm = quant.dequantize %[[ACC]], %[[S]], %[[Z]] : (tensor<1x3xsi4>, tensor<1x3xf64>, tensor<1x3xf64>) -> tensor<1x3xf32>
+// CHECK-NEXT:    func.return %mm : tensor<1x3xf32>
+
+// -----
+
+// Binarized layer: BipolarQuant inputs and weights (w >= 0 -> +1), a bipolar output quantizer.
+// The output is +1 exactly when acc >= 0: one threshold 0 per channel, bipolar result.
+func.func @bipolar(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %s = quant.const dense<1.000000e+00> : tensor<f32>
+  %xq = quant.bipolar_quant %x, %s : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+  %w = quant.const dense<[[0.5, -0.5], [-2.0, 0.0], [3.0, 1.0], [-0.1, -1.0]]> : tensor<4x2xf32>
+  %wq = quant.bipolar_quant %w, %s : (tensor<4x2xf32>, tensor<f32>) -> tensor<4x2xf32>
+  %mm = quant.matmul %xq, %wq : (tensor<1x4xf32>, tensor<4x2xf32>) -> tensor<1x2xf32>
+  %yq = quant.bipolar_quant %mm, %s : (tensor<1x2xf32>, tensor<f32>) -> tensor<1x2xf32>
+  func.return %yq : tensor<1x2xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @bipolar(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+// CHECK:         %[[X:.*]] = quant.quantize %x, %{{.*}}, %{{.*}} {bits = 1 : i64, signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x!quant.bipolar>
+// CHECK-NEXT:    %[[W:.*]] = quant.const dense<{{\[}}[1, -1], [-1, 1], [1, 1], [-1, -1]]> : tensor<4x2xsi2>
+// CHECK-NEXT:    %[[ACC:.*]] = quant.int_matmul %[[X]], %[[W]] : (tensor<1x4x!quant.bipolar>, tensor<4x2xsi2>) -> tensor<1x2xsi4>
+// CHECK:         %[[T:.*]] = quant.threshold %[[ACC]] {thresholds = dense<0> : tensor<2x1xui1>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : tensor<1x2xsi4> -> tensor<1x2x!quant.bipolar>
+// CHECK-NEXT:    %yq = quant.dequantize %[[T]], %s, %{{.*}} : (tensor<1x2x!quant.bipolar>, tensor<f32>, tensor<f32>) -> tensor<1x2xf32>
+// CHECK-NOT:     quant.bipolar_quant
+
+// -----
+
+// Gemm becomes MatMul (constant B transposed for transB), Mul by alpha, Add of C.
+func.func @gemm(%x: tensor<1x4xf32>, %c: tensor<3xf32>) -> tensor<1x3xf32> {
+  %b = quant.const dense<[[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0]]> : tensor<3x4xf32>
+  %y = quant.gemm %x, %b, %c {alpha = 2.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = false, trans_b = true} : (tensor<1x4xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+  func.return %y : tensor<1x3xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @gemm(%x: tensor<1x4xf32>, %c: tensor<3xf32>) -> tensor<1x3xf32> {
+// CHECK-NEXT:    %[[BT:.*]] = quant.const dense<{{\[}}[1.000000e+00, 5.000000e+00, 9.000000e+00], [2.000000e+00, 6.000000e+00, 1.000000e+01], [3.000000e+00, 7.000000e+00, 1.100000e+01], [4.000000e+00, 8.000000e+00, 1.200000e+01]]> : tensor<4x3xf32>
+// CHECK-NEXT:    %[[MM:.*]] = quant.matmul %x, %[[BT]] : (tensor<1x4xf32>, tensor<4x3xf32>) -> tensor<1x3xf32>
+// CHECK-NEXT:    %[[ALPHA:.*]] = quant.const dense<2.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %[[M:.*]] = quant.mul %[[MM]], %[[ALPHA]] : (tensor<1x3xf32>, tensor<f32>) -> tensor<1x3xf32>
+// CHECK-NEXT:    %y = quant.add %[[M]], %c : (tensor<1x3xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+// CHECK-NEXT:    func.return %y : tensor<1x3xf32>
+
+// -----
+
+// A dequantize with per-tensor parameters moves below a reshape, so the reshape is integer.
+func.func @reshape(%x: tensor<1x2x2xf32>) -> tensor<1x4xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %bits = quant.const dense<1.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %one, %zero, %bits {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x2x2xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x2x2xf32>
+  %r = quant.reshape %xq : tensor<1x2x2xf32> -> tensor<1x4xf32>
+  func.return %r : tensor<1x4xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @reshape(%x: tensor<1x2x2xf32>) -> tensor<1x4xf32> {
+// CHECK:         %[[Q:.*]] = quant.quantize %x, %one, %zero {bits = 1 : i64, signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x2x2xf32>, tensor<f32>, tensor<f32>) -> tensor<1x2x2x!quant.bipolar>
+// CHECK-NEXT:    %[[R:.*]] = quant.reshape %[[Q]] : tensor<1x2x2x!quant.bipolar> -> tensor<1x4x!quant.bipolar>
+// CHECK-NEXT:    %r = quant.dequantize %[[R]], %one, %zero : (tensor<1x4x!quant.bipolar>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    func.return %r : tensor<1x4xf32>
+
+// -----
+
+// Errors name the ONNX node (the op's location).
+
+func.func @gemm_trans_a(%x: tensor<4x1xf32>) -> tensor<1x3xf32> {
+  %b = quant.const dense<1.000000e+00> : tensor<4x3xf32>
+  %y = quant.gemm %x, %b {alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = true, trans_b = false} : (tensor<4x1xf32>, tensor<4x3xf32>) -> tensor<1x3xf32> loc("Gemm_0"("Gemm"))
+  func.return %y : tensor<1x3xf32>
+}
+// CHECK: error: node 'Gemm_0' (Gemm): Gemm with transA=1 is not supported
+
+// -----
+
+func.func @gemm_beta(%x: tensor<1x4xf32>, %c: tensor<3xf32>) -> tensor<1x3xf32> {
+  %b = quant.const dense<1.000000e+00> : tensor<4x3xf32>
+  %y = quant.gemm %x, %b, %c {alpha = 1.000000e+00 : f32, beta = 5.000000e-01 : f32, trans_a = false, trans_b = false} : (tensor<1x4xf32>, tensor<4x3xf32>, tensor<3xf32>) -> tensor<1x3xf32> loc("Gemm_1"("Gemm"))
+  func.return %y : tensor<1x3xf32>
+}
+// CHECK: error: node 'Gemm_1' (Gemm): Gemm with beta != 1 needs a constant C
+
+// -----
+
+func.func @non_integer_weights(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %one, %zero, %two {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+  %w = quant.const dense<5.000000e-01> : tensor<4x3xf32>
+  %mm = quant.matmul %xq, %w : (tensor<1x4xf32>, tensor<4x3xf32>) -> tensor<1x3xf32> loc("MatMul_0"("MatMul"))
+  func.return %mm : tensor<1x3xf32>
+}
+// CHECK: error: node 'MatMul_0' (MatMul): weights are neither quantized nor integer; cannot map to integer hardware
+
+// -----
+
+func.func @row_scale(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %one, %zero, %two {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+  %rs = quant.const dense<[[1.0], [0.5], [1.0], [0.5]]> : tensor<4x1xf32>
+  %w = quant.const dense<1.000000e+00> : tensor<4x3xf32>
+  %wq = quant.quant %w, %rs, %zero, %two {signed = true, narrow = true, rounding_mode = "ROUND"} : (tensor<4x3xf32>, tensor<4x1xf32>, tensor<f32>, tensor<f32>) -> tensor<4x3xf32>
+  %mm = quant.matmul %xq, %wq : (tensor<1x4xf32>, tensor<4x3xf32>) -> tensor<1x3xf32> loc("MatMul_1"("MatMul"))
+  func.return %mm : tensor<1x3xf32>
+}
+// CHECK: error: node 'MatMul_1' (MatMul): weight scale/zero point must be per-tensor or per output channel
+
+// -----
+
+func.func @three_d(%x: tensor<1x2x4xf32>) -> tensor<1x2x3xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %one, %zero, %two {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x2x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x2x4xf32>
+  %w = quant.const dense<1.000000e+00> : tensor<4x3xf32>
+  %wq = quant.quant %w, %one, %zero, %two {signed = true, narrow = true, rounding_mode = "ROUND"} : (tensor<4x3xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<4x3xf32>
+  %mm = quant.matmul %xq, %wq : (tensor<1x2x4xf32>, tensor<4x3xf32>) -> tensor<1x2x3xf32> loc("MatMul_2"("MatMul"))
+  func.return %mm : tensor<1x2x3xf32>
+}
+// CHECK: error: node 'MatMul_2' (MatMul): only 2-D matrix products (N, K) x (K, M) are supported
+
+// -----
+
+// A scale that varies along the batch axis cannot be folded into per-channel thresholds.
+func.func @row_scaled_activation(%x: tensor<2x4xf32>) -> tensor<2x3xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %one, %zero, %two {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<2x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<2x4xf32>
+  %w = quant.const dense<1.000000e+00> : tensor<4x3xf32>
+  %wq = quant.quant %w, %one, %zero, %two {signed = true, narrow = true, rounding_mode = "ROUND"} : (tensor<4x3xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<4x3xf32>
+  %mm = quant.matmul %xq, %wq : (tensor<2x4xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  %rows = quant.const dense<[[1.0], [2.0]]> : tensor<2x1xf32>
+  %m = quant.mul %mm, %rows : (tensor<2x3xf32>, tensor<2x1xf32>) -> tensor<2x3xf32> loc("Mul_0"("Mul"))
+  %yq = quant.quant %m, %one, %zero, %two {signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<2x3xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<2x3xf32> loc("Quant_1"("Quant"))
+  func.return %yq : tensor<2x3xf32>
+}
+// CHECK: error: node 'Mul_0' (Mul): parameter varies along a non-channel axis; cannot fold into thresholds
+
+// -----
+
+// 4 / acc is not monotone in acc (it jumps at 0): no thresholds reproduce it.
+func.func @non_monotone(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %one, %zero, %two {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+  %w = quant.const dense<1.000000e+00> : tensor<4x3xf32>
+  %wq = quant.quant %w, %one, %zero, %two {signed = true, narrow = true, rounding_mode = "ROUND"} : (tensor<4x3xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<4x3xf32>
+  %mm = quant.matmul %xq, %wq : (tensor<1x4xf32>, tensor<4x3xf32>) -> tensor<1x3xf32>
+  %c = quant.const dense<4.000000e+00> : tensor<f32>
+  %d = quant.div %c, %mm : (tensor<f32>, tensor<1x3xf32>) -> tensor<1x3xf32>
+  %yq = quant.quant %d, %one, %zero, %two {signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x3xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x3xf32> loc("Quant_2"("Quant"))
+  func.return %yq : tensor<1x3xf32>
+}
+// CHECK: error: node 'Quant_2' (Quant): cannot express the activation as thresholds: channel 0: {{.*}} (activation not monotone)
