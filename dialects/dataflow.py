@@ -18,6 +18,7 @@ frames (`DataflowFunctions`): a stream value is interpreted as an int64 array (b
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -58,11 +59,12 @@ from qnnc.dialects.quant import (
 )
 
 
-@irdl_attr_definition
-class StreamType(ParametrizedAttribute, TypeAttribute):
-    """`!dataflow.stream<E, N, P>`: frames of N elements of type E, P elements per beat."""
+@dataclass(frozen=True, init=False)
+class FramedStreamBase(ParametrizedAttribute, TypeAttribute):
+    """Parameters and syntax shared by the stream types of `dataflow` and `rtl`:
+    `<E, N, P>` = element type, elements per frame, elements per beat. (The dataclass
+    decorator makes the parameters fields, so equality and hashing see them.)"""
 
-    name = "dataflow.stream"
     element_type: Attribute
     frame: IntAttr
     lanes: IntAttr
@@ -85,13 +87,6 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
         printer.print_attribute(self.element_type)
         printer.print_string(f", {self.frame.data}, {self.lanes.data}>")
 
-    def verify(self) -> None:
-        if not is_code_type(self.element_type):
-            raise VerifyException(f"stream elements must be integer codes, got {self.element_type}")
-        n, p = self.frame.data, self.lanes.data
-        if n < 1 or p < 1 or n % p:
-            raise VerifyException(f"stream of {n} elements cannot have {p} lanes")
-
     @property
     def n(self) -> int:
         return self.frame.data
@@ -103,6 +98,20 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
     @property
     def beats(self) -> int:
         return self.n // self.p
+
+
+@irdl_attr_definition
+class StreamType(FramedStreamBase):
+    """`!dataflow.stream<E, N, P>`: frames of N elements of type E, P elements per beat."""
+
+    name = "dataflow.stream"
+
+    def verify(self) -> None:
+        if not is_code_type(self.element_type):
+            raise VerifyException(f"stream elements must be integer codes, got {self.element_type}")
+        n, p = self.frame.data, self.lanes.data
+        if n < 1 or p < 1 or n % p:
+            raise VerifyException(f"stream of {n} elements cannot have {p} lanes")
 
     def element_bits(self) -> int:
         e = self.element_type

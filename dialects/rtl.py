@@ -61,6 +61,7 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
+from qnnc.dialects.dataflow import FramedStreamBase
 from qnnc.dialects.quant import BipolarType, dense_to_numpy
 
 
@@ -130,31 +131,10 @@ def from_code_type(t: Attribute) -> Attribute:
 
 
 @irdl_attr_definition
-class StreamType(ParametrizedAttribute, TypeAttribute):
+class StreamType(FramedStreamBase):
     """`!rtl.stream<T, N, P>`: a ready/valid bundle of P lanes of T, frames of N elements."""
 
     name = "rtl.stream"
-    element_type: Attribute
-    frame: IntAttr
-    lanes: IntAttr
-
-    def __init__(self, element_type: Attribute, frame: int, lanes: int):
-        super().__init__(element_type, IntAttr(frame), IntAttr(lanes))
-
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser):
-        with parser.in_angle_brackets():
-            e = parser.parse_type()
-            parser.parse_punctuation(",")
-            n = parser.parse_integer()
-            parser.parse_punctuation(",")
-            p = parser.parse_integer()
-        return (e, IntAttr(n), IntAttr(p))
-
-    def print_parameters(self, printer: Printer) -> None:
-        printer.print_string("<")
-        printer.print_attribute(self.element_type)
-        printer.print_string(f", {self.frame.data}, {self.lanes.data}>")
 
     def verify(self) -> None:
         if not is_rtl_value_type(self.element_type):

@@ -29,6 +29,32 @@ class VerilogTarget(Target):
 
 
 class QnncOptMain(xDSLOptMain):
+    """`--run inputs.npz [--run-func NAME]` interprets the (transformed) module on every sample
+    of the npz's `inputs` array instead of printing it: any level is executable."""
+
+    def register_all_arguments(self, arg_parser):
+        super().register_all_arguments(arg_parser)
+        arg_parser.add_argument("--run", metavar="INPUTS.npz", default=None,
+                                help="interpret @main (or --run-func) on each sample of "
+                                     "the npz array 'inputs' and print the results")
+        arg_parser.add_argument("--run-func", default="main")
+
+    def output_resulting_program(self, prog: ModuleOp) -> str:
+        if not self.args.run:
+            return super().output_resulting_program(prog)
+        import numpy as np
+
+        from qnnc.ir import run_function
+
+        inputs = np.load(self.args.run)["inputs"]
+        lines = []
+        for i, x in enumerate(inputs):
+            (y,) = run_function(prog, self.args.run_func, [x])
+            lines.append(f"sample {i}: " + np.array2string(np.asarray(y), threshold=1 << 20,
+                                                          floatmode="unique",
+                                                          max_line_width=1 << 20))
+        return "\n".join(lines) + "\n"
+
     def register_all_dialects(self):
         super().register_all_dialects()
         for name, factory in all_dialects().items():

@@ -108,3 +108,22 @@ def test_folding_file_is_applied(tmp_path):
     assert r.returncode == 0, r.stderr
     layer = json.loads((out / "report.json").read_text())["layers"][0]
     assert (layer["name"], layer["pe"], layer["simd"], layer["cycles"]) == (name, 4, 49, 16 * 16)
+
+
+def test_qnnc_opt_runs_every_level(tmp_path):
+    """`qnnc-opt --run` interprets a dump of any level; all four agree with qonnx's outputs."""
+    out = tmp_path / "o"
+    model = MODELS / "tfc_2w2a_zoo"
+    assert qnnc(str(model / "model.onnx"), "-o", str(out)).returncode == 0
+    io = np.load(model / "io.npz")
+    small = tmp_path / "in.npz"
+    np.savez(small, inputs=io["inputs"][:2])
+    opt = Path(sys.executable).parent / "qnnc-opt"
+    want = [np.asarray(io["outputs"][i], dtype=np.float32).reshape(-1) for i in range(2)]
+    for f in sorted((out / "ir").glob("*.mlir")):
+        r = subprocess.run([str(opt), str(f), "--run", str(small)], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        got = [np.array(line.split(":", 1)[1].replace("[", " ").replace("]", " ").split(),
+                        dtype=np.float32) for line in r.stdout.strip().splitlines()]
+        for g, w in zip(got, want):
+            assert np.array_equal(g, w), f.name
