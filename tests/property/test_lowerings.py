@@ -11,7 +11,8 @@ For each generated model and random inputs (many placed on quantizer rounding bo
     - bit for bit for every pass except `quant-streamline`;
     - for `quant-streamline`, which replaces float32 arithmetic by exact integer thresholds,
       by the tie policy of `generators.check_tie_policy` (float32 noise at a quantizer's
-      boundary may go either way; the float64 re-evaluation decides);
+      boundary may go either way; a float64, then extended-precision, re-evaluation of a fresh
+      import decides);
 * the IR prints, parses back and prints identically at the end of every stage (import,
   quant-streamlined, dataflow, rtl), and the re-parsed final module computes the same outputs;
 * the final module's outputs equal qonnx `execute_onnx` on the cleaned original model, under the
@@ -147,7 +148,8 @@ def check_lowerings(spec: MLPSpec, inputs: list[np.ndarray], target_cycles: int)
 
 
 # Regression examples (found by this test; see the project report)
-UNSIGNED_WIDE_CODES = (  # ui16 thresholds >= 2^15 were read back negative (dense_to_numpy)
+UNSIGNED_WIDE_CODES = (  # ui16 thresholds >= 2^15 were read back negative (dense_to_numpy);
+    # then the rtl MVAU compared an unsigned ui16 accumulator as signed 16-bit (ACC_W)
     MLPSpec(in_features=11, input_quant=QuantSpec('quant', 7, True, True, 'HALF_UP', (0.274446576833725,), False, 0.0), layers=(
         DenseSpec(out_features=20, weight_quant=QuantSpec('quant', 3, True, True, 'UP', (1.0297735929489136, -0.3333333432674408, -0.965828001499176, -0.18528562784194946, 1.7914313077926636, -1.015625, 1.9815479516983032, -0.9385406374931335, -0.707749605178833, 0.3333333432674408, 0.16839349269866943, -0.015625, 1.7453867197036743, 1.3773361444473267, 0.8065240979194641, 0.4947419762611389, -0.24142085015773773, -2.0, -1.899999976158142, 1.2006888389587402), False, 0.0), op='MatMul', seed=231479, weight_scale_shape='1d', weight_ties=0.6, batchnorm='mixed', bn_epsilon=0.001, relu=True, act_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (1.0236636400222778,), False, 0.0)),
         DenseSpec(out_features=24, weight_quant=QuantSpec('quant', 3, True, True, 'HALF_UP', (-0.835822582244873, 0.6979610919952393, 0.2127334475517273, 1.6958221197128296, 0.6854973435401917, 1.8774633407592773, 0.915601372718811, -1.267309308052063, -2.0, 0.8105730414390564, -0.33628225326538086, -0.9999899864196777, -1.5695542097091675, 1.0, -0.14984317123889923, -1.148327350616455, -0.9305324554443359, 1.5, -1.6657062768936157, -1.377332329750061, 0.27591079473495483, 1.7918050289154053, 0.015625, 0.665903627872467), False, 0.0), op='Gemm', seed=378, gemm_bias=True, batchnorm='neg', relu=False, act_quant=QuantSpec('quant', 7, False, True, 'HALF_DOWN', (2.0,), False, 69.0)),
