@@ -19,11 +19,9 @@ frames (`DataflowFunctions`): a stream value is interpreted as an int64 array (b
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import (
-    BoolAttr,
     DenseIntOrFPElementsAttr,
     IntAttr,
     IntegerAttr,

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.dialects.builtin import (
-    ArrayAttr,
     DenseIntOrFPElementsAttr,
     DictionaryAttr,
     FlatSymbolRefAttr,

@@ -49,9 +49,7 @@ class _GraphWriter:
         if v in self.names:
             return self.names[v]
         if isinstance(v, OpResult) and isinstance(v.op, quant.ConstOp):
-            arr = v.op.numpy()
-            arr = arr.astype(np.float32) if arr.dtype.kind == "f" else arr.astype(np.float32)
-            self.names[v] = self.const(arr, "const")
+            self.names[v] = self.const(v.op.numpy().astype(np.float32), "const")
             return self.names[v]
         raise KeyError(v)
 

@@ -17,7 +17,6 @@ A second, full-rate run (no gaps, no back-pressure) measures cycles per frame.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
