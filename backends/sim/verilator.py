@@ -322,7 +322,13 @@ class VerilatorSim:
                 for o in objs:  # newer than the .mk, so make considers them up to date
                     shutil.copy2(cache_dir / o, bdir / o)
                     os.utime(bdir / o, (now, now))
+            pch = _precompiled_header(cache_root, bdir, prefix, make_args, log)
+            if pch is not None:
+                make_args.append(f"USER_CPPFLAGS=-I{pch.parent} -include {pch.name}")
+            harness_dir = _cached_harness(cache_root, bdir, prefix, make_args)
             _run(["make", "-j", str(jobs), "-f", f"{prefix}.mk", *make_args], "C++ build (make)")
+            if harness_dir is not None and not (harness_dir / HARNESS_OBJ).is_file():
+                _store_runtime_cache(cache_root, harness_dir, [bdir / HARNESS_OBJ])
             if not have_cache and objs:
                 _store_runtime_cache(cache_root, cache_dir, [bdir / o for o in objs])
 
@@ -461,6 +467,82 @@ def _global_objs_signature(bdir: Path, prefix: str) -> str:
     flags = [f for f in re.findall(r"^(VM_\w+)\s*=\s*(\S*)\s*$", text, re.M)
              if f[0] != "VM_PARALLEL_BUILDS"]  # per-design, irrelevant to the runtime objects
     return json.dumps([flags, _global_objs(bdir, prefix)])
+
+
+PCH_HEADER_PATH = Path(__file__).resolve().with_name("qnnc_sim_pch.h")
+
+
+def _precompiled_header(cache_root: Path, bdir: Path, prefix: str, make_args: list[str],
+                        log: Path) -> Path | None:
+    """A precompiled `qnnc_sim_pch.h` for this build's compile flags, from the cache or made
+    now; None when it cannot be made (the build then simply parses the headers itself).
+
+    The flags are those `make` would use for the harness (read with `make -n`), minus the
+    per-design `-DVTOP`, so the PCH is valid for the harness and for the model files compiled
+    with OPT_FAST. g++ silently ignores a PCH made with other flags (e.g. the -O0 `Slow` files
+    of a big design) and reads `qnnc_sim_pch.h` itself, so a stale or foreign PCH is harmless."""
+    try:
+        dry = subprocess.run(["make", "-n", "-f", f"{prefix}.mk", *make_args, "-W",
+                              str(HARNESS_PATH), "verilator_harness.o"],
+                             cwd=bdir, capture_output=True, text=True, timeout=60)
+        line = next((ln for ln in dry.stdout.splitlines()
+                     if " -c -o verilator_harness.o " in ln), None)
+        if dry.returncode != 0 or line is None:
+            return None
+        flags = [f for f in line.split(" -c -o ")[0].split()
+                 if not f.startswith(("-DVTOP=", "-MMD", "-MP"))]
+        header = PCH_HEADER_PATH.read_bytes()
+        key = hashlib.sha256("\0".join([*flags, _tool_version([flags[0], "--version"])]).encode()
+                             + header).hexdigest()[:24]
+        pch_dir = cache_root / f"pch-{key}"
+        target = pch_dir / PCH_HEADER_PATH.name
+        if (pch_dir / f"{target.name}.gch").is_file():
+            return target
+        cache_root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp_", dir=cache_root))
+        (tmp / target.name).write_bytes(header)
+        cmd = [*flags, "-x", "c++-header", str(tmp / target.name), "-o",
+               str(tmp / f"{target.name}.gch")]
+        p = subprocess.run(cmd, cwd=bdir, capture_output=True, text=True, timeout=300)
+        with open(log, "a") as fh:
+            fh.write("$ " + " ".join(cmd) + "\n" + p.stdout + p.stderr)
+        if p.returncode != 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return None
+        try:
+            os.rename(tmp, pch_dir)  # atomic; loses harmlessly against a concurrent writer
+        except OSError:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return target if (pch_dir / f"{target.name}.gch").is_file() else None
+    except (OSError, subprocess.SubprocessError, StopIteration):
+        return None
+
+
+HARNESS_OBJ = "verilator_harness.o"
+
+
+def _cached_harness(cache_root: Path, bdir: Path, prefix: str, make_args: list[str]) -> Path | None:
+    """The cache directory for this build's compiled harness, which depends only on the harness
+    source, the top's port declarations (`V<top>.h`) and the compile flags; when it already
+    holds the object, it is copied into ``bdir`` (newer than its source, so make keeps it)."""
+    try:
+        dry = subprocess.run(["make", "-n", "-f", f"{prefix}.mk", *make_args, "-W",
+                              str(HARNESS_PATH), HARNESS_OBJ],
+                             cwd=bdir, capture_output=True, text=True, timeout=60)
+        if dry.returncode != 0:
+            return None
+        h = hashlib.sha256(dry.stdout.encode())
+        for f in (HARNESS_PATH, bdir / f"{prefix}.h"):
+            h.update(f.read_bytes())
+        h.update(_tool_version([os.environ.get("CXX", "g++"), "--version"]).encode())
+        cache_dir = cache_root / f"harness-{h.hexdigest()[:24]}"
+        if (cache_dir / HARNESS_OBJ).is_file():
+            now = time.time()
+            shutil.copy2(cache_dir / HARNESS_OBJ, bdir / HARNESS_OBJ)
+            os.utime(bdir / HARNESS_OBJ, (now, now))
+        return cache_dir
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def _store_runtime_cache(cache_root: Path, cache_dir: Path, objs: list[Path]) -> None:
