@@ -30,10 +30,14 @@ placed exactly on its decision boundaries: `(k + 0.5 - z)·s` (ties under ROUND/
 `(k - z)·s` (integers, the boundaries of FLOOR/CEIL/UP/DOWN), their float32 neighbours, values
 beyond the clamp range, and ±0.
 
+Layers may end in a `Trunc` (v1 or v2, by the model's QONNX opset) after their activation
+quantizer, as Brevitas places one after an average pool.
+
 Nothing drawn here is rejected by qnnc (a `QnncError` fails the tests). Some corners are drawn
-rarely because they exercise a fallback rather than the accelerator: a per-channel (or
-negative-scale) activation quantizer in front of a layer makes that layer's matrix product run
-on the host in float (`@post`), since `quant.int_matmul` needs a per-tensor activation scale.
+rarely because they exercise a fallback rather than the accelerator: a per-channel activation
+quantizer in front of a layer makes that layer's matrix product run on the host in float
+(`@post`, reported as a warning and in report.json `host_layers`), since `quant.int_matmul`
+needs a per-tensor activation scale.
 """
 
 from __future__ import annotations
@@ -45,6 +49,8 @@ import numpy as np
 import onnx
 from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
+
+from qnnc.tie_policy import PreciseReference, classify
 
 QONNX_DOMAIN = "qonnx.custom_op.general"
 ONNX_OPSET = 13
@@ -88,6 +94,19 @@ def fake_quant(x: np.ndarray, scale, zeropt, bits: int, signed: bool, narrow: bo
         lo, hi = quant_range(bits, signed, narrow)
         q = _round_mode(mode)(np.clip(y, lo, hi))
     return (q - zeropt) * scale
+
+
+def fake_trunc(x: np.ndarray, scale, zeropt, in_bits: int, t) -> tuple[np.ndarray, np.ndarray]:
+    """QONNX Trunc (v1 or v2 as `t.version`) in float64, and its output scale (calibration
+    only; not an oracle)."""
+    y = np.round(x / scale + zeropt)
+    if t.version == 1:
+        y = _round_mode(t.rounding_mode)(y / 2.0 ** (in_bits - t.out_bits))
+        return (y - zeropt) * scale, np.asarray(scale)
+    lo, hi = quant_range(t.out_bits, t.signed, t.narrow)
+    y = _round_mode(t.rounding_mode)(np.clip(y / 2.0**t.shift, lo, hi))
+    out_scale = np.asarray(scale) * 2.0**t.shift
+    return (y - zeropt / 2.0**t.shift) * out_scale, out_scale
 
 
 # ----------------------------------------------------------------------------------------------
@@ -144,6 +163,8 @@ class DenseSpec:
     bn_epsilon: float = 1e-5
     relu: bool = False
     act_quant: QuantSpec | None = None
+    trunc: "TruncSpec | None" = None  # after a per-tensor Quant act_quant (its scale, zero
+    # point and bit width); `version` must match the model's QONNX opset
     post_ops: tuple[tuple[str, bool], ...] = ()
 
     def emit(self, b: "GraphBuilder") -> None:
@@ -256,6 +277,19 @@ class GraphBuilder:
         bw = self.const("bitwidth", np.float32(q.bits))
         return self.node("Quant", [x, s, z, bw], domain=QONNX_DOMAIN, signed=int(q.signed),
                          narrow=int(q.narrow), rounding_mode=q.rounding_mode)
+
+    def trunc(self, x: str, t: "TruncSpec", q: QuantSpec, scale: np.ndarray) -> str:
+        """Emit a Trunc of the output of quantizer q (scale `scale`): q's scale, zero point
+        and bit width as Trunc's input parameters, t's output bit width, shift and mode."""
+        ins = [x, self.const("scale", scale), self.const("zeropt", np.float32(q.zeropt)),
+               self.const("in_bitwidth", np.float32(q.bits))]
+        attrs = {"rounding_mode": t.rounding_mode}
+        if t.version == 2:
+            out_scale = (np.asarray(scale, np.float32) * np.float32(2.0 ** t.shift)).astype(np.float32)
+            ins.append(self.const("output_scale", out_scale))
+            attrs.update(signed=int(t.signed), narrow=int(t.narrow))
+        ins.append(self.const("out_bitwidth", np.float32(t.out_bits)))
+        return self.node("Trunc", ins, domain=QONNX_DOMAIN, **attrs)
 
     def model(self, inp: str, in_shape, out_shape) -> onnx.ModelProto:
         out = self.cur.name
@@ -397,6 +431,11 @@ def _emit_dense(spec: DenseSpec, b: GraphBuilder) -> None:
         x = b.quantizer(x, spec.act_quant, scale)
         acc = _apply_quant(acc, spec.act_quant, scale.astype(np.float64))
         quant = spec.act_quant
+        if spec.trunc is not None:
+            x = b.trunc(x, spec.trunc, spec.act_quant, scale)
+            acc, scale = fake_trunc(acc, scale.astype(np.float64), spec.act_quant.zeropt,
+                                    spec.act_quant.bits, spec.trunc)
+            quant = None  # Trunc codes are not the act quantizer's: no boundary grid for them
     for op, per_channel in spec.post_ops:
         shape = (1, n) if per_channel else ()
         if op == "Mul":
@@ -540,7 +579,22 @@ FEATURES = st.integers(2, 24)
 
 
 @st.composite
-def dense_specs(draw, out_features: int, last: bool, in_channels: int | None = None):
+def mlp_truncs(draw, act: QuantSpec | None, qonnx_opset: int):
+    """Rarely, a Trunc after a per-tensor multi-bit Quant (as Brevitas puts after an average
+    pool); its version is the model's QONNX opset."""
+    if (act is None or act.kind != "quant" or act.per_channel or act.bits < 2
+            or draw(st.integers(0, 5)) != 0):
+        return None
+    mode = draw(st.sampled_from(ROUNDING_MODES))
+    if qonnx_opset == 1:
+        return TruncSpec(1, act.bits, draw(st.integers(1, act.bits)), mode)
+    return TruncSpec(2, act.bits, draw(st.integers(1, 8)), mode, shift=draw(st.integers(0, 3)),
+                     signed=draw(st.booleans()), narrow=draw(st.booleans()))
+
+
+@st.composite
+def dense_specs(draw, out_features: int, last: bool, in_channels: int | None = None,
+                qonnx_opset: int = 2):
     """A DenseSpec. Hidden layers always end in an activation quantizer (mostly per-tensor
     with a positive scale, what the next integer layer needs); the last layer may have none,
     a per-channel one, and float post-ops."""
@@ -576,7 +630,7 @@ def dense_specs(draw, out_features: int, last: bool, in_channels: int | None = N
         weight_ties=draw(st.sampled_from([0.0, 0.25, 0.6])),
         gemm_bias=gemm_bias, gemm_alpha=alpha, gemm_beta=beta, bias_add=bias_add,
         batchnorm=batchnorm, bn_epsilon=draw(st.sampled_from([1e-5, 1e-3, 0.0])),
-        relu=relu, act_quant=act, post_ops=post)
+        relu=relu, act_quant=act, trunc=draw(mlp_truncs(act, qonnx_opset)), post_ops=post)
 
 
 @st.composite
@@ -587,13 +641,13 @@ def mlp_specs(draw, max_layers: int = 3, features=FEATURES, out_features=st.inte
     odd = draw(st.integers(0, 7)) == 0  # rarely: negative input scale, signed zero point
     iq = draw(quant_specs(lo_exp=-6, hi_exp=1, allow_negative=odd and draw(st.booleans()),
                           allow_signed_zeropt=odd and draw(st.booleans())))
+    opset = draw(st.sampled_from([2, 2, 1]))
     layers = []
     for i in range(n_layers):
         last = i == n_layers - 1
         n = draw(out_features if last else features)
-        layers.append(draw(dense_specs(n, last)))
-    return MLPSpec(in_features=k, input_quant=iq, layers=tuple(layers),
-                   qonnx_opset=draw(st.sampled_from([2, 2, 1])),
+        layers.append(draw(dense_specs(n, last, qonnx_opset=opset)))
+    return MLPSpec(in_features=k, input_quant=iq, layers=tuple(layers), qonnx_opset=opset,
                    seed=draw(st.integers(0, 2**32 - 1)))
 
 
@@ -734,35 +788,8 @@ def model_inputs(draw, spec, min_samples: int = 1, max_samples: int = 4):
 # The reference and the tie policy
 # ----------------------------------------------------------------------------------------------
 #
-# qonnx's `execute_onnx` runs standard ops through onnxruntime in float32. qnnc computes the
-# integer core exactly and its interpreter's float32 MatMul sums in numpy's order, not
-# onnxruntime's. So an output element may differ from the float32 reference only where float32
-# noise decides: a value on a quantizer's decision boundary (a tie: a .5 under ROUND/HALF_*, an
-# integer under FLOOR/CEIL/UP/DOWN, 0 for bipolar — an accumulator of exactly 0 is common), or
-# the last bits of a float output. Policy, per output element:
-#   1. equal to the float32 reference: pass;
-#   2. else the model is re-evaluated in float64 — `run_function(reference_module, "main",
-#      [x.astype(float64)], float64)` on a fresh import (qnnc's float64 mode quantizes model
-#      inputs and constants in float32, as qonnx does: only derived values are re-computed) —
-#      and the element passes if it agrees with that value:
-#        - a quantized output (the model ends in a quantizer) must equal it rounded to float32
-#          (the same integer code: `(q - z)·s` rounds once either way);
-#        - a float output (float ops after the last quantizer) must lie within FLOAT_TAIL_RTOL
-#          times the largest term magnitude met in that float tail (float32 rounding of the
-#          tail's own ops: Σ|a·b| of a MatMul, |x·γ/σ| and |μ·γ/σ| of a BatchNorm, ...);
-#   3. else the same in extended precision (`np.longdouble`, 64-bit mantissa): a product of
-#      two dequantized float32 values needs up to 64 bits, so float64 itself can miss an exact
-#      tie (e.g. an 8-bit × 8-bit accumulator of exactly 0 with arbitrary scales, under FLOOR);
-#   4. only when both sides of the comparison are float32 evaluations (qnnc's import-level
-#      interpreter vs onnxruntime): also pass if the *reference* agrees with the precise value
-#      (then qnnc's float32 evaluation was the one the noise pushed across);
-#   anything else fails.
-
-FLOAT_TAIL_RTOL = 2.0**-18  # ~32 float32 ulps of the tail's largest intermediate value
-PRECISE_DTYPES = (np.float64, np.longdouble)
-
-_QUANTIZER_NAMES = ("quant.quant", "quant.bipolar_quant", "quant.trunc", "quant.multithreshold")
-
+# The tie policy itself (what may differ from qonnx's float32 execution, and why) lives in
+# qnnc/tie_policy.py, shared with `qnnc --verify`.
 
 def qonnx_reference(model: onnx.ModelProto):
     """The reference: qonnx's cleanup of the model, ready for `execute_onnx`."""
@@ -782,139 +809,20 @@ def qonnx_outputs(ref, inputs: list[np.ndarray]) -> list[np.ndarray]:
     return [np.asarray(execute_onnx(ref, {iname: x})[oname]) for x in inputs]
 
 
-def _term_magnitude(op, args, results) -> float:
-    """Largest magnitude of the terms an op adds up (what its float32 rounding error scales
-    with): Σ|a·b| for a matrix product, |x·scale|, |mean·scale| and |bias| for BatchNorm,
-    operands and results otherwise."""
-    vals = [np.asarray(a, dtype=np.float64) for a in args]
-    vals = [v for v in vals if v.dtype.kind == "f"]
-    name = op.name
-    if name in ("quant.matmul", "quant.gemm") and len(vals) >= 2:
-        a, b = np.abs(vals[0]), np.abs(vals[1])
-        if name == "quant.gemm":
-            a = a.T if op.trans_a.value.data else a
-            b = b.T if op.trans_b.value.data else b
-        terms = [np.abs(a @ b) * abs(op.alpha.value.data) if name == "quant.gemm" else a @ b]
-        if name == "quant.gemm" and len(vals) > 2:
-            terms.append(np.abs(vals[2]) * abs(op.beta.value.data))
-    elif name == "quant.batchnorm":
-        x, g, b, m, v = vals
-        sc = np.abs(g) / np.sqrt(v + op.epsilon.value.data)
-        shape = (1, -1) + (1,) * (x.ndim - 2)
-        terms = [np.abs(x) * sc.reshape(shape), np.abs(m) * sc, np.abs(b)]
-    else:
-        terms = [np.abs(v) for v in vals]
-    terms += [np.abs(np.asarray(r, dtype=np.float64)) for r in results
-              if np.asarray(r).dtype.kind == "f"]
-    return max((float(t.max()) for t in terms if t.size), default=0.0)
-
-
-def float_tail_magnitude(module, x: np.ndarray) -> float:
-    """Largest magnitude of any term computed (in float64) after the last activation quantizer
-    of an import-level module's @main: the scale of float32 noise in a float output."""
-    from xdsl.dialects import func
-    from xdsl.interpreter import Interpreter
-    from xdsl.ir import OpResult
-
-    from qnnc.ir import interpreter_functions
-
-    main = next(f for f in module.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "main")
-    ops = list(main.body.block.ops)
-
-    def is_act_quantizer(op) -> bool:
-        x = op.operands[0] if op.operands else None
-        return op.name in _QUANTIZER_NAMES and not (
-            isinstance(x, OpResult) and x.op.name == "quant.const")
-
-    last = max((i for i, op in enumerate(ops) if is_act_quantizer(op)), default=-1)
-    tail = {id(op) for op in ops[max(last, 0):] if op.name not in ("quant.const", "func.return")
-            and not (op.name in _QUANTIZER_NAMES and not is_act_quantizer(op))}
-    mags: list[float] = [0.0]
-    pending: dict = {}
-
-    class _Listener(Interpreter.Listener):
-        def will_interpret_op(self, op, args) -> None:
-            if id(op) in tail:
-                pending[id(op)] = args
-
-        def did_interpret_op(self, op, results) -> None:
-            if id(op) in tail:
-                mags.append(_term_magnitude(op, pending.pop(id(op)), results))
-
-    interp = Interpreter(module, listeners=(_Listener(),))
-    interp.qnnc_float = np.float64
-    for f in interpreter_functions():
-        interp.register_implementations(f)
-    interp.call_op("main", (np.asarray(x, dtype=np.float64),))
-    return max(mags)
-
-
-class PreciseReference:
-    """Lazy higher-precision evaluations of an import-level module on one input: `levels()`
-    yields (name, output) for float64 (the documented re-check) and then np.longdouble;
-    `magnitude` is the float tail magnitude (see `float_tail_magnitude`)."""
-
-    def __init__(self, module, x: np.ndarray):
-        self.module, self.x = module, np.asarray(x)
-        self._outs: dict = {}
-        self._mag: float | None = None
-
-    def output(self, dtype) -> np.ndarray:
-        if dtype not in self._outs:
-            from qnnc.ir import run_function
-
-            self._outs[dtype] = np.asarray(
-                run_function(self.module, "main", [self.x.astype(dtype)], dtype)[0])
-        return self._outs[dtype]
-
-    def levels(self):
-        for dt in PRECISE_DTYPES:
-            yield np.dtype(dt).name, self.output(dt)
-
-    @property
-    def magnitude(self) -> float:
-        if self._mag is None:
-            self._mag = float_tail_magnitude(self.module, self.x)
-        return self._mag
-
-
-def float64_reference(module, x: np.ndarray) -> PreciseReference:
-    return PreciseReference(module, x)
-
-
-def _agrees(v, precise, quantized: bool, mag: float) -> np.ndarray:
-    v = np.asarray(v)
-    precise = np.asarray(precise).reshape(v.shape)
-    if quantized:
-        return v == precise.astype(np.float32)
-    return np.abs(v.astype(np.longdouble) - precise.astype(np.longdouble)) <= FLOAT_TAIL_RTOL * mag
-
-
 def check_tie_policy(got, ref32, precise: PreciseReference, quantized: bool, what: str = "",
                      both_float32: bool = False) -> dict[str, int]:
-    """Apply the tie policy to one output. Returns counts of the elements that differed from
-    the float32 reference, by the rule that accepted them ({} when identical). Raises
-    AssertionError naming the first element no rule accepts."""
+    """Apply the tie policy (qnnc.tie_policy) to one output. Returns counts of the elements
+    that differed from the float32 reference, by the rule that accepted them ({} when
+    identical). Raises AssertionError naming the first element no rule accepts."""
     got = np.asarray(got)
     ref32 = np.asarray(ref32)
     assert got.shape == ref32.shape, f"{what}: shape {got.shape} vs reference {ref32.shape}"
-    open_ = ~(got == ref32)
+    counts, open_ = classify(got, ref32, precise, quantized, both_float32)
     if not np.any(open_):
-        return {}
-    counts: dict[str, int] = {}
-    seen = []
-    for name, ref in precise.levels():
-        seen.append((name, ref))
-        ok = open_ & _agrees(got, ref, quantized, precise.magnitude)
-        if both_float32:
-            ok |= open_ & _agrees(ref32, ref, quantized, precise.magnitude)
-        if np.any(ok):
-            counts[name] = int(ok.sum())
-        open_ &= ~ok
-        if not np.any(open_):
-            return counts
+        return counts
     idx = tuple(int(i) for i in np.argwhere(open_)[0])
-    refs = "".join(f"\n {n:>10} ref = {np.asarray(r).reshape(got.shape)!r}" for n, r in seen)
+    refs = "".join(f"\n {n:>10} ref = {np.asarray(r).reshape(got.shape)!r}"
+                   for n, r in precise.levels())
     raise AssertionError(
         f"{what}: {int(open_.sum())} element(s) of a {'quantized' if quantized else 'float'} "
         f"output disagree with the float32 reference and with every precise re-evaluation; "
