@@ -6,7 +6,10 @@ Two families of ops live here, both on `tensor<...>` values:
   `quant.multithreshold` and the standard ops a quantized network needs (`quant.matmul`,
   `quant.gemm`, `quant.add`, ..., `quant.batchnorm`, `quant.relu`, `quant.reshape`). Their
   operands mirror the ONNX inputs (scales and zero points are SSA values, normally `quant.const`)
-  and their semantics are exactly qonnx 1.0.0's `execute_onnx`, float32 included.
+  and their semantics are qonnx 1.0.0's `execute_onnx` in float32: the quantizers and
+  elementwise ops bit for bit; matrix products up to summation order (numpy sums in another
+  order than onnxruntime, so a float32 sum can differ in its last bits; where that decides a
+  quantizer's rounding, `qnnc.tie_policy` says which results count as equal).
 
 * **Integer ops**, produced by `quant-streamline`: `quant.quantize` (float → integer codes),
   `quant.dequantize` (codes → float), `quant.int_matmul` (exact integer accumulation) and
@@ -15,7 +18,7 @@ Two families of ops live here, both on `tensor<...>` values:
   hardware), so the integer core of a network is visible in the types.
 
 Every op has a verifier, and every op has numpy semantics (`QuantFunctions`, bottom of the file),
-so any module at this level can be run with `qnnc.interp.run_module`.
+so any module at this level can be run with `qnnc.ir.run_function` (or `qnnc-opt --run`).
 """
 
 from __future__ import annotations
@@ -213,6 +216,38 @@ def _fix_xdsl_hex_float_elements() -> None:
 
 
 _fix_xdsl_hex_float_elements()
+
+
+def _cache_xdsl_dense_literal_type_check() -> None:
+    """Speed-up for xDSL 0.74's parser (measured with cProfile on the lowering property).
+
+    For every `dense<...> : tensor<...>` literal, `AttrParser._parse_dense_literal_type` rebuilds
+    the constraint `base(RankedStructure[IntegerType | IndexType | AnyFloat | ComplexType])`
+    from the type annotation (~150 calls into `irdl_to_attr_constraint` each): a third of the
+    time to parse a qnnc module. The same check against a constraint built once.
+    """
+    from xdsl.dialects.builtin import DYNAMIC_INDEX, AnyFloat, ComplexType, IndexType, RankedStructure
+    from xdsl.irdl import base
+    from xdsl.parser import AttrParser
+
+    if getattr(AttrParser._parse_dense_literal_type, "_qnnc_cached", False):
+        return
+    constraint = base(RankedStructure[IntegerType | IndexType | AnyFloat | ComplexType])
+
+    def _parse_dense_literal_type(self):
+        type = self.expect(self.parse_optional_type, "Dense attribute must be typed!")
+        if not constraint.verifies(type):
+            self.raise_error("Expected memref, vector or tensor type of "
+                             "integer, index, float, or complex type")
+        if any(dim == DYNAMIC_INDEX for dim in list(type.get_shape())):
+            self.raise_error("Dense literal attribute should have a static shape.")
+        return type
+
+    _parse_dense_literal_type._qnnc_cached = True
+    AttrParser._parse_dense_literal_type = _parse_dense_literal_type
+
+
+_cache_xdsl_dense_literal_type_check()
 
 
 def dense_from_numpy(arr: np.ndarray, elem: Attribute | None = None) -> DenseIntOrFPElementsAttr:
@@ -506,7 +541,8 @@ def _matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | N
 
 @irdl_op_definition
 class MatMulOp(IRDLOperation):
-    """ONNX `MatMul` (numpy matmul semantics, float32)."""
+    """ONNX `MatMul` (numpy matmul semantics in float32; onnxruntime may sum in another order,
+    so results can differ in the last bits, see the module docstring)."""
 
     name = "quant.matmul"
     lhs = operand_def(TensorType)

@@ -51,6 +51,10 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     comp = compile_model(args.model, opts, args.emit)
     compile_s = time.perf_counter() - t0
+    for layer in comp.report.get("host_layers", []):
+        print(f"warning: node '{layer['name']}' ({layer['onnx_op']}): not mapped to hardware, "
+              f"runs on the host in float32 (host/{layer['function']}.onnx): {layer['reason']}",
+              file=sys.stderr)
     out = Path(args.output)
     extra: dict[str, bytes] = {}
     status = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Attribute
+from xdsl.ir import Attribute, OpResult
 
 from qnnc.diagnostics import node_name, onnx_op_type
 from qnnc.dialects import dataflow, quant
@@ -42,6 +42,47 @@ def layer_report(u: dataflow._UnitOp) -> dict:
     return entry
 
 
+HOST_COMPUTE_OPS = (quant.MatMulOp, quant.GemmOp)
+
+
+def _why_on_host(layer) -> str:
+    """Why a matrix product was not made an integer layer, read off what feeds its input
+    (through reshapes and elementwise ops): per-channel activation scales, or a quantizer that
+    stayed in float."""
+    v = layer.operands[0]
+    for _ in range(64):
+        if not isinstance(v, OpResult):
+            break
+        op = v.op
+        if isinstance(op, quant.DequantizeOp):
+            if quant.tensor_shape(op.scale) and max(quant.tensor_shape(op.scale)) > 1:
+                return (f"its input is quantized by '{node_name(op)}' ({onnx_op_type(op)}) with "
+                        "per-channel scales, so the product cannot be an integer one")
+            break
+        if isinstance(op, (quant.QuantOp, quant.BipolarQuantOp, quant.TruncOp,
+                           quant.MultiThresholdOp)):
+            return (f"its input quantizer '{node_name(op)}' ({onnx_op_type(op)}) could not be "
+                    "made an integer threshold")
+        if not op.operands:
+            break
+        v = op.operands[0]
+    return "its input is not an integer tensor with one per-tensor scale"
+
+
+def host_layers(module: ModuleOp) -> list[dict]:
+    """Compute layers (matrix products) left in the host functions, which therefore run in
+    float32 on the CPU rather than on the accelerator, each with the reason (`_why_on_host`)."""
+    out = []
+    for f in module.ops:
+        if not (isinstance(f, func.FuncOp) and f.sym_name.data in ("pre", "post")):
+            continue
+        for op in f.body.block.ops:
+            if isinstance(op, HOST_COMPUTE_OPS):
+                out.append({"name": node_name(op), "onnx_op": onnx_op_type(op),
+                            "function": f.sym_name.data, "reason": _why_on_host(op)})
+    return out
+
+
 def design_report(module: ModuleOp) -> dict:
     """Layers in stream order, cycles per frame (the slowest unit) and a latency estimate (every
     unit's cycles plus its registers, as if nothing overlapped: an upper bound)."""
@@ -53,6 +94,7 @@ def design_report(module: ModuleOp) -> dict:
     frm = next(o for o in _core(module).body.block.ops if isinstance(o, dataflow.FromStreamOp))
     return {
         "layers": compute,
+        "host_layers": host_layers(module),
         "fifos_and_width_converters": plumbing,
         "cycles_per_frame": max(e["cycles"] for e in entries),
         "latency_cycles": sum(e["cycles"] + UNIT_LATENCY for e in compute),

@@ -19,3 +19,4 @@ def require_tool(name: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{name} is required in CI")
     pytest.skip(f"{name} not installed")
+

@@ -8,7 +8,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from profiles import examples
 from simtools import require_tool
+
+from generators import build_model, mlp_specs, save_model
 
 from qnnc.driver import compile_model
 from qnnc.pipeline import Options
@@ -45,3 +50,22 @@ def test_yosys_synth_xilinx(tmp_path):
     r = subprocess.run([yosys, "-q", "-p", script], capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     assert "ERROR" not in r.stdout + r.stderr
+
+
+@pytest.mark.cosim
+@settings(max_examples=examples(ci=10), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(spec=mlp_specs(), lanes=st.sampled_from([1, 2, 4, 8, 16, 64]))
+def test_generated_designs_lint_clean(spec, lanes, tmp_path_factory):
+    """Any generated MLP at any folding: lint-clean too (odd widths, 1-lane streams, bipolar
+    and unsigned types, layers without thresholds)."""
+    verilator = require_tool("verilator")
+    work = tmp_path_factory.mktemp("lint")
+    comp = compile_model(save_model(build_model(spec), work), Options(lanes_budget=lanes))
+    files = []
+    for fname, text in comp.verilog.items():
+        (work / fname).write_text(text)
+        files.append(str(work / fname))
+    r = subprocess.run([verilator, "--lint-only", "-Wall", "--top-module", "qnnc_top", *files],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "%Warning" not in r.stderr, r.stderr

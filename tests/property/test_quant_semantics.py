@@ -19,6 +19,7 @@ import pytest
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
+from profiles import examples
 from generators import (
     ROUNDING_MODES,
     MLPSpec,
@@ -42,9 +43,9 @@ from generators import (
 from qnnc.frontend.onnx_import import import_model, load_and_clean
 from qnnc.ir import run_function
 
-# These tests are cheap (~10-100 ms an example, against ~1 s for the lowering property), so they
-# run three times the profile's number of examples.
-CHEAP = settings(max_examples=settings().max_examples * 3)
+# These tests are cheap (~10-100 ms an example, against ~1 s for the lowering property), so the
+# CI profile runs three times its usual number of examples.
+CHEAP = settings(max_examples=examples(ci=150))
 
 
 def _import(model):

@@ -127,3 +127,27 @@ def test_qnnc_opt_runs_every_level(tmp_path):
                         dtype=np.float32) for line in r.stdout.strip().splitlines()]
         for g, w in zip(got, want):
             assert np.array_equal(g, w), f.name
+
+
+def test_layer_left_on_host_is_reported_by_node_name(tmp_path):
+    """A per-channel activation quantizer before a layer leaves that layer's product in float:
+    qnnc says so (warning naming the node, report.json `host_layers`) instead of staying quiet."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from generators import DenseSpec, MLPSpec, QuantSpec, build_model, save_model
+
+    q = lambda bits, scale: QuantSpec("quant", bits, True, False, "ROUND", scale, False, 0.0)  # noqa: E731
+    spec = MLPSpec(in_features=3, input_quant=q(4, (0.5,)), layers=(
+        DenseSpec(out_features=4, weight_quant=q(2, (0.5,)), op="MatMul", seed=1,
+                  act_quant=q(3, (0.5, 0.25, 0.125, 1.0))),
+        DenseSpec(out_features=2, weight_quant=q(2, (0.5,)), op="MatMul", seed=2,
+                  act_quant=q(3, (0.25,)))), qonnx_opset=2, seed=0)
+    path = save_model(build_model(spec), tmp_path)
+    r = qnnc(str(path), "-o", str(tmp_path / "out"))
+    assert r.returncode == 0, r.stderr
+    assert "warning: node 'MatMul_1' (MatMul): not mapped to hardware" in r.stderr
+    assert "per-channel scales" in r.stderr
+    import json
+
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [h["name"] for h in report["host_layers"]] == ["MatMul_1"]
+    assert report["host_layers"][0]["function"] == "post"
