@@ -1,8 +1,8 @@
 """Compile time of qnnc on the bundled models (whole pipeline, QONNX file → Verilog text).
 
 Prints one line per model: median seconds over N runs, IR size, layers, cycles per frame.
-`python benchmarks/compile_time.py [--runs N]`. Peer comparison (FINN, hls4ml) needs those tools
-installed; where they are missing this prints qnnc's own figures only and says so.
+`python benchmarks/compile_time.py [--runs N]`. The side-by-side comparison with a peer compiler
+(hls4ml) is `benchmarks/peer_compile_time.py`.
 """
 
 from __future__ import annotations
@@ -31,12 +31,7 @@ def main() -> None:
         lines = sum(t.count("\n") for t in comp.verilog.values())
         print(f"{model.name:<20} {statistics.median(times):>9.2f} {len(comp.report['layers']):>7} "
               f"{comp.report['cycles_per_frame']:>13} {lines:>14}")
-    try:
-        import finn  # noqa: F401
-    except ImportError:
-        print("peers: FINN not installed (needs Vivado/Docker for its HLS flow); hls4ml comparison "
-              "not run: no side-by-side figure yet")
-
+    print("peers: see benchmarks/peer_compile_time.py (hls4ml side by side; FINN needs Vivado HLS)")
 
 if __name__ == "__main__":
     main()
