@@ -34,7 +34,6 @@ from qnnc.dialects import quant
 from qnnc.tie_policy import FLOAT_TAIL_RTOL, QUANTIZER_NAMES, PreciseReference, agrees, classify
 
 
-
 @dataclass
 class Samples:
     inputs: np.ndarray  # (S, *input shape) float32

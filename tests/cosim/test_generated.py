@@ -5,7 +5,6 @@ equals qonnx's execution (ties classified by `qnnc.tie_policy`, as `qnnc --verif
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 from profiles import examples

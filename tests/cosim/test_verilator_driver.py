@@ -9,7 +9,6 @@ fail).
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 

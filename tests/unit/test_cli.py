@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import filecmp
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import onnx
-import pytest
 from onnx import TensorProto, helper
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -132,7 +130,6 @@ def test_qnnc_opt_runs_every_level(tmp_path):
 def test_layer_left_on_host_is_reported_by_node_name(tmp_path):
     """A per-channel activation quantizer before a layer leaves that layer's product in float:
     qnnc says so (warning naming the node, report.json `host_layers`) instead of staying quiet."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from generators import DenseSpec, MLPSpec, QuantSpec, build_model, save_model
 
     q = lambda bits, scale: QuantSpec("quant", bits, True, False, "ROUND", scale, False, 0.0)  # noqa: E731
