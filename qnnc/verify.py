@@ -130,6 +130,7 @@ def verify(comp: Compilation, samples: Samples, outdir: Path, seed: int = 0) -> 
     hw = _run_host(post, hw_codes.astype(np.int32).reshape((n,) + post_in_shape)).reshape(ref.shape)
     exact = output_is_quantized(comp)
     mism = ambiguous = 0
+    by_precision: dict[str, int] = {}
     bad_samples = []
     for k in range(n):
         if np.all(hw[k] == ref[k]):
@@ -140,6 +141,8 @@ def verify(comp: Compilation, samples: Samples, outdir: Path, seed: int = 0) -> 
             same |= agrees(hw[k], ref[k], False, precise.magnitude)
         counts, bad = classify(np.where(same, ref[k], hw[k]), ref[k], precise, exact)
         ambiguous += sum(counts.values())
+        for level, c in counts.items():
+            by_precision[level] = by_precision.get(level, 0) + c
         mism += int(np.count_nonzero(bad))
         if np.any(bad):
             bad_samples.append(k)
@@ -152,6 +155,7 @@ def verify(comp: Compilation, samples: Samples, outdir: Path, seed: int = 0) -> 
         "mismatches": mism,
         "mismatched_samples": bad_samples[:20],
         "ambiguous": ambiguous,
+        "ambiguous_resolved_by": by_precision,
         "accelerator_vs_rtl_semantics_mismatched_frames": rtl_mismatch,
         "comparison": "exact" if exact else (
             f"float32 rounding (within {FLOAT_TAIL_RTOL:.3g} x the float tail's largest term)"),
