@@ -45,6 +45,20 @@ FLOAT_MATMUL_OUTPUT = MLPSpec(
         False, 0.0), op='MatMul', seed=0, weight_ties=0.0),),
     qonnx_opset=2, seed=0)
 
+# Regression example (thorough campaign): the hardware was right (exact accumulator 0 -> +1),
+# the float64 re-check wrong (dequantized weights rounded to float32); see
+# tests/property/test_lowerings.py DEQUANTIZED_WEIGHTS_EXACT.
+DEQUANTIZED_WEIGHTS_EXACT = MLPSpec(
+    in_features=8, input_quant=QuantSpec('quant', 5, False, True, 'ROUND', (0.015625,), False, 0.0),
+    layers=(
+        DenseSpec(out_features=11, weight_quant=QuantSpec('quant', 7, True, True, 'DOWN', (-0.026677647605538368,), False, 0.0),
+                  op='MatMul', seed=5255, weight_ties=0.25,
+                  act_quant=QuantSpec('quant', 8, False, False, 'DOWN', (0.25,), False, 104.0)),
+        DenseSpec(out_features=8, weight_quant=QuantSpec('quant', 7, True, True, 'DOWN', (-0.026677647605538368,), False, 0.0),
+                  op='MatMul', seed=5, weight_ties=0.0,
+                  act_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.25,), False, 0.0))),
+    qonnx_opset=2, seed=0)
+
 
 @pytest.mark.cosim
 @settings(max_examples=examples(ci=4), deadline=None,
@@ -52,6 +66,7 @@ FLOAT_MATMUL_OUTPUT = MLPSpec(
 @given(spec=mlp_specs(max_layers=2), lanes=st.sampled_from([1, 2, 4, 8, 16]))
 @example(spec=BATCHNORM_CANCELLATION, lanes=8)
 @example(spec=FLOAT_MATMUL_OUTPUT, lanes=1)
+@example(spec=DEQUANTIZED_WEIGHTS_EXACT, lanes=1)
 def test_generated_mlp_in_verilator(spec, lanes, tmp_path_factory):
     require_tool("verilator")
     work = tmp_path_factory.mktemp("gen")
