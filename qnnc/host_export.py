@@ -125,6 +125,11 @@ def _emit(g: _GraphWriter, op: Operation) -> str | None:
                       rounding_mode=op.rounding_mode.data)
     if isinstance(op, quant.BipolarQuantOp):
         return g.node("BipolarQuant", [v(o) for o in op.operands], "bipolar", domain=QONNX_DOMAIN)
+    if isinstance(op, quant.TruncOp):  # the version is the graph's QONNX opset (_qonnx_opset)
+        attrs = {"rounding_mode": op.rounding_mode.data}
+        if op.version.value.data == 2:
+            attrs.update(signed=int(quant.flag(op.signed)), narrow=int(quant.flag(op.narrow)))
+        return g.node("Trunc", [v(o) for o in op.operands], "trunc", domain=QONNX_DOMAIN, **attrs)
     if isinstance(op, quant.MultiThresholdOp):
         return g.node("MultiThreshold", [v(o) for o in op.operands], "mt", domain=QONNX_DOMAIN,
                       out_scale=op.out_scale.value.data, out_bias=op.out_bias.value.data,
@@ -134,6 +139,17 @@ def _emit(g: _GraphWriter, op: Operation) -> str | None:
 
 def _vi(name: str, t: TensorType, elem: int) -> onnx.ValueInfoProto:
     return helper.make_tensor_value_info(name, elem, list(t.get_shape()))
+
+
+def _qonnx_opset(fn: func.FuncOp) -> int:
+    """The QONNX domain opset of a host graph: that of its `Trunc`s (qonnx picks Trunc's version
+    from it; one model's Truncs share one version), else 2. The other QONNX ops are the same in
+    both versions."""
+    versions = {op.version.value.data for op in fn.body.block.ops if isinstance(op, quant.TruncOp)}
+    if len(versions) > 1:
+        raise op_error(next(op for op in fn.body.block.ops if isinstance(op, quant.TruncOp)),
+                       "Trunc versions 1 and 2 in one host graph")
+    return versions.pop() if versions else 2
 
 
 def function_to_onnx(fn: func.FuncOp, in_names: list[str], out_names: list[str],
@@ -162,7 +178,7 @@ def function_to_onnx(fn: func.FuncOp, in_names: list[str], out_names: list[str],
         outputs.append(_vi(name, v.type, TensorProto.INT32 if int_outputs else TensorProto.FLOAT))
     graph = helper.make_graph(g.nodes, fn.sym_name.data, inputs, outputs, g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
-                                                    helper.make_opsetid(QONNX_DOMAIN, 2)],
+                                                    helper.make_opsetid(QONNX_DOMAIN, _qonnx_opset(fn))],
                               producer_name="qnnc")
     model.ir_version = 8
     from qonnx.core.modelwrapper import ModelWrapper

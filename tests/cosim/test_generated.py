@@ -16,7 +16,7 @@ from qnnc.diagnostics import QnncError
 from qnnc.driver import compile_model
 from qnnc.pipeline import Options
 from qnnc.verify import random_inputs, verify
-from generators import DenseSpec, MLPSpec, QuantSpec, build_model, mlp_specs, save_model
+from generators import DenseSpec, MLPSpec, QuantSpec, TruncSpec, build_model, mlp_specs, save_model
 
 # Regression example: a float output after a BatchNorm whose terms x·γ/σ and μ·γ/σ cancel; the
 # hardware matched the rtl semantics exactly, but `verify` judged float32 noise against the
@@ -59,6 +59,20 @@ DEQUANTIZED_WEIGHTS_EXACT = MLPSpec(
                   act_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.25,), False, 0.0))),
     qonnx_opset=2, seed=0)
 
+# Regression example (thorough campaign): a per-channel activation quantizer sends the second
+# layer to the host, and the Trunc after it with it; host export had no Trunc.
+TRUNC_ON_HOST = MLPSpec(
+    in_features=2, input_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.800000011920929,), False, 0.0),
+    layers=(
+        DenseSpec(out_features=9, weight_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.08035654574632645,), False, 0.0),
+                  op='MatMul', seed=0, weight_ties=0.0,
+                  act_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.66390061378479, 0.9075781106948853, 1.2333670854568481, 0.25, 0.5992753505706787, 1.255689263343811, 1.25, 0.25, 1.2853164672851562), False, 0.0)),
+        DenseSpec(out_features=8, weight_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.7364405393600464,), False, 0.0),
+                  op='Gemm', seed=0, weight_ties=0.0, gemm_bias=True, gemm_alpha=0.5, gemm_beta=0.5,
+                  act_quant=QuantSpec('quant', 5, True, False, 'ROUND', (1.558678388595581,), False, 0.0),
+                  trunc=TruncSpec(version=1, in_bits=5, out_bits=1, rounding_mode='ROUND'))),
+    qonnx_opset=1, seed=0)
+
 
 @pytest.mark.cosim
 @settings(max_examples=examples(ci=4), deadline=None,
@@ -67,6 +81,7 @@ DEQUANTIZED_WEIGHTS_EXACT = MLPSpec(
 @example(spec=BATCHNORM_CANCELLATION, lanes=8)
 @example(spec=FLOAT_MATMUL_OUTPUT, lanes=1)
 @example(spec=DEQUANTIZED_WEIGHTS_EXACT, lanes=1)
+@example(spec=TRUNC_ON_HOST, lanes=1)
 def test_generated_mlp_in_verilator(spec, lanes, tmp_path_factory):
     require_tool("verilator")
     work = tmp_path_factory.mktemp("gen")
