@@ -4,12 +4,15 @@ Two families of ops live here, both on `tensor<...>` values:
 
 * **QONNX ops, imported 1:1** from ONNX: `quant.quant`, `quant.bipolar_quant`, `quant.trunc`,
   `quant.multithreshold` and the standard ops a quantized network needs (`quant.matmul`,
-  `quant.gemm`, `quant.add`, ..., `quant.batchnorm`, `quant.relu`, `quant.reshape`). Their
+  `quant.gemm`, `quant.add`, ..., `quant.batchnorm`, `quant.relu`, `quant.reshape`, and for
+  convolutional networks `quant.conv` and `quant.maxpool`, 2-D on NCHW tensors). Their
   operands mirror the ONNX inputs (scales and zero points are SSA values, normally `quant.const`)
-  and their semantics are qonnx 1.0.0's `execute_onnx` in float32: the quantizers and
-  elementwise ops bit for bit; matrix products up to summation order (numpy sums in another
-  order than onnxruntime, so a float32 sum can differ in its last bits; where that decides a
-  quantizer's rounding, `qnnc.tie_policy` says which results count as equal).
+  and their semantics are qonnx 1.0.0's `execute_onnx` in float32: the quantizers, elementwise
+  ops and max pooling bit for bit; matrix products and convolutions (im2col + matmul) up to
+  summation order (numpy sums in another order than onnxruntime, so a float32 sum can differ in
+  its last bits; where that decides a quantizer's rounding, `qnnc.tie_policy` says which results
+  count as equal). Convolution and pooling are not mapped to hardware yet
+  (`quant-partition-host` reports them by node name).
 
 * **Integer ops**, produced by `quant-streamline`: `quant.quantize` (float → integer codes),
   `quant.dequantize` (codes → float), `quant.int_matmul` (exact integer accumulation) and
@@ -29,6 +32,7 @@ from typing import ClassVar
 import numpy as np
 from xdsl.dialects.builtin import (
     BoolAttr,
+    DenseArrayBase,
     DenseIntOrFPElementsAttr,
     Float32Type,
     Float64Type,
@@ -179,6 +183,50 @@ def threshold_count(acc: np.ndarray, thresholds: np.ndarray, descending: np.ndar
     up = np.count_nonzero(a >= t, axis=-1)
     down = np.count_nonzero(a <= t, axis=-1)
     return np.where(descending.astype(bool), down, up)
+
+
+def _window_views(xp: np.ndarray, kernel, strides, dilations, out):
+    """For each kernel offset (row-major), the strided view xp[:, :, i*d::s, j*d::s] of the
+    padded input that the offset sees at every output position: (N, C, Ho, Wo) each."""
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, strides, dilations, out
+    for i in range(kh):
+        for j in range(kw):
+            yield xp[:, :, i * dh: i * dh + sh * (ho - 1) + 1: sh,
+                     j * dw: j * dw + sw * (wo - 1) + 1: sw]
+
+
+def conv2d(x: np.ndarray, w: np.ndarray, bias: np.ndarray | None, strides, pads, dilations,
+           group: int) -> np.ndarray:
+    """ONNX Conv (NCHW, 2-D) in x's float dtype: im2col + one matmul per group, then the bias
+    (onnxruntime adds it to the finished sum, so one rounding either way)."""
+    n, c, h, wd = x.shape
+    m, cg, kh, kw = w.shape
+    pt, pl, pb, pr = pads
+    out = (window_out_size(h, kh, strides[0], pt, pb, dilations[0]),
+           window_out_size(wd, kw, strides[1], pl, pr, dilations[1]))
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
+    cols = np.stack(list(_window_views(xp, (kh, kw), strides, dilations, out)), axis=2)
+    cols = cols.reshape(n, group, cg, kh * kw, out[0] * out[1])  # (N, G, C/G, kH·kW, Ho·Wo)
+    cols = cols.reshape(n, group, cg * kh * kw, out[0] * out[1])
+    wg = w.reshape(group, m // group, cg * kh * kw).astype(x.dtype)
+    y = np.matmul(wg[None], cols)  # (N, G, M/G, Ho·Wo)
+    y = y.reshape(n, m, out[0], out[1])
+    if bias is not None:
+        y = y + bias.astype(x.dtype).reshape(1, m, 1, 1)
+    return y.astype(x.dtype)
+
+
+def maxpool2d(x: np.ndarray, kernel, strides, pads, dilations) -> np.ndarray:
+    """ONNX MaxPool (NCHW, 2-D, ceil_mode 0); padded positions are -inf, so they never win."""
+    pt, pl, pb, pr = pads
+    h, wd = x.shape[2:]
+    out = (window_out_size(h, kernel[0], strides[0], pt, pb, dilations[0]),
+           window_out_size(wd, kernel[1], strides[1], pl, pr, dilations[1]))
+    xp = np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)), constant_values=-np.inf)
+    y = None
+    for v in _window_views(xp, kernel, strides, dilations, out):
+        y = v.copy() if y is None else np.maximum(y, v)
+    return y
 
 
 # ----------------------------------------------------------------------------------------------
@@ -666,6 +714,130 @@ class ReshapeOp(IRDLOperation):
             raise VerifyException(f"{self.name}: element type changes")
 
 
+def _ints(attr: DenseArrayBase) -> tuple[int, ...]:
+    """The values of an `array<i64: ...>` property."""
+    return tuple(int(v) for v in attr.get_values())
+
+
+def i64_array(values: Sequence[int]) -> DenseArrayBase:
+    """An `array<i64: ...>` property value."""
+    from xdsl.dialects.builtin import i64
+
+    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+
+
+def window_out_size(size: int, kernel: int, stride: int, pad_begin: int, pad_end: int,
+                    dilation: int) -> int:
+    """ONNX output extent of a sliding window (ceil_mode 0): floor((H + pads - dk) / s) + 1."""
+    return (size + pad_begin + pad_end - (dilation * (kernel - 1) + 1)) // stride + 1
+
+
+def _check_window(op: IRDLOperation, spatial: tuple[int, ...], kernel: tuple[int, ...],
+                  strides: tuple[int, ...], pads: tuple[int, ...],
+                  dilations: tuple[int, ...]) -> tuple[int, ...]:
+    """Check 2-D window attributes against the input's spatial extent; the output extent."""
+    n = len(spatial)
+    for what, v, want in (("kernel_shape", kernel, n), ("strides", strides, n),
+                          ("pads", pads, 2 * n), ("dilations", dilations, n)):
+        if len(v) != want:
+            raise VerifyException(f"{op.name}: {what} has {len(v)} values, expected {want}")
+    if any(k < 1 for k in kernel) or any(s < 1 for s in strides) or any(d < 1 for d in dilations):
+        raise VerifyException(f"{op.name}: kernel_shape, strides and dilations must be >= 1")
+    if any(p < 0 for p in pads):
+        raise VerifyException(f"{op.name}: pads must be >= 0")
+    out = tuple(window_out_size(spatial[i], kernel[i], strides[i], pads[i], pads[i + n],
+                                dilations[i]) for i in range(n))
+    if any(o < 1 for o in out):
+        raise VerifyException(f"{op.name}: window {kernel} does not fit the padded input {spatial}")
+    return out
+
+
+@irdl_op_definition
+class ConvOp(IRDLOperation):
+    """ONNX `Conv` on NCHW tensors (2-D only): x (N, C, H, W), w (M, C/group, kH, kW), optional
+    bias (M,). `pads` is ONNX's [top, left, bottom, right] (zeros). Float32 like onnxruntime up
+    to summation order (computed as im2col + matmul; see the module docstring)."""
+
+    name = "quant.conv"
+    x = operand_def(TensorType)
+    w = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    result = result_def(TensorType)
+    kernel_shape = prop_def(DenseArrayBase)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    group = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$x `,` $w (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+
+    def verify_(self) -> None:
+        _check_float(self, self.x, self.w, self.result)
+        xs, ws, rs = tensor_shape(self.x), tensor_shape(self.w), tensor_shape(self.result)
+        if len(xs) != 4 or len(ws) != 4 or len(rs) != 4:
+            raise VerifyException(f"{self.name}: 2-D convolution on NCHW tensors only (input "
+                                  f"{xs}, weight {ws}, result {rs})")
+        g = self.group.value.data
+        if g < 1 or xs[1] % g or ws[0] % g:
+            raise VerifyException(f"{self.name}: group {g} does not divide input channels "
+                                  f"{xs[1]} and output channels {ws[0]}")
+        if ws[1] * g != xs[1]:
+            raise VerifyException(f"{self.name}: weight {ws} takes {ws[1] * g} input channels, "
+                                  f"input has {xs[1]}")
+        kernel = _ints(self.kernel_shape)
+        if kernel != ws[2:]:
+            raise VerifyException(f"{self.name}: kernel_shape {kernel} differs from the weight's "
+                                  f"{ws[2:]}")
+        out = _check_window(self, xs[2:], kernel, _ints(self.strides), _ints(self.pads),
+                            _ints(self.dilations))
+        want = (xs[0], ws[0]) + out
+        if rs != want:
+            raise VerifyException(f"{self.name}: result shape {rs}, expected {want}")
+        if self.bias is not None:
+            _check_float(self, self.bias)
+            if tensor_shape(self.bias) != (ws[0],):
+                raise VerifyException(f"{self.name}: bias shape {tensor_shape(self.bias)}, "
+                                      f"expected ({ws[0]},)")
+
+
+@irdl_op_definition
+class MaxPoolOp(IRDLOperation):
+    """ONNX `MaxPool` on NCHW tensors (2-D only, one output, `ceil_mode` 0): the maximum over
+    each window; padded positions never win (they count as -inf)."""
+
+    name = "quant.maxpool"
+    x = operand_def(TensorType)
+    result = result_def(TensorType)
+    kernel_shape = prop_def(DenseArrayBase)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    ceil_mode = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$x attr-dict `:` type($x) `->` type($result)"
+
+    def verify_(self) -> None:
+        _check_float(self, self.x, self.result)
+        xs, rs = tensor_shape(self.x), tensor_shape(self.result)
+        if len(xs) != 4 or len(rs) != 4:
+            raise VerifyException(f"{self.name}: 2-D pooling on NCHW tensors only (input {xs}, "
+                                  f"result {rs})")
+        if self.ceil_mode.value.data != 0:
+            raise VerifyException(f"{self.name}: ceil_mode must be 0")
+        kernel, pads = _ints(self.kernel_shape), _ints(self.pads)
+        out = _check_window(self, xs[2:], kernel, _ints(self.strides), pads,
+                            _ints(self.dilations))
+        n = len(kernel)
+        if any(pads[i] >= kernel[i] or pads[i + n] >= kernel[i] for i in range(n)):
+            raise VerifyException(f"{self.name}: pads {pads} must be smaller than the kernel "
+                                  f"{kernel}")
+        want = xs[:2] + out
+        if rs != want:
+            raise VerifyException(f"{self.name}: result shape {rs}, expected {want}")
+
+
 # ----------------------------------------------------------------------------------------------
 # Integer ops (produced by streamlining)
 # ----------------------------------------------------------------------------------------------
@@ -809,6 +981,7 @@ Quant = Dialect(
     [
         ConstOp, QuantOp, BipolarQuantOp, TruncOp, MultiThresholdOp,
         AddOp, SubOp, MulOp, DivOp, MatMulOp, GemmOp, BatchNormOp, ReluOp, IdentityOp, ReshapeOp,
+        ConvOp, MaxPoolOp,
         QuantizeOp, DequantizeOp, IntMatMulOp, ThresholdOp,
     ],
     [BipolarType],
@@ -965,6 +1138,19 @@ class QuantFunctions(InterpreterFunctions):
     @impl(ReshapeOp)
     def run_reshape(self, interp: Interpreter, op: ReshapeOp, args: tuple):
         return np.asarray(args[0]).reshape(tensor_shape(op.result)),
+
+    @impl(ConvOp)
+    def run_conv(self, interp: Interpreter, op: ConvOp, args: tuple):
+        x, w = _f(interp, args[0]), _f(interp, args[1])
+        bias = _f(interp, args[2]) if len(args) > 2 else None
+        return conv2d(x, w, bias, _ints(op.strides), _ints(op.pads), _ints(op.dilations),
+                      op.group.value.data),
+
+    @impl(MaxPoolOp)
+    def run_maxpool(self, interp: Interpreter, op: MaxPoolOp, args: tuple):
+        x = np.asarray(args[0])
+        return maxpool2d(x, _ints(op.kernel_shape), _ints(op.strides), _ints(op.pads),
+                         _ints(op.dilations)),
 
     @impl(QuantizeOp)
     def run_quantize(self, interp: Interpreter, op: QuantizeOp, args: tuple):

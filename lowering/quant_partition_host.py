@@ -14,7 +14,8 @@ Postconditions: four functions.
 
 Strategy: the core is the set of integer ops; `@pre` is the backward slice of the core's input,
 `@post` everything else. Anything that breaks that shape (a float op between integer layers, a
-second accelerator input or output) is reported by ONNX node name.
+second accelerator input or output) is reported by ONNX node name, and so is the first
+convolution or pooling op (`UNMAPPED_OPS`: imported and executable, not mapped to hardware yet).
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ from qnnc.diagnostics import QnncError, op_error
 from qnnc.dialects import quant
 
 CORE_OPS = (quant.IntMatMulOp, quant.ThresholdOp)
+
+# Ops the quant level imports and runs but no later level maps yet: the first one in @main is
+# reported (by ONNX node name) before anything else is tried.
+UNMAPPED_OPS = {
+    quant.ConvOp: "convolutions are not mapped to hardware yet (next: sliding window + MVAU)",
+    quant.MaxPoolOp: "pooling is not mapped to hardware yet (next: sliding window + max unit)",
+}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -101,6 +109,9 @@ class QuantPartitionHostPass(ModulePass):
         body = main.body.block
         ops_all = list(body.ops)
         ret = ops_all[-1]
+        unmapped = next((o for o in ops_all if isinstance(o, tuple(UNMAPPED_OPS))), None)
+        if unmapped is not None:
+            raise op_error(unmapped, UNMAPPED_OPS[type(unmapped)])
         core = core_ops(body)
         if not any(isinstance(o, quant.IntMatMulOp | quant.ThresholdOp) for o in core):
             bad = next((o for o in ops_all if isinstance(o, (quant.QuantOp, quant.MatMulOp,

@@ -9,6 +9,11 @@ noise decides: a value on a quantizer's decision boundary (a tie: a .5 under ROU
 integer under FLOOR/CEIL/UP/DOWN, 0 for bipolar — an accumulator of exactly 0 is common), or
 the last bits of a float output. Policy, per output element:
   1. equal to the float32 reference: pass;
+     1b. a float output (float ops after the last quantizer) within FLOAT_TAIL_RTOL times the
+     float tail's largest term (see 2.) of the float32 reference: pass (the two float32
+     evaluations differ only in the rounding of that tail, e.g. its summation order; this also
+     covers both of them having flipped the same tie upstream, as FMA-fused float32 products
+     of an exactly-zero accumulator do in numpy and onnxruntime alike);
   2. else the model is re-evaluated in float64 — `run_function(reference_module, "main",
      [x.astype(float64)], float64)` on a fresh import (qnnc's float64 mode quantizes model
      inputs and constants in float32, as qonnx does: only derived values are re-computed) —
@@ -31,6 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
+FLOAT32_ROUNDING = "float32 rounding"  # rule 1b's name in `classify`'s counts
 FLOAT_TAIL_RTOL = 2.0**-18  # ~32 float32 ulps of the tail's largest intermediate value
 PRECISE_DTYPES = (np.float64, np.longdouble)
 
@@ -145,13 +151,21 @@ def classify(got, ref32, precise: PreciseReference, quantized: bool,
              both_float32: bool = False) -> tuple[dict[str, int], np.ndarray]:
     """Apply the policy to one output: (counts of the elements that differed from the float32
     reference, by the precision level that accepted them; mask of the elements no rule
-    accepts). `both_float32` enables rule 4."""
+    accepts; the count under FLOAT32_ROUNDING is rule 1b, a match rather than a tie).
+    `both_float32` enables rule 4."""
     got = np.asarray(got)
     ref32 = np.asarray(ref32)
     open_ = ~(got == ref32)
     counts: dict[str, int] = {}
     if not np.any(open_):
         return counts, open_
+    if not quantized:  # rule 1b: a float output within float32 rounding of the reference
+        ok = open_ & agrees(got, ref32, False, precise.magnitude)
+        if np.any(ok):
+            counts[FLOAT32_ROUNDING] = int(ok.sum())
+        open_ &= ~ok
+        if not np.any(open_):
+            return counts, open_
     for name, ref in precise.levels():
         ok = open_ & agrees(got, ref, quantized, precise.magnitude)
         if both_float32:

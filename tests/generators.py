@@ -8,15 +8,18 @@ Two levels, so a failing example prints as something a human can read and paste 
 `@example(...)`:
 
 * **Specs**: small frozen dataclasses of ints, floats, strings and tuples (`QuantSpec`,
-  `DenseSpec`, `MLPSpec`, `SingleQuantSpec`, `TruncSpec`). Bulk arrays (weights, biases,
-  BatchNorm statistics) are not in the spec: they come from a numpy generator seeded by a field
-  of the spec, so a spec is a few lines and its `repr` evaluates back to an equal spec.
+  `DenseSpec`, `MLPSpec`, `SingleQuantSpec`, `TruncSpec`; for convolutional networks
+  `ConvSpec`, `PoolSpec` (MaxPool) and `ConvNetSpec`: NCHW input, conv/pool layers, Flatten, an
+  optional dense layer). Bulk arrays (weights, biases, BatchNorm statistics) are not in the
+  spec: they come from a numpy generator seeded by a field of the spec, so a spec is a few
+  lines and its `repr` evaluates back to an equal spec.
 * **Builders**: `build_model(spec) -> onnx.ModelProto`, deterministic in the spec. A network is
   a list of layer specs; `GraphBuilder` carries the current tensor (name, shape, a calibration
   batch of float values) from layer to layer and each layer spec class has an
-  `emit(builder)` method, registered nowhere else. A convolution, pooling or residual block is
-  added later as one more layer-spec dataclass with its own `emit` (the calibration batch is a
-  numpy array of the tensor's shape, so `emit` just computes its op on it in numpy).
+  `emit(builder)` method, registered nowhere else. Convolution and pooling are such layer
+  specs (`ConvSpec.emit`, `PoolSpec.emit`): the calibration batch is a numpy array of the
+  tensor's shape, so `emit` computes its op on it in plain numpy (float64); a residual block
+  would be one more.
 
 Scales of activation quantizers are *relative*: the builder runs the float network on a
 calibration batch and sets `scale = factor * reference`, where the reference is the
@@ -225,6 +228,76 @@ class SingleQuantSpec:
     @property
     def qonnx_opset(self) -> int:
         return self.quant.version if isinstance(self.quant, TruncSpec) else 2
+
+
+@dataclass(frozen=True)
+class ConvSpec:
+    """One convolution layer on NCHW: weight quantizer (per-tensor or per output channel, scale
+    shape (M, 1, 1, 1)) → Conv (kernel (kh, kw), stride (sh, sw), pads [top, left, bottom,
+    right], optional bias input) → optional BatchNormalization → optional Relu → activation
+    quantizer (per-tensor, or per channel with scale (1, M, 1, 1)). Bulk values from `seed`."""
+
+    out_channels: int
+    weight_quant: QuantSpec
+    act_quant: QuantSpec
+    kernel: tuple[int, int] = (3, 3)
+    stride: tuple[int, int] = (1, 1)
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0)
+    seed: int = 0
+    weight_ties: float = 0.25  # fraction of weights placed exactly on a rounding boundary
+    bias: bool = False
+    batchnorm: str = ""  # "", "pos", "neg", "mixed" (sign of gamma)
+    bn_epsilon: float = 1e-5
+    relu: bool = False
+
+    def out_hw(self, h: int, w: int) -> tuple[int, int]:
+        return _window_out((h, w), self.kernel, self.stride, self.pads)
+
+    def emit(self, b: "GraphBuilder") -> None:
+        _emit_conv(self, b)
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """A MaxPool (ceil_mode 0): kernel (kh, kw), stride, pads (each smaller than the kernel).
+    Its output stays on its input quantizer's grid."""
+
+    kernel: tuple[int, int] = (2, 2)
+    stride: tuple[int, int] = (2, 2)
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    def out_hw(self, h: int, w: int) -> tuple[int, int]:
+        return _window_out((h, w), self.kernel, self.stride, self.pads)
+
+    def emit(self, b: "GraphBuilder") -> None:
+        _emit_pool(self, b)
+
+
+@dataclass(frozen=True)
+class ConvNetSpec:
+    """A convolutional network: input (1, C, H, W) → input quantizer → conv/pool layers →
+    Flatten → optional fully-connected layer (a DenseSpec, as the last layer of an MLP)."""
+
+    in_channels: int
+    height: int
+    width: int
+    input_quant: QuantSpec
+    layers: tuple = ()
+    dense: DenseSpec | None = None
+    qonnx_opset: int = 2
+    seed: int = 0  # calibration batch
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (1, self.in_channels, self.height, self.width)
+
+    @property
+    def output_is_quantized(self) -> bool:
+        """True when the model's output is a quantizer's output (a conv layer's or the input
+        quantizer's, through MaxPool and Flatten; or the dense layer's without post-ops)."""
+        if self.dense is None:
+            return True
+        return self.dense.act_quant is not None and not self.dense.post_ops
 
 
 # ----------------------------------------------------------------------------------------------
@@ -475,6 +548,103 @@ def build_mlp(spec: MLPSpec) -> onnx.ModelProto:
     return b.model("inp", spec.input_shape, b.cur.shape)
 
 
+def _window_out(hw, kernel, stride, pads) -> tuple[int, int]:
+    """ONNX output extent of a 2-D sliding window (no dilation, ceil_mode 0)."""
+    return tuple((hw[i] + pads[i] + pads[i + 2] - kernel[i]) // stride[i] + 1 for i in range(2))
+
+
+def _windows(x: np.ndarray, kernel, stride, pads, fill: float) -> np.ndarray:
+    """(B, C, kh, kw, Ho, Wo): the window of every output position of a 2-D sliding window over
+    x (B, C, H, W) padded with `fill` (plain numpy, independent of qnnc's kernels)."""
+    ho, wo = _window_out(x.shape[2:], kernel, stride, pads)
+    xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
+                constant_values=fill)
+    out = np.empty(x.shape[:2] + tuple(kernel) + (ho, wo), dtype=x.dtype)
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            out[:, :, i, j] = xp[:, :, i: i + stride[0] * (ho - 1) + 1: stride[0],
+                                 j: j + stride[1] * (wo - 1) + 1: stride[1]]
+    return out
+
+
+def _emit_conv(spec: ConvSpec, b: GraphBuilder) -> None:
+    cur = b.cur
+    c, m = cur.shape[1], spec.out_channels
+    kh, kw = spec.kernel
+    rng = np.random.default_rng(spec.seed)
+    w_kn, wscale = _weights(spec, c * kh * kw, m, rng)  # (C·kh·kw, M): a dense layer's weights
+    w = w_kn.T.reshape(m, c, kh, kw).copy()
+    wq = spec.weight_quant
+    shaped = wscale.reshape(m, 1, 1, 1) if wq.per_channel else wscale[:1].reshape(())
+    w_name = b.quantizer(b.const("weight", w), wq, shaped)
+    wdq = _apply_quant(w.astype(np.float64), wq, shaped.astype(np.float64))
+    win = _windows(cur.calib, spec.kernel, spec.stride, spec.pads, 0.0)
+    acc = np.einsum("bcijhw,mcij->bmhw", win, wdq)  # (B, M, Ho, Wo)
+    sd = np.maximum(acc.std(axis=(0, 2, 3)), 1e-3)
+    in_scale = float(np.abs(cur.scale).max()) if cur.scale is not None else 1.0
+    unit = np.maximum(np.abs(wscale).astype(np.float64) * in_scale, 1e-6)
+    ins = [cur.name, w_name]
+    if spec.bias:
+        bias = _channel_const(rng, m, "1d", sd, unit)
+        ins.append(b.const("conv_bias", bias))
+        acc = acc + bias.astype(np.float64).reshape(1, m, 1, 1)
+    x = b.node("Conv", ins, kernel_shape=list(spec.kernel), strides=list(spec.stride),
+               pads=list(spec.pads))
+    ch = (1, m, 1, 1)
+    if spec.batchnorm:
+        mu, sd = acc.mean(axis=(0, 2, 3)), np.maximum(acc.std(axis=(0, 2, 3)), 1e-3)
+        mean = (mu + rng.standard_normal(m) * sd * 0.5).astype(np.float32)
+        var = np.maximum(((sd * rng.uniform(0.5, 2.0, m)) ** 2).astype(np.float32), np.float32(1e-6))
+        sign = {"pos": np.ones(m), "neg": -np.ones(m),
+                "mixed": rng.choice([-1.0, 1.0], size=m)}[spec.batchnorm]
+        gamma = (rng.uniform(0.25, 2.0, m) * sign).astype(np.float32)
+        beta = (rng.standard_normal(m) * 0.5).astype(np.float32)
+        x = b.node("BatchNormalization", [x] + [b.const(p, v) for p, v in (
+            ("bn_gamma", gamma), ("bn_beta", beta), ("bn_mean", mean), ("bn_var", var))],
+            epsilon=spec.bn_epsilon)
+        acc = ((acc - mean.reshape(ch)) / np.sqrt(var.astype(np.float64).reshape(ch) + spec.bn_epsilon)
+               * gamma.reshape(ch) + beta.reshape(ch))
+    if spec.relu:
+        x = b.node("Relu", [x])
+        acc = np.maximum(acc, 0.0)
+    q = spec.act_quant
+    scale = activation_scale(q, np.moveaxis(acc, 1, -1).reshape(-1, m), m)
+    if q.per_channel:
+        scale = scale.reshape(ch)
+    x = b.quantizer(x, q, scale)
+    acc = _apply_quant(acc, q, scale.astype(np.float64))
+    b.cur = Tensor(x, (1, m) + acc.shape[2:], acc, q, scale)
+
+
+def _emit_pool(spec: PoolSpec, b: GraphBuilder) -> None:
+    cur = b.cur
+    x = b.node("MaxPool", [cur.name], kernel_shape=list(spec.kernel), strides=list(spec.stride),
+               pads=list(spec.pads))
+    v = _windows(cur.calib, spec.kernel, spec.stride, spec.pads, -np.inf).max(axis=(2, 3))
+    b.cur = Tensor(x, cur.shape[:2] + v.shape[2:], v, cur.quant, cur.scale)
+
+
+def build_convnet(spec: ConvNetSpec) -> onnx.ModelProto:
+    b = GraphBuilder(qonnx_opset=spec.qonnx_opset)
+    rng = np.random.default_rng(spec.seed)
+    iq = spec.input_quant
+    s = _input_scale(iq)
+    center, sigma = input_center_sigma(iq, float(s))
+    calib = center + rng.standard_normal((64,) + spec.input_shape[1:]) * sigma
+    x = b.quantizer("inp", iq, s)
+    b.cur = Tensor(x, spec.input_shape, _apply_quant(calib, iq, s.astype(np.float64)), iq, s)
+    for layer in spec.layers:
+        layer.emit(b)
+    cur = b.cur
+    flat = int(np.prod(cur.shape[1:]))
+    b.cur = Tensor(b.node("Flatten", [cur.name], axis=1), (1, flat),
+                   cur.calib.reshape(cur.calib.shape[0], flat), cur.quant,
+                   None if cur.scale is None else np.asarray(cur.scale).reshape(-1))
+    if spec.dense is not None:
+        spec.dense.emit(b)
+    return b.model("inp", spec.input_shape, b.cur.shape)
+
+
 def _channel_shape(shape: tuple[int, ...], axis: int) -> tuple[int, ...]:
     out = [1] * len(shape)
     out[axis] = shape[axis]
@@ -508,6 +678,8 @@ def build_model(spec) -> onnx.ModelProto:
         return build_mlp(spec)
     if isinstance(spec, SingleQuantSpec):
         return build_single(spec)
+    if isinstance(spec, ConvNetSpec):
+        return build_convnet(spec)
     raise TypeError(type(spec))
 
 
@@ -652,6 +824,73 @@ def mlp_specs(draw, max_layers: int = 3, features=FEATURES, out_features=st.inte
 
 
 # ----------------------------------------------------------------------------------------------
+# Strategies: convolutional networks
+# ----------------------------------------------------------------------------------------------
+
+
+@st.composite
+def window_params(draw, h: int, w: int, max_kernel: int = 3, max_stride: int = 2):
+    """(kernel, stride, pads) of a 2-D window that fits an (h, w) input, pads < kernel."""
+    kernel = (draw(st.integers(1, min(max_kernel, h))), draw(st.integers(1, min(max_kernel, w))))
+    stride = (draw(st.integers(1, max_stride)), draw(st.integers(1, max_stride)))
+    if draw(st.booleans()):
+        pads = (0, 0, 0, 0)
+    elif draw(st.booleans()):  # "same"-style symmetric padding
+        pads = ((kernel[0] - 1) // 2, (kernel[1] - 1) // 2) * 2
+    else:
+        pads = tuple(draw(st.integers(0, kernel[i % 2] - 1)) for i in range(4))
+    return kernel, stride, pads
+
+
+@st.composite
+def conv_specs(draw, h: int, w: int, channels=st.integers(1, 8)):
+    """A ConvSpec for an (h, w) input: mostly per-tensor activation quantizers with positive
+    scales; rarely per-channel or negative ones."""
+    m = draw(channels)
+    kernel, stride, pads = draw(window_params(h, w))
+    wq = draw(quant_specs(channels=m, per_channel=None, allow_negative=True,
+                          allow_zeropt=draw(st.integers(0, 3)) == 0, lo_exp=-6, hi_exp=1))
+    odd = draw(st.integers(0, 5)) == 0
+    act = draw(quant_specs(channels=m, per_channel=None if odd else False,
+                           allow_negative=odd and draw(st.booleans()),
+                           allow_signed_zeropt=odd and draw(st.booleans()), lo_exp=-2, hi_exp=1))
+    return ConvSpec(
+        out_channels=m, weight_quant=wq, act_quant=act, kernel=kernel, stride=stride, pads=pads,
+        seed=draw(st.integers(0, 2**32 - 1)), weight_ties=draw(st.sampled_from([0.0, 0.25, 0.6])),
+        bias=draw(st.booleans()), batchnorm=draw(st.sampled_from(["", "", "pos", "neg", "mixed"])),
+        bn_epsilon=draw(st.sampled_from([1e-5, 1e-3])),
+        # Relu before a bipolar quantizer makes the layer a constant +1, and a BatchNorm
+        # calibrated on a constant amplifies float32 noise far beyond a quantizer's step.
+        relu=draw(st.booleans()) and not (act.kind == "bipolar" or (act.bits == 1 and act.signed)))
+
+
+@st.composite
+def convnet_specs(draw, max_layers: int = 3):
+    """A ConvNetSpec: input (1, 1..3, 4..8, 4..8), a conv layer first, then 0..max_layers-1
+    conv or MaxPool layers (channels <= 8), Flatten, and an optional dense layer."""
+    c, h, w = draw(st.integers(1, 3)), draw(st.integers(4, 8)), draw(st.integers(4, 8))
+    odd = draw(st.integers(0, 7)) == 0  # rarely: negative input scale, signed zero point
+    iq = draw(quant_specs(lo_exp=-6, hi_exp=1, allow_negative=odd and draw(st.booleans()),
+                          allow_signed_zeropt=odd and draw(st.booleans())))
+    opset = draw(st.sampled_from([2, 2, 1]))
+    layers = []
+    hh, ww = h, w
+    for i in range(draw(st.integers(1, max_layers))):
+        if i > 0 and draw(st.integers(0, 2)) == 0:
+            kernel, stride, pads = draw(window_params(hh, ww))
+            layer = PoolSpec(kernel, stride, pads)
+        else:
+            layer = draw(conv_specs(hh, ww))
+        layers.append(layer)
+        hh, ww = layer.out_hw(hh, ww)
+    dense = None
+    if draw(st.booleans()):
+        dense = draw(dense_specs(draw(st.integers(1, 10)), True, qonnx_opset=opset))
+    return ConvNetSpec(in_channels=c, height=h, width=w, input_quant=iq, layers=tuple(layers),
+                       dense=dense, qonnx_opset=opset, seed=draw(st.integers(0, 2**32 - 1)))
+
+
+# ----------------------------------------------------------------------------------------------
 # Strategies: single-quantizer models
 # ----------------------------------------------------------------------------------------------
 
@@ -735,7 +974,7 @@ def boundary_grids(spec) -> list[tuple[np.ndarray, float, int, int]]:
     (per-element scale, zero point, lowest code, highest code): a value x is on a boundary
     when x/scale + zeropt is an integer or a half-integer. Trunc has two: its first rounding
     (scale s) and its second (scale s·2^shift)."""
-    if isinstance(spec, MLPSpec):
+    if isinstance(spec, (MLPSpec, ConvNetSpec)):
         q, axis = spec.input_quant, 1
     else:
         q, axis = spec.quant, spec.channel_axis
@@ -759,7 +998,7 @@ def model_inputs(draw, spec, min_samples: int = 1, max_samples: int = 4):
     size = int(np.prod(shape))
     grids = boundary_grids(spec)
     s0, z0, lo0, hi0 = grids[0]
-    q = spec.input_quant if isinstance(spec, MLPSpec) else spec.quant
+    q = spec.input_quant if isinstance(spec, (MLPSpec, ConvNetSpec)) else spec.quant
     if isinstance(q, QuantSpec):
         center, sigma = input_center_sigma(q, s0)
     else:

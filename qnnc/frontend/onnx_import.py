@@ -222,6 +222,56 @@ class _Importer:
     def import_reshape(self, node, a):
         return quant.ReshapeOp(self.value(node.input[0], node), self.out_type(node))
 
+    def _window_attrs(self, node, a, kernel: tuple[int, ...] | None) -> dict:
+        """kernel_shape, strides, pads, dilations of a 2-D Conv/MaxPool with ONNX's defaults;
+        a QnncError for what qnnc does not support (auto_pad, non-2-D)."""
+        auto_pad = a.get("auto_pad", b"NOTSET")
+        auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
+        if auto_pad != "NOTSET":
+            raise QnncError(f"auto_pad '{auto_pad}' is not supported (only NOTSET, with explicit "
+                            f"pads)", node.name, node.op_type)
+        xs = self.model.get_tensor_shape(node.input[0])
+        if xs is None or len(xs) != 4:
+            raise QnncError(f"only 2-D {node.op_type} on NCHW tensors is supported (input shape "
+                            f"{xs})", node.name, node.op_type)
+        kernel = tuple(a.get("kernel_shape", kernel or ()))
+        if len(kernel) != 2:
+            raise QnncError(f"kernel_shape {list(kernel)} is not 2-D", node.name, node.op_type)
+        props = {"kernel_shape": kernel, "strides": tuple(a.get("strides", (1, 1))),
+                 "pads": tuple(a.get("pads", (0, 0, 0, 0))),
+                 "dilations": tuple(a.get("dilations", (1, 1)))}
+        for k, want in (("strides", 2), ("pads", 4), ("dilations", 2)):
+            if len(props[k]) != want:
+                raise QnncError(f"{k} {list(props[k])} does not have {want} values", node.name,
+                                node.op_type)
+        return {k: quant.i64_array(v) for k, v in props.items()}
+
+    def import_conv(self, node, a):
+        ins = [self.value(n, node) for n in node.input if n]
+        if len(ins) not in (2, 3):
+            raise QnncError("Conv takes 2 or 3 inputs (x, w, optional bias)", node.name,
+                            node.op_type)
+        ws = self.model.get_tensor_shape(node.input[1])
+        props = self._window_attrs(node, a, tuple(ws[2:]) if ws else None)
+        props["group"] = IntegerAttr(int(a.get("group", 1)), 64)
+        return quant.ConvOp.build(operands=[ins[0], ins[1], ins[2:]],
+                                  result_types=[self.out_type(node)], properties=props)
+
+    def import_maxpool(self, node, a):
+        if len(node.output) > 1 and any(node.output[1:]):
+            raise QnncError("MaxPool with an Indices output is not supported", node.name,
+                            node.op_type)
+        if "kernel_shape" not in a:
+            raise QnncError("MaxPool needs kernel_shape", node.name, node.op_type)
+        ceil_mode = int(a.get("ceil_mode", 0))
+        if ceil_mode != 0:
+            raise QnncError(f"ceil_mode {ceil_mode} is not supported (only 0)", node.name,
+                            node.op_type)
+        props = self._window_attrs(node, a, None)
+        props["ceil_mode"] = IntegerAttr(ceil_mode, 64)
+        return quant.MaxPoolOp.build(operands=[self.value(node.input[0], node)],
+                                     result_types=[self.out_type(node)], properties=props)
+
     def importers(self) -> dict[str, Callable]:
         return {
             "Quant": self.import_quant, "IntQuant": self.import_quant,
@@ -234,6 +284,7 @@ class _Importer:
             "BatchNormalization": self.import_batchnorm,
             "Relu": self.import_relu, "Identity": self.import_identity,
             "Reshape": self.import_reshape, "Flatten": self.import_reshape,
+            "Conv": self.import_conv, "MaxPool": self.import_maxpool,
         }
 
     # -- driver -----------------------------------------------------------------------------------

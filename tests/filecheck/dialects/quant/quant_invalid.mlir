@@ -755,3 +755,130 @@ func.func @f(%x: tensor<1x3xsi4>) {
   func.return
 }
 // CHECK: Operation does not verify: quant.threshold: outputs -1..1 do not fit ui2
+
+// -----
+
+// quant.conv: 2-D convolution on NCHW tensors only
+func.func @f(%x: tensor<1x2x5xf32>) {
+  %w = quant.const dense<0.5> : tensor<4x2x3xf32>
+  %r = quant.conv %x, %w {kernel_shape = array<i64: 3>, strides = array<i64: 1>, pads = array<i64: 0, 0>, dilations = array<i64: 1>, group = 1 : i64} : (tensor<1x2x5xf32>, tensor<4x2x3xf32>) -> tensor<1x4x3xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.conv: 2-D convolution on NCHW tensors only (input (1, 2, 5), weight (4, 2, 3), result (1, 4, 3))
+
+// -----
+
+// quant.conv: the weight takes the input's channels
+func.func @f(%x: tensor<1x2x5x5xf32>) {
+  %w = quant.const dense<0.5> : tensor<4x3x3x3xf32>
+  %r = quant.conv %x, %w {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x3x3xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.conv: weight (4, 3, 3, 3) takes 3 input channels, input has 2
+
+// -----
+
+// quant.conv: group divides the input and output channels
+func.func @f(%x: tensor<1x2x5x5xf32>) {
+  %w = quant.const dense<0.5> : tensor<4x2x3x3xf32>
+  %r = quant.conv %x, %w {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 3 : i64} : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.conv: group 3 does not divide input channels 2 and output channels 4
+
+// -----
+
+// quant.conv: kernel_shape is the weight's spatial shape
+func.func @f(%x: tensor<1x2x5x5xf32>) {
+  %w = quant.const dense<0.5> : tensor<4x2x3x3xf32>
+  %r = quant.conv %x, %w {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.conv: kernel_shape (2, 2) differs from the weight's (3, 3)
+
+// -----
+
+// quant.conv: pads has begin and end values per spatial axis
+func.func @f(%x: tensor<1x2x5x5xf32>) {
+  %w = quant.const dense<0.5> : tensor<4x2x3x3xf32>
+  %r = quant.conv %x, %w {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.conv: pads has 2 values, expected 4
+
+// -----
+
+// quant.conv: strides are positive
+func.func @f(%x: tensor<1x2x5x5xf32>) {
+  %w = quant.const dense<0.5> : tensor<4x2x3x3xf32>
+  %r = quant.conv %x, %w {kernel_shape = array<i64: 3, 3>, strides = array<i64: 0, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x3x3xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.conv: kernel_shape, strides and dilations must be >= 1
+
+// -----
+
+// quant.conv: the window fits the padded input
+func.func @f(%x: tensor<1x2x2x2xf32>) {
+  %w = quant.const dense<0.5> : tensor<4x2x3x3xf32>
+  %r = quant.conv %x, %w {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x2x2xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x1x1xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.conv: window (3, 3) does not fit the padded input (2, 2)
+
+// -----
+
+// quant.conv: the result shape follows from the window
+func.func @f(%x: tensor<1x2x5x5xf32>) {
+  %w = quant.const dense<0.5> : tensor<4x2x3x3xf32>
+  %r = quant.conv %x, %w {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x5x5xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.conv: result shape (1, 4, 5, 5), expected (1, 4, 3, 3)
+
+// -----
+
+// quant.conv: one bias per output channel
+func.func @f(%x: tensor<1x2x5x5xf32>) {
+  %w = quant.const dense<0.5> : tensor<4x2x3x3xf32>
+  %b = quant.const dense<0.5> : tensor<2xf32>
+  %r = quant.conv %x, %w, %b {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>, tensor<2xf32>) -> tensor<1x4x3x3xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.conv: bias shape (2,), expected (4,)
+
+// -----
+
+// quant.maxpool: ceil_mode 1 is not supported
+func.func @f(%x: tensor<1x2x5x5xf32>) {
+  %r = quant.maxpool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = 1 : i64} : tensor<1x2x5x5xf32> -> tensor<1x2x3x3xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.maxpool: ceil_mode must be 0
+
+// -----
+
+// quant.maxpool: pads are smaller than the kernel
+func.func @f(%x: tensor<1x2x5x5xf32>) {
+  %r = quant.maxpool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 2, 0>, dilations = array<i64: 1, 1>, ceil_mode = 0 : i64} : tensor<1x2x5x5xf32> -> tensor<1x2x3x2xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.maxpool: pads (0, 0, 2, 0) must be smaller than the kernel (2, 2)
+
+// -----
+
+// quant.maxpool: the result shape follows from the window (ceil_mode 0 rounds down)
+func.func @f(%x: tensor<1x2x5x5xf32>) {
+  %r = quant.maxpool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = 0 : i64} : tensor<1x2x5x5xf32> -> tensor<1x2x3x3xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.maxpool: result shape (1, 2, 3, 3), expected (1, 2, 2, 2)
+
+// -----
+
+// quant.maxpool: float tensors only
+func.func @f(%x: tensor<1x2x4x4xsi4>) {
+  %r = quant.maxpool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = 0 : i64} : tensor<1x2x4x4xsi4> -> tensor<1x2x2x2xsi4>
+  func.return
+}
+// CHECK: Operation does not verify: quant.maxpool: expected a float tensor, got tensor<1x2x4x4xsi4>

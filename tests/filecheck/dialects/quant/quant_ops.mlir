@@ -87,6 +87,34 @@ func.func @float_ops(%x: tensor<1x4xf32>, %w: tensor<4x3xf32>) -> tensor<3x1xf32
 
 // -----
 
+// Convolution (optional bias, NCHW) and max pooling, with ONNX's attributes as i64 arrays.
+func.func @conv_pool(%x: tensor<1x2x5x5xf32>) -> tensor<1x4x2x2xf32> {
+  %w = quant.const dense<0.5> : tensor<4x2x3x3xf32>
+  %wg = quant.const dense<0.25> : tensor<4x1x1x1xf32>
+  %bias = quant.const dense<[0.0, 1.0, 2.0, 3.0]> : tensor<4xf32>
+  %c1 = quant.conv %x, %w, %bias {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x5x5xf32>
+  %c2 = quant.conv %x, %wg {kernel_shape = array<i64: 1, 1>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 1, 1>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<1x2x5x5xf32>, tensor<4x1x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %p = quant.maxpool %c1 {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = 0 : i64} : tensor<1x4x5x5xf32> -> tensor<1x4x2x2xf32>
+  func.return %p : tensor<1x4x2x2xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @conv_pool(%x: tensor<1x2x5x5xf32>) -> tensor<1x4x2x2xf32> {
+// CHECK-NEXT:    %w = quant.const dense<5.000000e-01> : tensor<4x2x3x3xf32>
+// CHECK-NEXT:    %wg = quant.const dense<2.500000e-01> : tensor<4x1x1x1xf32>
+// CHECK-NEXT:    %bias = quant.const dense<[0.000000e+00, 1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<4xf32>
+// CHECK-NEXT:    %c1 = quant.conv %x, %w, %bias {kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x5x5xf32>
+// CHECK-NEXT:    %c2 = quant.conv %x, %wg {kernel_shape = array<i64: 1, 1>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 1, 1>, dilations = array<i64: 1, 1>, group = 2 : i64} : (tensor<1x2x5x5xf32>, tensor<4x1x1x1xf32>) -> tensor<1x4x3x3xf32>
+// CHECK-NEXT:    %p = quant.maxpool %c1 {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = 0 : i64} : tensor<1x4x5x5xf32> -> tensor<1x4x2x2xf32>
+// CHECK-NEXT:    func.return %p : tensor<1x4x2x2xf32>
+// CHECK-NEXT:  }
+
+// CHECK-GENERIC:       %c1 = "quant.conv"(%x, %w, %bias) <{kernel_shape = array<i64: 3, 3>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64}> : (tensor<1x2x5x5xf32>, tensor<4x2x3x3xf32>, tensor<4xf32>) -> tensor<1x4x5x5xf32>
+// CHECK-GENERIC-NEXT:  %c2 = "quant.conv"(%x, %wg) <{kernel_shape = array<i64: 1, 1>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 1, 1>, dilations = array<i64: 1, 1>, group = 2 : i64}>
+// CHECK-GENERIC-NEXT:  %p = "quant.maxpool"(%c1) <{kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = 0 : i64}> : (tensor<1x4x5x5xf32>) -> tensor<1x4x2x2xf32>
+
+// -----
+
 // The integer ops streamlining produces, on builtin integer and !quant.bipolar codes.
 func.func @integer_ops(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
   %s = quant.const dense<5.000000e-01> : tensor<f32>

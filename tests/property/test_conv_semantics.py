@@ -1,0 +1,181 @@
+"""Convolutional networks at the `quant` level: qnnc's import, interpreted, means what qonnx
+means; the rest of the pipeline reports the first convolution by node name.
+
+* Generated conv nets (`generators.convnet_specs`: Conv with quantized weights, optional bias,
+  BatchNorm, Relu, activation quantizer; MaxPool; Flatten; optional dense layer) on inputs
+  placed on and beside the input quantizer's rounding boundaries: equal to qonnx 1.0.0's
+  `execute_onnx` except where float32 noise decides (onnxruntime and numpy sum a Conv in
+  different orders), judged by the tie policy (`generators.check_tie_policy`, rule 4 as both
+  sides are float32 evaluations). The full pipeline fails on them with a `QnncError` naming the
+  first Conv node (convolutions are not mapped to hardware yet).
+* Unsupported attribute values (auto_pad, ceil_mode 1, MaxPool's Indices output) are errors
+  naming the node.
+* The bundled Brevitas model `tests/models/resconv_w4a4` (residual Add, MaxPool, Gemm): equal
+  to its reference outputs in `io.npz` under the same policy, and `qnnc` without `--emit`
+  exits 2 naming a Conv node, without a traceback or an output directory.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import event, example, given, settings
+from hypothesis import strategies as st
+
+from profiles import examples
+from generators import (
+    ConvNetSpec,
+    ConvSpec,
+    DenseSpec,
+    PreciseReference,
+    QuantSpec,
+    build_model,
+    check_tie_policy,
+    convnet_specs,
+    model_inputs,
+    qonnx_outputs,
+    qonnx_reference,
+    save_model,
+)
+from qnnc.diagnostics import QnncError
+from qnnc.frontend.onnx_import import import_model, load_and_clean
+from qnnc.ir import make_context, run_function
+from qnnc.pipeline import Options, run_stage
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+CONV_ERROR = "convolutions are not mapped to hardware yet"
+
+
+def _import(model):
+    """qnnc's frontend on the model, through a file like the CLI."""
+    with tempfile.TemporaryDirectory() as d:
+        return import_model(load_and_clean(save_model(model, d)))
+
+
+@st.composite
+def convnet_cases(draw):
+    spec = draw(convnet_specs())
+    return spec, draw(model_inputs(spec, max_samples=2))
+
+
+# A gap in the tie policy found by the thorough profile (not a conv semantics bug). A bipolar
+# conv on bipolar inputs has an exactly-zero accumulator; both float32 evaluations (numpy's and
+# onnxruntime's, each using FMA) leave -ulp there and flip the code to -1, while float64 keeps
+# 0 (+1). The float tail (a MatMul) then sums in different orders: qnnc and qonnx differ by one
+# float32 ulp, and both differ from the precise value by a whole code, so no rule accepts it
+# (rule 4 needs the reference to agree with the precise value). Rule 1b of qnnc/tie_policy.py
+# (float outputs within float32 rounding of the float32 reference) now accepts it.
+def _bipolar(*scale: float) -> QuantSpec:
+    return QuantSpec("bipolar", 1, True, False, "ROUND", tuple(scale), False, 0.0)
+
+
+FMA_ZERO_TIE_FLOAT_TAIL = (
+    ConvNetSpec(in_channels=1, height=4, width=4, input_quant=_bipolar(1.8473728895187378),
+                layers=(ConvSpec(out_channels=6, weight_quant=_bipolar(1.5, 1, 1, 1, 1, 0.5),
+                                 act_quant=_bipolar(1.0), kernel=(1, 2), weight_ties=0.0),),
+                dense=DenseSpec(out_features=1, weight_quant=_bipolar(1.0), weight_ties=0.0)),
+    [np.array([[[[0.1161353, -0.12202347, 0.5915497, 0.09689482],
+                 [-0.49479052, 0.33400044, 1.2044872, 0.87480587],
+                 [-0.6500307, -1.1688527, -0.5757102, 0.03817225],
+                 [-2.1475995, -0.2020949, -1.1508311, -0.6763854]]]], dtype=np.float32)])
+
+
+# Cheap (~0.15 s an example), so the CI profile runs twice its usual number of examples.
+@settings(max_examples=examples(ci=100))
+@given(case=convnet_cases())
+@example(case=FMA_ZERO_TIE_FLOAT_TAIL)
+def test_convnet_import_matches_qonnx(case):
+    spec, inputs = case
+    model = build_model(spec)
+    refs = qonnx_outputs(qonnx_reference(model), inputs)
+    module = _import(model)
+    reference_module = module.clone()  # untouched copy for the precise re-evaluations
+    for i, (x, ref) in enumerate(zip(inputs, refs)):
+        (got,) = run_function(module, "main", [x])
+        for rule in check_tie_policy(got, ref, PreciseReference(reference_module, x),
+                                     spec.output_is_quantized, f"input {i}", both_float32=True):
+            event(f"float32 noise resolved by the {rule} re-evaluation")
+    # The next stage reports the first convolution (the first layer) by its node name.
+    with pytest.raises(QnncError) as err:
+        run_stage(make_context(), module, "quant-streamlined", Options())
+    first_conv = next(n.name for n in model.graph.node if n.op_type == "Conv")
+    assert (err.value.node, err.value.op_type) == (first_conv, "Conv"), str(err.value)
+    assert CONV_ERROR in err.value.reason
+
+
+def test_resconv_import_matches_reference_outputs():
+    io = np.load(MODELS / "resconv_w4a4" / "io.npz")
+    module = import_model(load_and_clean(MODELS / "resconv_w4a4" / "model.onnx"))
+    reference_module = module.clone()
+    names = {op.name for op in module.walk()}
+    assert {"quant.conv", "quant.maxpool", "quant.add", "quant.gemm"} <= names
+    for i, (x, ref) in enumerate(zip(io["inputs"], io["outputs"])):
+        (got,) = run_function(module, "main", [x])
+        # a float output (Gemm after the last quantizer): last bits may differ by sum order
+        check_tie_policy(got, ref, PreciseReference(reference_module, x), False, f"sample {i}",
+                         both_float32=True)
+
+
+def test_resconv_full_pipeline_names_the_conv(tmp_path):
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "qnnc.cli",
+                        str(MODELS / "resconv_w4a4" / "model.onnx"), "-o", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stderr.strip() == f"error: node '/c1/Conv' (Conv): {CONV_ERROR} (next: sliding " \
+                               "window + MVAU)", r.stderr
+    assert "Traceback" not in r.stderr and not out.exists()
+    assert not list(tmp_path.iterdir()), "no partial output directory may be left behind"
+
+
+def test_resconv_emit_quant_runs_in_qnnc_opt(tmp_path):
+    """`qnnc --emit quant` writes the import; `qnnc-opt --run` interprets it on io.npz."""
+    out = tmp_path / "out"
+    model = MODELS / "resconv_w4a4"
+    r = subprocess.run([sys.executable, "-m", "qnnc.cli", str(model / "model.onnx"), "-o",
+                        str(out), "--emit", "quant"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    io = np.load(model / "io.npz")
+    small = tmp_path / "in.npz"
+    np.savez(small, inputs=io["inputs"][:2])
+    opt = Path(sys.executable).parent / "qnnc-opt"
+    r = subprocess.run([str(opt), str(out / "ir" / "00-quant.mlir"), "--run", str(small)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    got = [np.array(line.split(":", 1)[1].replace("[", " ").replace("]", " ").split(),
+                    dtype=np.float32) for line in r.stdout.strip().splitlines()]
+    assert len(got) == 2
+    for g, want in zip(got, io["outputs"][:2]):
+        # printed with numpy's shortest repr, so it parses back to the same float32 values
+        np.testing.assert_allclose(g, np.asarray(want).reshape(-1), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("op_type, attrs, outputs, reason", [
+    ("Conv", {"auto_pad": "SAME_UPPER"}, 1, "auto_pad 'SAME_UPPER' is not supported"),
+    ("MaxPool", {"kernel_shape": [2, 2], "ceil_mode": 1}, 1, "ceil_mode 1 is not supported"),
+    ("MaxPool", {"kernel_shape": [2, 2], "auto_pad": "VALID"}, 1, "auto_pad 'VALID'"),
+    ("MaxPool", {"kernel_shape": [2, 2]}, 2, "MaxPool with an Indices output is not supported"),
+])
+def test_unsupported_window_attributes_name_the_node(tmp_path, op_type, attrs, outputs, reason):
+    """What the importer does not support is a QnncError naming the node, not a crash."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    ins = ["x"] + (["w"] if op_type == "Conv" else [])
+    outs = ["y", "idx"][:outputs]
+    node = helper.make_node(op_type, ins, outs, name="the_window", **attrs)
+    inits = ([numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w")]
+             if op_type == "Conv" else [])
+    graph = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 5, 5])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    with pytest.raises(QnncError) as err:
+        import_model(load_and_clean(save_model(model, tmp_path)))
+    assert (err.value.node, err.value.op_type) == ("the_window", op_type)
+    assert reason in err.value.reason, err.value.reason
