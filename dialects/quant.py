@@ -988,6 +988,11 @@ Quant = Dialect(
 )
 
 
+QONNX_QUANTIZER_OPS = (QuantOp, BipolarQuantOp, TruncOp, MultiThresholdOp)
+"""The QONNX ops that quantize a float tensor (what streamlining turns into thresholds, what a
+float tail starts after)."""
+
+
 # ----------------------------------------------------------------------------------------------
 # Executable semantics
 # ----------------------------------------------------------------------------------------------

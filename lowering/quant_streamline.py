@@ -54,7 +54,7 @@ from qnnc.dialects import quant
 from qnnc.dialects.quant import flag
 from qnnc.thresholds import NotThresholdable, derive_thresholds
 
-QUANTIZERS = (quant.QuantOp, quant.BipolarQuantOp, quant.TruncOp, quant.MultiThresholdOp)
+QUANTIZERS = quant.QONNX_QUANTIZER_OPS
 CHAIN_OPS = (quant.AddOp, quant.SubOp, quant.MulOp, quant.DivOp, quant.BatchNormOp,
              quant.ReluOp, quant.IdentityOp)
 INTEGER_OPS = (quant.QuantizeOp, quant.DequantizeOp, quant.IntMatMulOp, quant.ThresholdOp)

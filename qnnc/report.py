@@ -59,8 +59,7 @@ def _why_on_host(layer) -> str:
                 return (f"its input is quantized by '{node_name(op)}' ({onnx_op_type(op)}) with "
                         "per-channel scales, so the product cannot be an integer one")
             break
-        if isinstance(op, (quant.QuantOp, quant.BipolarQuantOp, quant.TruncOp,
-                           quant.MultiThresholdOp)):
+        if isinstance(op, quant.QONNX_QUANTIZER_OPS):
             return (f"its input quantizer '{node_name(op)}' ({onnx_op_type(op)}) could not be "
                     "made an integer threshold")
         if not op.operands:

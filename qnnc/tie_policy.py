@@ -36,11 +36,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from qnnc.dialects import quant
+
 FLOAT32_ROUNDING = "float32 rounding"  # rule 1b's name in `classify`'s counts
 FLOAT_TAIL_RTOL = 2.0**-18  # ~32 float32 ulps of the tail's largest intermediate value
 PRECISE_DTYPES = (np.float64, np.longdouble)
 
-QUANTIZER_NAMES = ("quant.quant", "quant.bipolar_quant", "quant.trunc", "quant.multithreshold")
+QUANTIZER_NAMES = tuple(op.name for op in quant.QONNX_QUANTIZER_OPS)
 
 
 def term_magnitude(op, args, results) -> float:

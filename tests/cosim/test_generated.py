@@ -17,22 +17,7 @@ from qnnc.driver import compile_model
 from qnnc.pipeline import Options
 from qnnc.verify import random_inputs, verify
 from generators import DenseSpec, MLPSpec, QuantSpec, TruncSpec, build_model, mlp_specs, save_model
-
-# Regression example: a float output after a BatchNorm whose terms x·γ/σ and μ·γ/σ cancel; the
-# hardware matched the rtl semantics exactly, but `verify` judged float32 noise against the
-# size of the *output* and reported mismatches (now measured against the float tail's terms).
-BATCHNORM_CANCELLATION = MLPSpec(
-    in_features=3, input_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.5,), True, 0.0),
-    layers=(
-        DenseSpec(out_features=9, weight_quant=QuantSpec('quant', 1, False, True, 'ROUND', (0.015625,), False, 0.0),
-                  op='MatMul', seed=0, weight_ties=0.0,
-                  act_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.772078275680542,), False, 0.0)),
-        DenseSpec(out_features=14, weight_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.5179965496063232,), False, 0.0),
-                  op='Gemm', seed=0, weight_ties=0.0, batchnorm='pos', bn_epsilon=0.001,
-                  act_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (1.6340100765228271,), False, 0.0)),
-        DenseSpec(out_features=9, weight_quant=QuantSpec('quant', 1, True, False, 'ROUND', (0.9999899864196777,), False, 0.0),
-                  op='MatMul', seed=52, weight_ties=0.0, batchnorm='neg')),
-    qonnx_opset=2, seed=0)
+from regressions import BATCHNORM_CANCELLATION, DEQUANTIZED_WEIGHTS_EXACT
 
 # Regression example (thorough campaign): the model ends in a float MatMul with a per-channel
 # weight scale, no quantizer after it. qnnc makes it integer (`@post` is one dequantize), but
@@ -43,20 +28,6 @@ FLOAT_MATMUL_OUTPUT = MLPSpec(
     layers=(DenseSpec(out_features=8, weight_quant=QuantSpec(
         'quant', 3, True, False, 'ROUND', (1.0, 1.6784394979476929, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0),
         False, 0.0), op='MatMul', seed=0, weight_ties=0.0),),
-    qonnx_opset=2, seed=0)
-
-# Regression example (thorough campaign): the hardware was right (exact accumulator 0 -> +1),
-# the float64 re-check wrong (dequantized weights rounded to float32); see
-# tests/property/test_lowerings.py DEQUANTIZED_WEIGHTS_EXACT.
-DEQUANTIZED_WEIGHTS_EXACT = MLPSpec(
-    in_features=8, input_quant=QuantSpec('quant', 5, False, True, 'ROUND', (0.015625,), False, 0.0),
-    layers=(
-        DenseSpec(out_features=11, weight_quant=QuantSpec('quant', 7, True, True, 'DOWN', (-0.026677647605538368,), False, 0.0),
-                  op='MatMul', seed=5255, weight_ties=0.25,
-                  act_quant=QuantSpec('quant', 8, False, False, 'DOWN', (0.25,), False, 104.0)),
-        DenseSpec(out_features=8, weight_quant=QuantSpec('quant', 7, True, True, 'DOWN', (-0.026677647605538368,), False, 0.0),
-                  op='MatMul', seed=5, weight_ties=0.0,
-                  act_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.25,), False, 0.0))),
     qonnx_opset=2, seed=0)
 
 # Regression example (thorough campaign): a per-channel activation quantizer sends the second

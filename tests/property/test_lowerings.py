@@ -41,6 +41,7 @@ from generators import (
     qonnx_reference,
     save_model,
 )
+import regressions
 from qnnc.frontend.onnx_import import import_model, load_and_clean
 from qnnc.ir import make_context, parse_module, print_module, run_function
 from qnnc.pipeline import STAGES, Options, stage_passes
@@ -185,35 +186,11 @@ WEIGHT_TIES_FLOAT64 = (  # 5-bit weights on .5 ties: the float64 re-check quanti
      np.array([[0.1763738, 0.49999997, -0.09935889, -1.125, 0.12500001, -0.2630237, -0.25, -0.27369377, 0.050063]], dtype=np.float32)],
     42)
 
-BATCHNORM_CANCELLATION = (  # a float output after a BatchNorm whose x·γ/σ and μ·γ/σ cancel:
-    # float32 noise scales with those terms, not with the output (tie-policy tolerance)
-    MLPSpec(in_features=3, input_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.5,), True, 0.0), layers=(
-        DenseSpec(out_features=9, weight_quant=QuantSpec('quant', 1, False, True, 'ROUND', (0.015625,), False, 0.0),
-                  op='MatMul', seed=0, weight_ties=0.0,
-                  act_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.772078275680542,), False, 0.0)),
-        DenseSpec(out_features=14, weight_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.5179965496063232,), False, 0.0),
-                  op='Gemm', seed=0, weight_ties=0.0, batchnorm='pos', bn_epsilon=0.001,
-                  act_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (1.6340100765228271,), False, 0.0)),
-        DenseSpec(out_features=9, weight_quant=QuantSpec('quant', 1, True, False, 'ROUND', (0.9999899864196777,), False, 0.0),
-                  op='MatMul', seed=52, weight_ties=0.0, batchnorm='neg')),
-        qonnx_opset=2, seed=0),
-    [np.array([[0.03143255, -0.03302621, 0.16010566]], dtype=np.float32)], 0)
+BATCHNORM_CANCELLATION = (regressions.BATCHNORM_CANCELLATION,
+                          [np.array([[0.03143255, -0.03302621, 0.16010566]], dtype=np.float32)], 0)
 
-
-DEQUANTIZED_WEIGHTS_EXACT = (  # thorough Verilator campaign: the second layer's exact integer
-    # accumulator is 0 (bipolar -> +1, as qnnc computes); the precise re-evaluation rounded the
-    # dequantized weights to float32 and got -6e-9 in float64 and extended precision alike, so
-    # judged qnnc wrong. Fixed in dialects/quant.py (`_dequantize`).
-    MLPSpec(in_features=8, input_quant=QuantSpec('quant', 5, False, True, 'ROUND', (0.015625,), False, 0.0), layers=(
-        DenseSpec(out_features=11, weight_quant=QuantSpec('quant', 7, True, True, 'DOWN', (-0.026677647605538368,), False, 0.0),
-                  op='MatMul', seed=5255, weight_ties=0.25,
-                  act_quant=QuantSpec('quant', 8, False, False, 'DOWN', (0.25,), False, 104.0)),
-        DenseSpec(out_features=8, weight_quant=QuantSpec('quant', 7, True, True, 'DOWN', (-0.026677647605538368,), False, 0.0),
-                  op='MatMul', seed=5, weight_ties=0.0,
-                  act_quant=QuantSpec('bipolar', 1, True, False, 'ROUND', (0.25,), False, 0.0))),
-        qonnx_opset=2, seed=0),
-    [np.array([[0.34558418, 0.82161814, 0.33043706, -1.3031572, 0.9053559, 0.44637457, -0.5369532,
-                0.5811181]], dtype=np.float32)], 0)
+DEQUANTIZED_WEIGHTS_EXACT = (regressions.DEQUANTIZED_WEIGHTS_EXACT,
+                             [regressions.DEQUANTIZED_WEIGHTS_EXACT_INPUT], 0)
 
 
 @given(case=lowering_cases())
