@@ -166,9 +166,22 @@ ZERO_ACC_BIPOLAR = (
     [np.array([[41.557716, 49.15316, 3.6904356, 29.051367, 41.144054, 44.69749]], dtype=np.float32)])
 
 
+# Regression example (issue 8, hypothesis 6.170.17's derandomized draw): a bipolar MLP whose first
+# accumulator is exactly 0; downstream of that decision qnnc's float32 interpreter gives -62.35,
+# onnxruntime's float32 -35.63 and the exact evaluation -26.72. Both sides are float32
+# evaluations, each off in its own direction: rule 5 of the tie policy (near tie).
+NEAR_TIE_THREE_WAYS = (
+    MLPSpec(in_features=2, input_quant=QuantSpec(kind='bipolar', bits=1, signed=True, narrow=False, rounding_mode='ROUND', scale=(1.0,), pow2=False, zeropt=0.0), layers=(
+    DenseSpec(out_features=6, weight_quant=QuantSpec(kind='bipolar', bits=1, signed=True, narrow=False, rounding_mode='ROUND', scale=(1.0,), pow2=False, zeropt=0.0), op='MatMul', seed=0, weight_scale_shape='2d', weight_ties=0.0, gemm_bias=False, gemm_alpha=1.0, gemm_beta=1.0, bias_add='', batchnorm='', bn_epsilon=1e-05, relu=False, act_quant=QuantSpec(kind='quant', bits=2, signed=False, narrow=False, rounding_mode='ROUND', scale=(1.8269888162612915,), pow2=False, zeropt=2.0), trunc=TruncSpec(version=2, in_bits=2, out_bits=1, rounding_mode='ROUND', scale=(1.0,), zeropt=0.0, shift=0, signed=False, narrow=False), post_ops=()),
+    DenseSpec(out_features=20, weight_quant=QuantSpec(kind='quant', bits=1, signed=True, narrow=False, rounding_mode='ROUND', scale=(1.875,), pow2=False, zeropt=0.0), op='MatMul', seed=0, weight_scale_shape='2d', weight_ties=0.0, gemm_bias=False, gemm_alpha=1.0, gemm_beta=1.0, bias_add='', batchnorm='', bn_epsilon=1e-05, relu=False, act_quant=QuantSpec(kind='bipolar', bits=1, signed=True, narrow=False, rounding_mode='ROUND', scale=(1.0,), pow2=False, zeropt=0.0), trunc=None, post_ops=()),
+    DenseSpec(out_features=1, weight_quant=QuantSpec(kind='bipolar', bits=1, signed=True, narrow=False, rounding_mode='ROUND', scale=(1.0,), pow2=False, zeropt=0.0), op='MatMul', seed=0, weight_scale_shape='2d', weight_ties=0.0, gemm_bias=False, gemm_alpha=1.0, gemm_beta=1.0, bias_add='', batchnorm='', bn_epsilon=1e-05, relu=False, act_quant=None, trunc=None, post_ops=())), qonnx_opset=2, seed=0),
+    [np.array([[0.06286511, -0.06605243]], dtype=np.float32)])
+
+
 @CHEAP
 @given(case=mlp_cases())
 @example(case=ZERO_ACC_BIPOLAR)
+@example(case=NEAR_TIE_THREE_WAYS)
 def test_mlp_import_matches_qonnx(case):
     spec, inputs = case
     model = build_model(spec)
