@@ -714,6 +714,38 @@ class ReshapeOp(IRDLOperation):
             raise VerifyException(f"{self.name}: element type changes")
 
 
+@irdl_op_definition
+class TransposeOp(IRDLOperation):
+    """ONNX `Transpose`: the axes of x permuted by `perm` (any element type: float values or
+    integer codes, so streamlining can move it across a dequantize)."""
+
+    name = "quant.transpose"
+    x = operand_def(TensorType)
+    result = result_def(TensorType)
+    perm = prop_def(DenseArrayBase)
+    traits = traits_def(Pure())
+    assembly_format = "$x attr-dict `:` type($x) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+
+    def __init__(self, x: SSAValue, perm: Sequence[int], result_type: Attribute):
+        super().__init__(operands=[x], result_types=[result_type],
+                         properties={"perm": i64_array(perm)})
+
+    def permutation(self) -> tuple[int, ...]:
+        return _ints(self.perm)
+
+    def verify_(self) -> None:
+        perm, xs = self.permutation(), tensor_shape(self.x)
+        if sorted(perm) != list(range(len(xs))):
+            raise VerifyException(f"{self.name}: perm {list(perm)} is not a permutation of the "
+                                  f"{len(xs)} axes")
+        if tuple(xs[p] for p in perm) != tensor_shape(self.result):
+            raise VerifyException(f"{self.name}: result shape {tensor_shape(self.result)} is not "
+                                  f"{xs} permuted by {list(perm)}")
+        if elem_type(self.x) != elem_type(self.result):
+            raise VerifyException(f"{self.name}: element type changes")
+
+
 def _ints(attr: DenseArrayBase) -> tuple[int, ...]:
     """The values of an `array<i64: ...>` property."""
     return tuple(int(v) for v in attr.get_values())
@@ -981,6 +1013,7 @@ Quant = Dialect(
     [
         ConstOp, QuantOp, BipolarQuantOp, TruncOp, MultiThresholdOp,
         AddOp, SubOp, MulOp, DivOp, MatMulOp, GemmOp, BatchNormOp, ReluOp, IdentityOp, ReshapeOp,
+        TransposeOp,
         ConvOp, MaxPoolOp,
         QuantizeOp, DequantizeOp, IntMatMulOp, ThresholdOp,
     ],
@@ -1143,6 +1176,10 @@ class QuantFunctions(InterpreterFunctions):
     @impl(ReshapeOp)
     def run_reshape(self, interp: Interpreter, op: ReshapeOp, args: tuple):
         return np.asarray(args[0]).reshape(tensor_shape(op.result)),
+
+    @impl(TransposeOp)
+    def run_transpose(self, interp: Interpreter, op: TransposeOp, args: tuple):
+        return np.transpose(np.asarray(args[0]), op.permutation()),
 
     @impl(ConvOp)
     def run_conv(self, interp: Interpreter, op: ConvOp, args: tuple):

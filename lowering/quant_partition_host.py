@@ -7,7 +7,8 @@ Preconditions: `quant-streamline` has run, so integer values are produced by `qu
 
 Postconditions: four functions.
 * `@pre(inputs) -> codes`: every float op the core's input depends on, ending in the input
-  quantizer's `quant.quantize` (runs on the host; exported as `host/pre.onnx`);
+  quantizer's `quant.quantize` and any layout ops after it (runs on the host; exported as
+  `host/pre.onnx`);
 * `@core(codes) -> codes`: only integer ops (becomes the accelerator);
 * `@post(codes) -> outputs`: the rest, starting from `quant.dequantize` (host; `host/post.onnx`);
 * `@main`: calls the three in order, so the module still computes the original function.
@@ -65,6 +66,18 @@ def core_ops(body: Block) -> list[Operation]:
     consts = {id(v.op): v.op for op in core for v in op.operands
               if isinstance(v, OpResult) and isinstance(v.op, quant.ConstOp)}
     return [op for op in body.ops if id(op) in members or id(op) in consts]
+
+
+LAYOUT_OPS = (quant.ReshapeOp, quant.TransposeOp)
+
+
+def from_input_quantizer(v: SSAValue) -> bool:
+    """True when v is the codes of an input quantizer, possibly reordered by layout ops (a
+    Flatten or Transpose after the quantizer): those then run on the host, in `@pre`, and the
+    input stream carries the codes in the order the first layer reads them."""
+    while isinstance(v, OpResult) and isinstance(v.op, LAYOUT_OPS):
+        v = v.op.x
+    return isinstance(v, OpResult) and isinstance(v.op, quant.QuantizeOp)
 
 
 def backward_slice(values: list[SSAValue]) -> set[int]:
@@ -140,7 +153,7 @@ class QuantPartitionHostPass(ModulePass):
             raise op_error(outs[1].op if len(outs) > 1 else core[-1],
                            f"the accelerator would have {len(outs)} outputs; only one is supported")
         (cin,), (cout,) = ins, outs
-        if not (isinstance(cin, OpResult) and isinstance(cin.op, quant.QuantizeOp)):
+        if not from_input_quantizer(cin):
             # name the layer reading the input: core[0] is normally its weight constant, which
             # named the initializer instead of the layer
             reader = next(o for o in core if cin in o.operands)

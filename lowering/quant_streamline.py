@@ -20,7 +20,8 @@ Strategy (rewrite patterns to a fixpoint, one per source op):
 * a quantizer whose input is a per-channel elementwise chain over `dequantize(acc)` becomes
   `dequantize(threshold(acc))`; the thresholds are derived from the chain evaluated (float64) on
   integer accumulator values (`qnnc.thresholds`), never by inverting float algebra;
-* `reshape(dequantize(x))` with per-tensor scale becomes `dequantize(reshape(x))`.
+* `reshape(dequantize(x))` / `transpose(dequantize(x))` with per-tensor scale becomes
+  `dequantize(reshape(x))` / `dequantize(transpose(x))` (layout ops move onto the codes).
 """
 
 from __future__ import annotations
@@ -474,11 +475,14 @@ class ThresholdPattern(RewritePattern):
         raise AssertionError("code inputs already span their whole type; no widening needed")
 
 
-class HoistDequantizeThroughReshapePattern(RewritePattern):
-    """reshape(dequantize(x, s, z)) with per-tensor s, z → dequantize(reshape(x), s, z)."""
+class HoistDequantizeThroughLayoutPattern(RewritePattern):
+    """reshape/transpose(dequantize(x, s, z)) with per-tensor s, z →
+    dequantize(reshape/transpose(x), s, z): layout ops move onto the integer codes, so a
+    Flatten or Transpose between a quantizer and the layer reading it is absorbed."""
 
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: quant.ReshapeOp, rewriter: PatternRewriter) -> None:
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(op, (quant.ReshapeOp, quant.TransposeOp)):
+            return
         x = op.x
         if not (isinstance(x, OpResult) and isinstance(x.op, quant.DequantizeOp)):
             return
@@ -486,12 +490,15 @@ class HoistDequantizeThroughReshapePattern(RewritePattern):
         params = const_values([d.scale, d.zeropt])
         if params is None or params[0].size != 1 or params[1].size != 1:
             return
-        shape = quant.tensor_shape(op.result)
-        r = quant.ReshapeOp(d.x, _tensor(shape, quant.elem_type(d.x)))
-        r.location = op.location
-        rewriter.insert(r)
+        codes_t = _tensor(quant.tensor_shape(op.result), quant.elem_type(d.x))
+        if isinstance(op, quant.TransposeOp):
+            moved = quant.TransposeOp(d.x, op.permutation(), codes_t)
+        else:
+            moved = quant.ReshapeOp(d.x, codes_t)
+        moved.location = op.location
+        rewriter.insert(moved)
         rewriter.replace(op, located(quant.DequantizeOp.build(
-            operands=[r.result, d.scale, d.zeropt], result_types=[op.result.type]), op))
+            operands=[moved.result, d.scale, d.zeropt], result_types=[op.result.type]), op))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -517,6 +524,6 @@ class QuantStreamlinePass(ModulePass):
             GemmToMatMulPattern(),
             IntMatMulPattern(),
             ThresholdPattern(interp),
-            HoistDequantizeThroughReshapePattern(),
+            HoistDequantizeThroughLayoutPattern(),
             InputQuantPattern(),
         ])).rewrite_module(op)

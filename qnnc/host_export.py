@@ -14,11 +14,11 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.dialects.builtin import IntegerType, ModuleOp, TensorType, f64
 from xdsl.ir import BlockArgument, Operation, OpResult, SSAValue
 
 from qnnc.diagnostics import op_error
-from qnnc.dialects import quant
+from qnnc.dialects import host, quant
 
 QONNX_DOMAIN = "qonnx.custom_op.general"
 
@@ -30,6 +30,7 @@ class _GraphWriter:
         self.names: dict[SSAValue, str] = {}
         self.counter = 0
         self.prefix = prefix
+        self.opset = host.HOST_OPSET  # raised by host nodes stored at a newer opset
 
     def fresh(self, hint: str) -> str:
         self.counter += 1
@@ -94,11 +95,33 @@ def _quantize(g: _GraphWriter, op: quant.QuantizeOp) -> str:
     return _rounding(g, y, op.rounding_mode.data)
 
 
-def _emit(g: _GraphWriter, op: Operation) -> str | None:
-    """ONNX node(s) for one op; returns the output name (None for constants)."""
+def _host_node(g: _GraphWriter, op: host.OnnxNodeOp) -> list[str]:
+    """The node(s) a `host.onnx_node` holds, copied unchanged but for tensor names; returns the
+    names of its outputs."""
+    model = op.onnx_model()
+    names = {vi.name: g.value(v) for vi, v in zip(model.graph.input, op.inputs)}
+    for init in model.graph.initializer:
+        names[init.name] = g.const(numpy_helper.to_array(init), "const")
+    for node in model.graph.node:
+        copy = onnx.NodeProto()
+        copy.CopyFrom(node)
+        copy.name = g.fresh(node.op_type.lower())
+        copy.input[:] = [names[n] if n else "" for n in node.input]
+        for i, o in enumerate(node.output):
+            names[o] = g.fresh(node.op_type.lower()) if o else ""
+            copy.output[i] = names[o]
+        g.nodes.append(copy)
+    g.opset = max(g.opset, host.model_opset(model))
+    return [names[vi.name] for vi in model.graph.output]
+
+
+def _emit(g: _GraphWriter, op: Operation) -> str | list[str] | None:
+    """ONNX node(s) for one op; returns the output name(s) (None for constants)."""
     v = g.value
     if isinstance(op, quant.ConstOp):
         return None
+    if isinstance(op, host.OnnxNodeOp):
+        return _host_node(g, op)
     if isinstance(op, quant.QuantizeOp):
         return _quantize(g, op)
     if isinstance(op, quant.DequantizeOp):
@@ -109,6 +132,8 @@ def _emit(g: _GraphWriter, op: Operation) -> str | None:
               quant.MatMulOp: "MatMul", quant.ReluOp: "Relu", quant.IdentityOp: "Identity"}
     if type(op) in simple:
         return g.node(simple[type(op)], [v(o) for o in op.operands], simple[type(op)].lower())
+    if isinstance(op, quant.TransposeOp):
+        return g.node("Transpose", [v(op.x)], "transpose", perm=list(op.permutation()))
     if isinstance(op, quant.ReshapeOp):
         shape = g.const(np.array(quant.tensor_shape(op.result), dtype=np.int64), "shape")
         return g.node("Reshape", [v(op.x), shape], "reshape")
@@ -135,6 +160,13 @@ def _emit(g: _GraphWriter, op: Operation) -> str | None:
                       out_scale=op.out_scale.value.data, out_bias=op.out_bias.value.data,
                       data_layout=op.data_layout.data)
     raise op_error(op, f"'{op.name}' cannot run on the host yet")
+
+
+def onnx_elem_type(elem) -> int:
+    """The ONNX element type of a float-side tensor (a host op may produce int64 or bool)."""
+    if isinstance(elem, IntegerType):
+        return {64: TensorProto.INT64, 32: TensorProto.INT32, 1: TensorProto.BOOL}[elem.width.data]
+    return TensorProto.DOUBLE if elem == f64 else TensorProto.FLOAT
 
 
 def _vi(name: str, t: TensorType, elem: int) -> onnx.ValueInfoProto:
@@ -167,7 +199,8 @@ def function_to_onnx(fn: func.FuncOp, in_names: list[str], out_names: list[str],
             break
         out = _emit(g, op)
         if out is not None:
-            g.names[op.results[0]] = out
+            for r, name in zip(op.results, [out] if isinstance(out, str) else out):
+                g.names[r] = name
     outputs = []
     for v, name in zip(ret.operands, out_names):
         src = g.value(v) if not isinstance(v, BlockArgument) else g.names[v]
@@ -175,9 +208,10 @@ def function_to_onnx(fn: func.FuncOp, in_names: list[str], out_names: list[str],
             g.nodes.append(helper.make_node("Cast", [src], [name], name=name, to=TensorProto.INT32))
         else:
             g.nodes.append(helper.make_node("Identity", [src], [name], name=name))
-        outputs.append(_vi(name, v.type, TensorProto.INT32 if int_outputs else TensorProto.FLOAT))
+        outputs.append(_vi(name, v.type, TensorProto.INT32 if int_outputs else
+                           onnx_elem_type(v.type.element_type)))
     graph = helper.make_graph(g.nodes, fn.sym_name.data, inputs, outputs, g.inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", g.opset),
                                                     helper.make_opsetid(QONNX_DOMAIN, _qonnx_opset(fn))],
                               producer_name="qnnc")
     model.ir_version = 8

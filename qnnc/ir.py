@@ -15,9 +15,9 @@ from xdsl.parser import Parser
 
 def qnnc_dialects():
     """The dialects of qnnc's own levels, imported lazily (no registry filled at import)."""
-    from qnnc.dialects import dataflow, quant, rtl
+    from qnnc.dialects import dataflow, host, quant, rtl
 
-    return [quant.Quant, dataflow.Dataflow, rtl.Rtl]
+    return [quant.Quant, host.Host, dataflow.Dataflow, rtl.Rtl]
 
 
 def make_context() -> Context:
@@ -46,10 +46,10 @@ def print_module(module: ModuleOp, ctx: Context | None = None) -> str:
 
 
 def interpreter_functions():
-    from qnnc.dialects import dataflow, quant, rtl
+    from qnnc.dialects import dataflow, host, quant, rtl
 
-    return [FuncFunctions(), quant.QuantFunctions(), dataflow.DataflowFunctions(),
-            rtl.RtlFunctions()]
+    return [FuncFunctions(), quant.QuantFunctions(), host.HostFunctions(),
+            dataflow.DataflowFunctions(), rtl.RtlFunctions()]
 
 
 def run_function(module: ModuleOp, name: str, args: list[np.ndarray],

@@ -82,6 +82,21 @@ def host_layers(module: ModuleOp) -> list[dict]:
     return out
 
 
+HOST_PLUMBING = (quant.ConstOp, quant.QuantizeOp, quant.DequantizeOp, func.ReturnOp)
+
+
+def host_ops(module: ModuleOp) -> list[dict]:
+    """The ONNX nodes that run on the host, in `host/pre.onnx` or `host/post.onnx` (input
+    normalisation, Softmax heads, layers left in float; not the codes conversion itself)."""
+    out = []
+    for f in module.ops:
+        if isinstance(f, func.FuncOp) and f.sym_name.data in ("pre", "post"):
+            out += [{"name": node_name(op), "onnx_op": onnx_op_type(op),
+                     "function": f.sym_name.data}
+                    for op in f.body.block.ops if not isinstance(op, HOST_PLUMBING)]
+    return out
+
+
 def design_report(module: ModuleOp) -> dict:
     """Layers in stream order, cycles per frame (the slowest unit) and a latency estimate (every
     unit's cycles plus its registers, as if nothing overlapped: an upper bound)."""
@@ -94,6 +109,7 @@ def design_report(module: ModuleOp) -> dict:
     return {
         "layers": compute,
         "host_layers": host_layers(module),
+        "host_ops": host_ops(module),
         "fifos_and_width_converters": plumbing,
         "cycles_per_frame": max(e["cycles"] for e in entries),
         "latency_cycles": sum(e["cycles"] + UNIT_LATENCY for e in compute),

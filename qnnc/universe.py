@@ -15,6 +15,11 @@ def _quant():
     return Quant
 
 
+def _host():
+    from qnnc.dialects.host import Host
+    return Host
+
+
 def _dataflow():
     from qnnc.dialects.dataflow import Dataflow
     return Dataflow
@@ -26,7 +31,7 @@ def _rtl():
 
 
 def all_dialects() -> dict[str, Callable]:
-    return {"quant": _quant, "dataflow": _dataflow, "rtl": _rtl}
+    return {"quant": _quant, "host": _host, "dataflow": _dataflow, "rtl": _rtl}
 
 
 def _pass(module: str, cls: str) -> Callable[[], type[ModulePass]]:

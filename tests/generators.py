@@ -184,16 +184,22 @@ class MLPSpec:
     layers: tuple = ()
     qonnx_opset: int = 2
     seed: int = 0  # calibration batch
+    input_layout: str = ""  # a layout op between the input quantizer and the first layer
+    head: tuple[str, ...] = ()  # standard ops after the last layer, left on the host
+    onnx_opset: int = ONNX_OPSET
 
     @property
     def input_shape(self) -> tuple[int, ...]:
-        return (1, self.in_features)
+        k = self.in_features
+        rows = max(d for d in range(1, int(k ** 0.5) + 1) if k % d == 0)  # a KWS-like 1x1xHxW
+        return {"": (1, k), "flatten": (1, 1, rows, k // rows), "reshape": (1, k, 1),
+                "squeeze": (1, 1, k), "unsqueeze": (k,), "transpose": (k, 1)}[self.input_layout]
 
     @property
     def output_is_quantized(self) -> bool:
         """True when the model's output is a quantizer's output (no float op after it)."""
         last = self.layers[-1]
-        return last.act_quant is not None and not last.post_ops
+        return last.act_quant is not None and not last.post_ops and not self.head
 
 
 @dataclass(frozen=True)
@@ -335,11 +341,18 @@ class GraphBuilder:
         self.inits.append(numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name))
         return name
 
-    def node(self, op_type: str, inputs: list[str], domain: str = "", **attrs) -> str:
-        out = self.fresh(op_type.lower() + "_out")
-        self.nodes.append(helper.make_node(op_type, inputs, [out], name=self.fresh(op_type + "_"),
+    def int_const(self, prefix: str, values) -> str:
+        name = self.fresh(prefix)
+        self.inits.append(numpy_helper.from_array(np.asarray(values, dtype=np.int64), name))
+        return name
+
+    def node(self, op_type: str, inputs: list[str], domain: str = "", outputs: int = 1,
+             **attrs) -> str:
+        """Append a node; returns its first output (the others are left unused)."""
+        outs = [self.fresh(op_type.lower() + "_out") for _ in range(outputs)]
+        self.nodes.append(helper.make_node(op_type, inputs, outs, name=self.fresh(op_type + "_"),
                                            domain=domain, **attrs))
-        return out
+        return outs[0]
 
     def quantizer(self, x: str, q: QuantSpec, scale: np.ndarray) -> str:
         """Emit q on x with the actual (already shaped) scale array."""
@@ -364,15 +377,16 @@ class GraphBuilder:
         ins.append(self.const("out_bitwidth", np.float32(t.out_bits)))
         return self.node("Trunc", ins, domain=QONNX_DOMAIN, **attrs)
 
-    def model(self, inp: str, in_shape, out_shape) -> onnx.ModelProto:
+    def model(self, inp: str, in_shape, out_shape, out_elem: int = TensorProto.FLOAT,
+              onnx_opset: int = ONNX_OPSET) -> onnx.ModelProto:
         out = self.cur.name
         graph = helper.make_graph(
             self.nodes, "qnnc_generated",
             [helper.make_tensor_value_info(inp, TensorProto.FLOAT, list(in_shape))],
-            [helper.make_tensor_value_info(out, TensorProto.FLOAT, list(out_shape))],
+            [helper.make_tensor_value_info(out, out_elem, list(out_shape))],
             self.inits)
         m = helper.make_model(graph, producer_name="qnnc-tests-generators", opset_imports=[
-            helper.make_opsetid("", ONNX_OPSET), helper.make_opsetid(QONNX_DOMAIN, self.qonnx_opset)])
+            helper.make_opsetid("", onnx_opset), helper.make_opsetid(QONNX_DOMAIN, self.qonnx_opset)])
         m.ir_version = 8
         onnx.checker.check_model(m)
         return m
@@ -541,11 +555,68 @@ def build_mlp(spec: MLPSpec) -> onnx.ModelProto:
     s = _input_scale(iq)
     center, sigma = input_center_sigma(iq, float(s))
     calib = center + rng.standard_normal((256, spec.in_features)) * sigma
-    x = b.quantizer("inp", iq, s)
-    b.cur = Tensor(x, spec.input_shape, _apply_quant(calib, iq, s.astype(np.float64)), iq, s)
+    x = _input_layout(b, b.quantizer("inp", iq, s), spec)
+    b.cur = Tensor(x, (1, spec.in_features), _apply_quant(calib, iq, s.astype(np.float64)), iq, s)
     for layer in spec.layers:
         layer.emit(b)
-    return b.model("inp", spec.input_shape, b.cur.shape)
+    out_elem = TensorProto.FLOAT
+    for op in spec.head:
+        out_elem = _emit_head_op(b, op)
+    return b.model("inp", spec.input_shape, b.cur.shape, out_elem, spec.onnx_opset)
+
+
+INPUT_LAYOUTS = ("flatten", "reshape", "squeeze", "unsqueeze", "transpose")
+"""Layout ops a model may put between its input quantizer and its first layer (input shapes in
+`MLPSpec.input_shape`; each yields the (1, K) row the first layer reads, in the same order)."""
+
+
+def _input_layout(b: GraphBuilder, x: str, spec: MLPSpec) -> str:
+    k = spec.in_features
+    if spec.input_layout == "flatten":
+        return b.node("Flatten", [x], axis=1)
+    if spec.input_layout == "reshape":
+        return b.node("Reshape", [x, b.int_const("shape", [1, k])])
+    if spec.input_layout == "squeeze":
+        return b.node("Squeeze", [x, b.int_const("axes", [1])])
+    if spec.input_layout == "unsqueeze":
+        return b.node("Unsqueeze", [x, b.int_const("axes", [0])])
+    if spec.input_layout == "transpose":
+        return b.node("Transpose", [x], perm=[1, 0])
+    return x
+
+
+HEADS = (("Softmax",), ("LogSoftmax",), ("Sigmoid",), ("Tanh",), ("Clip",), ("Tanh", "Exp"),
+         ("Softmax", "ArgMax"), ("TopK",), ("Concat",), ("Unsqueeze", "Squeeze"),
+         ("Abs", "Sqrt"))
+"""Host-side heads a generated network may end in (standard ONNX ops qnnc has no importer for
+run unchanged on the host); each is a sequence applied to the last layer's (1, N) output."""
+
+
+def _emit_head_op(b: GraphBuilder, op: str) -> int:
+    """Append one head op to b.cur; returns the ONNX element type of its output."""
+    x, n = b.cur.name, b.cur.shape[-1]
+    shape, elem = b.cur.shape, TensorProto.FLOAT
+    if op in ("Softmax", "LogSoftmax"):
+        y = b.node(op, [x], axis=-1)
+    elif op == "Clip":
+        y = b.node(op, [x, b.const("lo", np.float32(-1.5)), b.const("hi", np.float32(2.0))])
+    elif op == "ArgMax":
+        y, shape, elem = b.node(op, [x], axis=1, keepdims=1), (1, 1), TensorProto.INT64
+    elif op == "TopK":
+        k = min(3, n)
+        y = b.node(op, [x, b.int_const("k", [k])], axis=-1, outputs=2)
+        shape = (1, k)
+    elif op == "Concat":
+        y, shape = b.node(op, [x, b.const("extra", np.arange(3, dtype=np.float32)[None])],
+                          axis=1), (1, n + 3)
+    elif op == "Unsqueeze":
+        y, shape = b.node(op, [x, b.int_const("axes", [0])]), (1, 1, n)
+    elif op == "Squeeze":
+        y, shape = b.node(op, [x, b.int_const("axes", [0])]), b.cur.shape[1:]
+    else:
+        y = b.node(op, [x])
+    b.cur = Tensor(y, shape, None, None, None)
+    return elem
 
 
 def _window_out(hw, kernel, stride, pads) -> tuple[int, int]:
@@ -819,8 +890,13 @@ def mlp_specs(draw, max_layers: int = 3, features=FEATURES, out_features=st.inte
         last = i == n_layers - 1
         n = draw(out_features if last else features)
         layers.append(draw(dense_specs(n, last, qonnx_opset=opset)))
+    layout = draw(st.sampled_from(("",) * 5 + INPUT_LAYOUTS))
+    head = draw(st.sampled_from(((),) * 5 + HEADS))
+    axes_inputs = layout in ("squeeze", "unsqueeze") or {"Squeeze", "Unsqueeze"} & set(head)
+    onnx_opset = ONNX_OPSET if axes_inputs else draw(st.sampled_from([ONNX_OPSET, 11]))
     return MLPSpec(in_features=k, input_quant=iq, layers=tuple(layers), qonnx_opset=opset,
-                   seed=draw(st.integers(0, 2**32 - 1)))
+                   seed=draw(st.integers(0, 2**32 - 1)), input_layout=layout, head=head,
+                   onnx_opset=onnx_opset)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -14,15 +14,23 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import helper, numpy_helper
+from onnx import TensorProto, helper, numpy_helper
 from xdsl.builder import Builder
 from xdsl.dialects import func
-from xdsl.dialects.builtin import BoolAttr, FloatAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, f32, f64
+from xdsl.dialects.builtin import (BoolAttr, FloatAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, f32,
+                                   f64, i1, i32, i64)
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint
 
 from qnnc.diagnostics import QnncError, onnx_loc
-from qnnc.dialects import quant
+from qnnc.dialects import host, quant
+from qnnc.dialects.host import encode_model
+from qnnc.frontend.host_nodes import node_model
+
+ELEM_TYPES = {TensorProto.FLOAT: f32, TensorProto.DOUBLE: f64, TensorProto.INT64: i64,
+              TensorProto.INT32: i32, TensorProto.BOOL: i1}
+"""ONNX element types of the tensors qnnc imports (the quantized path is float32; host ops may
+produce others, e.g. ArgMax's int64)."""
 
 QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "finn")
 
@@ -83,6 +91,12 @@ def name_nodes(graph) -> None:
         seen.add(cand)
 
 
+def standard_opset(model) -> int:
+    """The opset of the standard ONNX domain the model was written at."""
+    return max((o.version for o in model.model.opset_import if o.domain in ("", "ai.onnx")),
+               default=1)
+
+
 def qonnx_opset(model) -> int:
     """The opset of the QONNX custom-op domain (qonnx falls back to 1 when absent)."""
     imports = {o.domain: o.version for o in model.model.opset_import}
@@ -101,6 +115,8 @@ class _Importer:
         self.values: dict[str, SSAValue] = {}
         self.inits = {i.name: numpy_helper.to_array(i) for i in self.graph.initializer}
         self.trunc_version = 2 if qonnx_opset(model) >= 2 else 1
+        self.value_types = {vi.name: vi.type for vi in (list(self.graph.input) + list(
+            self.graph.value_info) + list(self.graph.output)) if vi.type.HasField("tensor_type")}
 
     # -- helpers --------------------------------------------------------------------------------
 
@@ -108,7 +124,12 @@ class _Importer:
         shape = self.model.get_tensor_shape(name)
         if shape is None or any((not isinstance(d, int)) or d < 0 for d in shape):
             raise QnncError(f"tensor '{name}' has no static shape after shape inference")
-        return TensorType(f32, list(shape))
+        t = self.value_types.get(name)
+        elem = t.tensor_type.elem_type if t is not None else TensorProto.FLOAT
+        if elem not in ELEM_TYPES:
+            raise QnncError(f"tensor '{name}' has ONNX element type "
+                            f"{TensorProto.DataType.Name(elem)}, which qnnc does not handle")
+        return TensorType(ELEM_TYPES[elem], list(shape))
 
     def value(self, name: str, node) -> SSAValue:
         if name in self.values:
@@ -222,6 +243,20 @@ class _Importer:
     def import_reshape(self, node, a):
         return quant.ReshapeOp(self.value(node.input[0], node), self.out_type(node))
 
+    def import_transpose(self, node, a):
+        x = self.value(node.input[0], node)
+        rank = len(quant.tensor_shape(x))
+        perm = a.get("perm", list(range(rank))[::-1])
+        return quant.TransposeOp(x, perm, self.out_type(node))
+
+    def import_host_node(self, node, a):
+        """A standard op with no importer of its own: carried unchanged, run on the host."""
+        model, dynamic = node_model(node, self.inits, self.value_types, standard_opset(self.model))
+        ins = [self.value(n, node) for n in dynamic]
+        return host.OnnxNodeOp.build(
+            operands=[ins], result_types=[[self.out_type(node, i) for i in range(len(node.output))]],
+            properties={"op_type": StringAttr(node.op_type), "model": StringAttr(encode_model(model))})
+
     def _window_attrs(self, node, a, kernel: tuple[int, ...] | None) -> dict:
         """kernel_shape, strides, pads, dilations of a 2-D Conv/MaxPool with ONNX's defaults;
         a QnncError for what qnnc does not support (auto_pad, non-2-D)."""
@@ -284,6 +319,8 @@ class _Importer:
             "BatchNormalization": self.import_batchnorm,
             "Relu": self.import_relu, "Identity": self.import_identity,
             "Reshape": self.import_reshape, "Flatten": self.import_reshape,
+            "Squeeze": self.import_reshape, "Unsqueeze": self.import_reshape,
+            "Transpose": self.import_transpose,
             "Conv": self.import_conv, "MaxPool": self.import_maxpool,
         }
 
@@ -304,6 +341,8 @@ class _Importer:
             if node.domain not in ("", "ai.onnx") + QONNX_DOMAINS:
                 raise QnncError(f"unsupported op domain '{node.domain}'", node.name, node.op_type)
             imp = table.get(node.op_type)
+            if imp is None and node.domain in ("", "ai.onnx"):
+                imp = self.import_host_node
             if imp is None:
                 raise QnncError(f"op type '{node.op_type}' is not supported by qnnc yet",
                                 node.name, node.op_type)

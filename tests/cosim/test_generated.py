@@ -45,6 +45,19 @@ TRUNC_ON_HOST = MLPSpec(
     qonnx_opset=1, seed=0)
 
 
+# Host ops and layout ops (issue 8): the input quantizer's codes reshaped by a Transpose before
+# the first layer (done on the host, in pre.onnx), a Softmax and an ArgMax after the last layer
+# (carried unchanged into post.onnx; the model's output is int64).
+HOST_HEAD_AND_LAYOUT = MLPSpec(
+    in_features=6, input_quant=QuantSpec('quant', 4, True, False, 'ROUND', (0.25,), False, 0.0),
+    layers=(
+        DenseSpec(out_features=5, weight_quant=QuantSpec('quant', 3, True, False, 'ROUND', (0.5,), False, 0.0),
+                  act_quant=QuantSpec('quant', 3, False, False, 'ROUND', (0.5,), False, 0.0)),
+        DenseSpec(out_features=4, weight_quant=QuantSpec('quant', 3, True, False, 'ROUND', (0.5,), False, 0.0),
+                  act_quant=QuantSpec('quant', 4, True, False, 'ROUND', (0.25,), False, 0.0))),
+    input_layout="transpose", head=("Softmax", "ArgMax"), onnx_opset=11)
+
+
 @pytest.mark.cosim
 @settings(max_examples=examples(ci=4), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -53,6 +66,7 @@ TRUNC_ON_HOST = MLPSpec(
 @example(spec=FLOAT_MATMUL_OUTPUT, lanes=1)
 @example(spec=DEQUANTIZED_WEIGHTS_EXACT, lanes=1)
 @example(spec=TRUNC_ON_HOST, lanes=1)
+@example(spec=HOST_HEAD_AND_LAYOUT, lanes=2)
 def test_generated_mlp_in_verilator(spec, lanes, tmp_path_factory):
     require_tool("verilator")
     work = tmp_path_factory.mktemp("gen")

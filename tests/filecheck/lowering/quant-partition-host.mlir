@@ -46,6 +46,41 @@ func.func @main(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
 
 // -----
 
+// Layout ops after the input quantizer (a Flatten) run on the host in @pre, so the input
+// stream carries the codes in the order the first layer reads them; a host node (a Softmax
+// head, carried as an ONNX node) goes to @post like any float op.
+
+func.func @main(%x: tensor<1x1x4xf32>) -> tensor<1x4xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %q = quant.quantize %x, %one, %zero {bits = 2 : i64, signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x1x4xsi2>
+  %f = quant.reshape %q : tensor<1x1x4xsi2> -> tensor<1x4xsi2>
+  %w = quant.const dense<[[1, -1, 0, 1], [0, 1, 1, 1], [-1, -1, 1, 0], [1, 0, -1, 0]]> : tensor<4x4xsi2>
+  %acc = quant.int_matmul %f, %w : (tensor<1x4xsi2>, tensor<4x4xsi2>) -> tensor<1x4xsi4>
+  %d = quant.dequantize %acc, %one, %zero : (tensor<1x4xsi4>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+  %s = host.onnx_node "Softmax"(%d) : (tensor<1x4xf32>) -> tensor<1x4xf32> model "CAgSBHFubmM6bAoyCgNpbjASBG91dDAaBG5vZGUiB1NvZnRtYXgqFAoEYXhpcxj///////////8BoAECOgASB1NvZnRtYXhaFQoDaW4wEg4KDAgBEggKAggBCgIIBGIWCgRvdXQwEg4KDAgBEggKAggBCgIIBEIECgAQEQ=="
+  func.return %s : tensor<1x4xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @main(%x: tensor<1x1x4xf32>) -> tensor<1x4xf32> {
+// CHECK:       func.func @pre(%x: tensor<1x1x4xf32>) -> tensor<1x4xsi2> {
+// CHECK:         %q = quant.quantize %x, %one, %zero {{.*}} -> tensor<1x1x4xsi2>
+// CHECK-NEXT:    %f = quant.reshape %q : tensor<1x1x4xsi2> -> tensor<1x4xsi2>
+// CHECK-NEXT:    func.return %f : tensor<1x4xsi2>
+// CHECK-NEXT:  }
+// CHECK-NEXT:  func.func @core(%[[IN:.*]]: tensor<1x4xsi2>) -> tensor<1x4xsi4> {
+// CHECK-NEXT:    %w = quant.const
+// CHECK-NEXT:    %acc = quant.int_matmul %[[IN]], %w
+// CHECK-NEXT:    func.return %acc : tensor<1x4xsi4>
+// CHECK-NEXT:  }
+// CHECK-NEXT:  func.func @post(%[[OUT:.*]]: tensor<1x4xsi4>) -> tensor<1x4xf32> {
+// CHECK:         %d = quant.dequantize %[[OUT]], %one, %zero
+// CHECK-NEXT:    %s = host.onnx_node "Softmax"(%d)
+// CHECK-NEXT:    func.return %s : tensor<1x4xf32>
+
+// -----
+
 // Diagnostics, each naming the ONNX node at fault where there is one.
 
 func.func @not_main(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {

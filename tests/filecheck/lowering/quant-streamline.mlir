@@ -154,6 +154,25 @@ func.func @reshape(%x: tensor<1x2x2xf32>) -> tensor<1x4xf32> {
 
 // -----
 
+// Likewise a transpose: the layout op moves onto the codes.
+func.func @transpose(%x: tensor<4x1xf32>) -> tensor<1x4xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %bits = quant.const dense<3.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %one, %zero, %bits {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<4x1xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<4x1xf32>
+  %t = quant.transpose %xq {perm = array<i64: 1, 0>} : tensor<4x1xf32> -> tensor<1x4xf32>
+  func.return %t : tensor<1x4xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @transpose(%x: tensor<4x1xf32>) -> tensor<1x4xf32> {
+// CHECK:         %[[Q:.*]] = quant.quantize %x, %one, %zero {bits = 3 : i64, signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<4x1xf32>, tensor<f32>, tensor<f32>) -> tensor<4x1xsi3>
+// CHECK-NEXT:    %[[T:.*]] = quant.transpose %[[Q]] {perm = array<i64: 1, 0>} : tensor<4x1xsi3> -> tensor<1x4xsi3>
+// CHECK-NEXT:    %t = quant.dequantize %[[T]], %one, %zero : (tensor<1x4xsi3>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    func.return %t : tensor<1x4xf32>
+
+// -----
+
 // Errors name the ONNX node (the op's location).
 
 func.func @gemm_trans_a(%x: tensor<4x1xf32>) -> tensor<1x3xf32> {

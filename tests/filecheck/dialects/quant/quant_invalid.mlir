@@ -466,6 +466,33 @@ func.func @f(%x: tensor<1x4xsi2>) {
 
 // -----
 
+// quant.transpose: perm is a permutation of the axes
+func.func @f(%x: tensor<1x4xf32>) {
+  %t = quant.transpose %x {perm = array<i64: 0, 0>} : tensor<1x4xf32> -> tensor<1x4xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.transpose: perm [0, 0] is not a permutation of the 2 axes
+
+// -----
+
+// quant.transpose: the result shape is the permuted input shape
+func.func @f(%x: tensor<1x4xf32>) {
+  %t = quant.transpose %x {perm = array<i64: 1, 0>} : tensor<1x4xf32> -> tensor<1x4xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.transpose: result shape (1, 4) is not (1, 4) permuted by [1, 0]
+
+// -----
+
+// quant.transpose: the element type is kept
+func.func @f(%x: tensor<1x4xsi2>) {
+  %t = quant.transpose %x {perm = array<i64: 1, 0>} : tensor<1x4xsi2> -> tensor<4x1xsi4>
+  func.return
+}
+// CHECK: Operation does not verify: quant.transpose: element type changes
+
+// -----
+
 // quant.quantize: the input is float
 func.func @f(%x: tensor<1x4xsi8>) {
   %s = quant.const dense<5.000000e-01> : tensor<f32>

@@ -126,6 +126,7 @@ func.func @integer_ops(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
   %th = quant.threshold %acc {thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = -1 : i64} : tensor<1x3xsi3> -> tensor<1x3xsi2>
   %thb = quant.threshold %acc {thresholds = dense<[[0], [0], [0]]> : tensor<3x1xsi1>, descending = dense<0> : tensor<3xui1>, out_bias = 0 : i64} : tensor<1x3xsi3> -> tensor<1x3x!quant.bipolar>
   %rs = quant.reshape %th : tensor<1x3xsi2> -> tensor<3xsi2>
+  %tr = quant.transpose %th {perm = array<i64: 1, 0>} : tensor<1x3xsi2> -> tensor<3x1xsi2>
   %d = quant.dequantize %th, %s, %z : (tensor<1x3xsi2>, tensor<f32>, tensor<f32>) -> tensor<1x3xf32>
   func.return %d : tensor<1x3xf32>
 }
@@ -142,6 +143,7 @@ func.func @integer_ops(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
 // A splat list prints as a splat.
 // CHECK-NEXT:    %thb = quant.threshold %acc {thresholds = dense<0> : tensor<3x1xsi1>, descending = dense<0> : tensor<3xui1>, out_bias = 0 : i64} : tensor<1x3xsi3> -> tensor<1x3x!quant.bipolar>
 // CHECK-NEXT:    %rs = quant.reshape %th : tensor<1x3xsi2> -> tensor<3xsi2>
+// CHECK-NEXT:    %tr = quant.transpose %th {perm = array<i64: 1, 0>} : tensor<1x3xsi2> -> tensor<3x1xsi2>
 // CHECK-NEXT:    %d = quant.dequantize %th, %s, %z : (tensor<1x3xsi2>, tensor<f32>, tensor<f32>) -> tensor<1x3xf32>
 // CHECK-NEXT:    func.return %d : tensor<1x3xf32>
 // CHECK-NEXT:  }
