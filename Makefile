@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -c constraints.txt pip
 	$(BIN)/pip install -c constraints.txt -e '.[dev]'
+	# only the Apache-2.0 ap_int.h/hls_stream.h headers it ships are used (HLS C-simulation)
+	$(BIN)/pip install -c constraints.txt --no-deps hls4ml
 	touch $(STAMP)
 
 tools:

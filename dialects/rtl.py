@@ -12,8 +12,8 @@ Ops:
   module also has `clk` and `rst_n`.
 * `rtl.rom`: ROM contents as a (D, lanes) integer array packed lane 0 first (`lane_width` bits
   per lane, two's complement).
-* `rtl.cell`: an instance of a parameterised library cell (`backends/verilog/lib/*.v`), with
-  named stream ports and ROM ports.
+* `rtl.cell`: an instance of a parameterised library cell, declared once in `CELLS` (its
+  parameters, ROM ports and bit-true semantics; the Verilog and HLS libraries implement it).
 * `rtl.instance`: an instance of an `rtl.module`.
 * `rtl.to_stream` / `rtl.from_stream`: the host boundary (tensor of codes ↔ stream).
 
@@ -24,6 +24,7 @@ the module is run.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +41,7 @@ from xdsl.dialects.builtin import (
     TensorType,
 )
 from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, impl_terminator, ReturnedValues, register_impls
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, Region, TypeAttribute
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, Region, SSAValue, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
@@ -234,17 +235,6 @@ class RomOp(IRDLOperation):
         return dense_to_numpy(self.data)
 
 
-CELL_PORTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # cell: (operand ports in order, result ports in order)
-    "qnnc_mvau": (("in", "w", "t", "t_desc"), ("out",)),
-    "qnnc_thres": (("in", "t", "t_desc"), ("out",)),
-    "qnnc_fifo": (("in",), ("out",)),
-    "qnnc_dwc": (("in",), ("out",)),
-}
-"""Port names of the library cells; a stream port `p` is `p_tdata/p_tvalid/p_tready`, a ROM
-port `w` is `w_addr` (out) / `w_data` (in), `t_desc` is a ROM read at `t_addr`."""
-
-
 @irdl_op_definition
 class CellOp(IRDLOperation):
     """An instance of a library cell with integer parameters."""
@@ -259,16 +249,17 @@ class CellOp(IRDLOperation):
     assembly_format = "$cell `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs)"
 
     def verify_(self) -> None:
-        ports = CELL_PORTS.get(self.cell.data)
-        if ports is None:
+        spec = CELLS.get(self.cell.data)
+        if spec is None:
             raise VerifyException(f"{self.name}: unknown cell '{self.cell.data}'")
-        ins, outs = ports
-        allowed = {len(ins), 2} if self.cell.data == "qnnc_mvau" else {len(ins)}
-        if len(self.inputs) not in allowed:
-            raise VerifyException(f"{self.name}: {self.cell.data} takes {len(ins)} operands "
-                                  "(an MVAU without thresholds takes 2)")
-        if len(self.outputs) != len(outs):
-            raise VerifyException(f"{self.name}: {self.cell.data} has {len(outs)} results")
+        n_roms = len(self.inputs) - 1
+        if n_roms not in (len(spec.roms), len(spec.roms) - spec.optional_roms):
+            alt = (f" ({1 + len(spec.roms) - spec.optional_roms} without its last "
+                   f"{spec.optional_roms} ROMs)" if spec.optional_roms else "")
+            raise VerifyException(f"{self.name}: {self.cell.data} takes {1 + len(spec.roms)} "
+                                  f"operands{alt}")
+        if len(self.outputs) != 1:
+            raise VerifyException(f"{self.name}: {self.cell.data} has 1 result")
         if not isinstance(self.inputs[0].type, StreamType):
             raise VerifyException(f"{self.name}: first operand must be the input stream")
         for v in self.inputs[1:]:
@@ -277,9 +268,26 @@ class CellOp(IRDLOperation):
         for k, v in self.params.data.items():
             if not isinstance(v, IntegerAttr):
                 raise VerifyException(f"{self.name}: parameter {k} must be an integer")
+        if set(self.params.data) != set(spec.params):
+            raise VerifyException(f"{self.name}: {self.cell.data} has parameters "
+                                  f"{', '.join(spec.params)}; got {', '.join(self.params.data)}")
+        for port, v in zip(spec.roms, self.inputs[1:]):
+            want = RomType(port.width(self.param), port.depth(self.param))
+            if v.type != want:
+                raise VerifyException(f"{self.name}: ROM port '{port.name}' of {self.cell.data} "
+                                      f"is {want}, got {v.type}")
 
     def param(self, key: str) -> int:
         return self.params.data[key].value.data  # type: ignore[union-attr]
+
+    def spec(self) -> "CellSpec":
+        return CELLS[self.cell.data]
+
+    def roms(self) -> list[tuple["RomPort", "SSAValue | None"]]:
+        """Every ROM port of the cell with the ROM bound to it (None where omitted)."""
+        given = list(self.inputs[1:])
+        return [(port, given[i] if i < len(given) else None)
+                for i, port in enumerate(self.spec().roms)]
 
 
 @irdl_op_definition
@@ -422,6 +430,76 @@ def _out_code(v: np.ndarray, cell: CellOp) -> np.ndarray:
     return wrap_bits(v, bit_width(t), isinstance(t, FixedType))
 
 
+def _passthrough_cell(x: np.ndarray, cell: CellOp, *roms) -> np.ndarray:
+    """FIFOs and width converters move elements without changing them."""
+    return x
+
+
+# ----------------------------------------------------------------------------------------------
+# Library cells, each declared once: parameters, ROM ports with their shapes, semantics. The rtl
+# verifier, the interpreter, the lowering, name legalization and every printer read these.
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RomPort:
+    """A ROM operand of a cell: the cell reads word `addr` and sees it on `data`. Depth (words)
+    and width (bits) follow from the cell's parameters (`p` looks one up)."""
+
+    name: str
+    addr: str
+    data: str
+    depth: Callable[[Callable[[str], int]], int]
+    width: Callable[[Callable[[str], int]], int]
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """A library cell: `name` is the Verilog module (`backends/verilog/lib/<name>.v`) and, with
+    the `qnnc_` prefix dropped, the HLS function `qnnc::<name>` (`backends/hls/lib/qnnc_hls.h`,
+    template arguments: input beats per frame, then `params` in this order). Every cell has one
+    input stream `in` and one output stream `out`; `roms` follow the stream operand, the last
+    `optional_roms` of them may be omitted. `semantics(x, cell, *roms)` is bit-true on frames."""
+
+    name: str
+    params: tuple[str, ...]
+    roms: tuple[RomPort, ...]
+    semantics: Callable
+    optional_roms: int = 0
+
+    @property
+    def hls_function(self) -> str:
+        return "qnnc::" + self.name.removeprefix("qnnc_")
+
+
+def _nf(p) -> int:
+    return p("MH") // p("PE")
+
+
+MVAU = CellSpec(
+    "qnnc_mvau",
+    ("MW", "MH", "SIMD", "PE", "IN_W", "IN_SIGNED", "IN_BIPOLAR", "W_W", "W_SIGNED", "W_BIPOLAR",
+     "ACC_W", "N_THRES", "OUT_W", "OUT_BIAS"),
+    (RomPort("w", "w_addr", "w_data", lambda p: _nf(p) * (p("MW") // p("SIMD")),
+             lambda p: p("PE") * p("SIMD") * p("W_W")),
+     RomPort("t", "t_addr", "t_data", _nf, lambda p: p("PE") * max(1, p("N_THRES")) * p("ACC_W")),
+     RomPort("t_desc", "t_addr", "t_desc", _nf, lambda p: p("PE"))),
+    lambda x, cell, w, t=None, d=None: mvau_cell(x, cell, w, t, d),
+    optional_roms=2)
+THRES = CellSpec(
+    "qnnc_thres",
+    ("C", "PE", "IN_W", "IN_SIGNED", "T_W", "N_THRES", "OUT_W", "OUT_BIAS"),
+    (RomPort("t", "t_addr", "t_data", lambda p: p("C") // p("PE"),
+             lambda p: p("PE") * p("N_THRES") * p("T_W")),
+     RomPort("t_desc", "t_addr", "t_desc", lambda p: p("C") // p("PE"), lambda p: p("PE"))),
+    thres_cell)
+FIFO = CellSpec("qnnc_fifo", ("W", "DEPTH"), (), _passthrough_cell)
+DWC = CellSpec("qnnc_dwc", ("ELEM_W", "IN_P", "OUT_P"), (), _passthrough_cell)
+
+CELLS: dict[str, CellSpec] = {c.name: c for c in (MVAU, THRES, FIFO, DWC)}
+"""The library cells by name."""
+
+
 @register_impls
 class RtlFunctions(InterpreterFunctions):
     """Transaction-level semantics: a stream is an int64 array (batch, N) of frames holding the
@@ -433,14 +511,7 @@ class RtlFunctions(InterpreterFunctions):
 
     @impl(CellOp)
     def run_cell(self, interp: Interpreter, op: CellOp, args: tuple):
-        x = np.asarray(args[0])
-        name = op.cell.data
-        if name == "qnnc_mvau":
-            roms = list(args[1:]) + [None, None]
-            return mvau_cell(x, op, roms[0], roms[1], roms[2]),
-        if name == "qnnc_thres":
-            return thres_cell(x, op, args[1], args[2]),
-        return x,  # fifo / dwc move elements without changing them
+        return op.spec().semantics(np.asarray(args[0]), op, *args[1:]),
 
     @impl(InstanceOp)
     def run_instance(self, interp: Interpreter, op: InstanceOp, args: tuple):

@@ -141,7 +141,7 @@ def mvau_module(u: dataflow.MVAUOp, name: str) -> rtl.ModuleOp:
     else:
         params.update(ACC_W=acc_w, N_THRES=0, OUT_W=acc_w, OUT_BIAS=0)
     cell = rtl.CellOp.build(operands=[[block.args[0], *roms]], result_types=[[out_t]],
-                            properties={"cell": StringAttr("qnnc_mvau"),
+                            properties={"cell": StringAttr(rtl.MVAU.name),
                                         "instance_name": StringAttr("core"),
                                         "params": _params(params)})
     ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
@@ -169,7 +169,7 @@ def threshold_module(u: dataflow.ThresholdOp, name: str) -> rtl.ModuleOp:
               "OUT_W": 1 if isinstance(oe, quant.BipolarType) else oe.width.data,
               "OUT_BIAS": u.out_bias.value.data}
     cell = rtl.CellOp.build(operands=[[block.args[0], *roms]], result_types=[[out_t]],
-                            properties={"cell": StringAttr("qnnc_thres"),
+                            properties={"cell": StringAttr(rtl.THRES.name),
                                         "instance_name": StringAttr("core"),
                                         "params": _params(params)})
     ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
@@ -255,7 +255,7 @@ class FifoToCellPattern(RewritePattern):
         x = _cast(rewriter, op.input, t)
         cell = rtl.CellOp.build(
             operands=[[x]], result_types=[[t]],
-            properties={"cell": StringAttr("qnnc_fifo"),
+            properties={"cell": StringAttr(rtl.FIFO.name),
                         "instance_name": StringAttr(f"fifo_{node_name(op)}"),
                         "params": _params({"W": t.data_width, "DEPTH": op.depth.value.data})})
         _swap_unit(rewriter, op, cell)
@@ -270,7 +270,7 @@ class DwcToCellPattern(RewritePattern):
         x = _cast(rewriter, op.input, ti)
         cell = rtl.CellOp.build(
             operands=[[x]], result_types=[[to]],
-            properties={"cell": StringAttr("qnnc_dwc"),
+            properties={"cell": StringAttr(rtl.DWC.name),
                         "instance_name": StringAttr(f"dwc_{node_name(op)}"),
                         "params": _params({"ELEM_W": rtl.bit_width(ti.element_type),
                                            "IN_P": ti.lanes.data, "OUT_P": to.lanes.data})})

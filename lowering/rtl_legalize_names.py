@@ -81,9 +81,9 @@ def _legalize_module(m: rtl.ModuleOp, is_top: bool) -> None:
             for i, r in enumerate(op.results):
                 r.name_hint = namer(f"{inst}_out" if len(op.results) == 1 else f"{inst}_out{i}")
             if isinstance(op, rtl.CellOp):
-                ports = rtl.CELL_PORTS[op.cell.data][0]
-                for v, port in zip(op.inputs[1:], ports[1:]):
-                    v.name_hint = namer(f"{inst}_{port}_rom")
+                for port, v in op.roms():
+                    if v is not None:
+                        v.name_hint = namer(f"{inst}_{port.name}_rom")
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class RtlLegalizeNamesPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         modules = [m for m in op.ops if isinstance(m, rtl.ModuleOp)]
-        namer = _Namer(["qnnc_mvau", "qnnc_thres", "qnnc_fifo", "qnnc_dwc"])
+        namer = _Namer(rtl.CELLS)  # library cell modules keep their names
         renamed: dict[str, str] = {}
         for m in sorted(modules, key=lambda m: m.sym_name.data != TOP):  # the top keeps its name
             new = namer(m.sym_name.data)

@@ -1,5 +1,5 @@
 """`qnnc-opt`: xDSL's opt driver with qnnc's dialects, passes and targets
-(`qnnc-opt in.mlir -p convert-quant-to-dataflow`, `-t verilog`, `--run inputs.npz`)."""
+(`qnnc-opt in.mlir -p convert-quant-to-dataflow`, `-t verilog`, `-t hls`, `--run inputs.npz`)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,20 @@ class VerilogTarget(Target):
         from qnnc.backends.verilog import export_verilog
 
         for name, text in export_verilog(ctx, module).items():
+            output.write(f"// ----- {name}\n{text}")
+
+
+@dataclass(frozen=True)
+class HlsTarget(Target):
+    """Prints the HLS C++ project of an rtl-level module (top, weights, library, testbench,
+    Vitis script), one file after another."""
+
+    name = "hls"
+
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        from qnnc.backends.hls import export_hls
+
+        for name, text in export_hls(module).items():
             output.write(f"// ----- {name}\n{text}")
 
 
@@ -70,6 +84,7 @@ class QnncOptMain(xDSLOptMain):
     def register_all_targets(self):
         super().register_all_targets()
         self.available_targets["verilog"] = lambda: VerilogTarget
+        self.available_targets["hls"] = lambda: HlsTarget
 
 
 def main() -> None:

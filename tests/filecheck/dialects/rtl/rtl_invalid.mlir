@@ -155,7 +155,7 @@ func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
   %o = rtl.cell "qnnc_thres"(%x, %w) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
   func.return
 }
-// CHECK: Operation does not verify: rtl.cell: qnnc_thres takes 3 operands (an MVAU without thresholds takes 2)
+// CHECK: Operation does not verify: rtl.cell: qnnc_thres takes 3 operands
 
 // -----
 
@@ -165,7 +165,7 @@ func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
   %o = rtl.cell "qnnc_mvau"(%x, %w, %w) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
   func.return
 }
-// CHECK: Operation does not verify: rtl.cell: qnnc_mvau takes 4 operands (an MVAU without thresholds takes 2)
+// CHECK: Operation does not verify: rtl.cell: qnnc_mvau takes 4 operands (2 without its last 2 ROMs)
 
 // -----
 
@@ -174,7 +174,7 @@ func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
   %o, %p = rtl.cell "qnnc_fifo"(%x) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) -> (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.stream<!rtl.fixed<2, 0>, 4, 1>)
   func.return
 }
-// CHECK: Operation does not verify: rtl.cell: qnnc_fifo has 1 results
+// CHECK: Operation does not verify: rtl.cell: qnnc_fifo has 1 result
 
 // -----
 
@@ -195,6 +195,26 @@ func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>, %y: !rtl.stream<!rtl.fixed
   func.return
 }
 // CHECK: Operation does not verify: rtl.cell: operands after the stream must be ROMs
+
+// -----
+
+// rtl.cell: exactly the cell's declared parameters
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %o = rtl.cell "qnnc_fifo"(%x) {instance_name = "c", params = {W = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: qnnc_fifo has parameters W, DEPTH; got W
+
+// -----
+
+// rtl.cell: each ROM has the shape the parameters give its port (here 2 words of 3 bits)
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 2, 1>) {
+  %t = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 2>
+  %d = rtl.rom {data = dense<[[0], [1]]> : tensor<2x1xui1>, lane_width = 1 : i64} : !rtl.rom<1, 2>
+  %o = rtl.cell "qnnc_thres"(%x, %t, %d) {instance_name = "c", params = {C = 2 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, T_W = 3 : i32, N_THRES = 1 : i32, OUT_W = 1 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>, !rtl.rom<2, 2>, !rtl.rom<1, 2>) -> !rtl.stream<!rtl.ufixed<1, 0>, 2, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: ROM port 't' of qnnc_thres is !rtl.rom<3, 2>, got !rtl.rom<2, 2>
 
 // -----
 

@@ -15,14 +15,14 @@ rtl.module "mvau_0" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rtl.
   %w = rtl.rom {data = dense<[[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64} : !rtl.rom<8, 2>
   %t = rtl.rom {data = dense<[[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64} : !rtl.rom<16, 1>
   %d = rtl.rom {data = dense<[[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 1>
-  %o = rtl.cell "qnnc_mvau"(%in, %w, %t, %d) {instance_name = "core", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 2 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>, !rtl.rom<8, 2>, !rtl.rom<16, 1>, !rtl.rom<2, 1>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
+  %o = rtl.cell "qnnc_mvau"(%in, %w, %t, %d) {instance_name = "core", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 2 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>, !rtl.rom<8, 2>, !rtl.rom<16, 1>, !rtl.rom<2, 1>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
   rtl.output %o : !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
 }
 
 rtl.module "xnor_0" : (!rtl.stream<!quant.bipolar, 2, 1>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1> {
 ^bb0(%in: !rtl.stream<!quant.bipolar, 2, 1>):
   %w = rtl.rom {data = dense<[[1], [0], [0], [1]]> : tensor<4x1xui1>, lane_width = 1 : i64} : !rtl.rom<1, 4>
-  %o = rtl.cell "qnnc_mvau"(%in, %w) {instance_name = "core", params = {IN_BIPOLAR = 1 : i32, W_BIPOLAR = 1 : i32}} : (!rtl.stream<!quant.bipolar, 2, 1>, !rtl.rom<1, 4>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
+  %o = rtl.cell "qnnc_mvau"(%in, %w) {instance_name = "core", params = {MW = 2 : i32, MH = 2 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 1 : i32, IN_SIGNED = 0 : i32, IN_BIPOLAR = 1 : i32, W_W = 1 : i32, W_SIGNED = 0 : i32, W_BIPOLAR = 1 : i32, ACC_W = 4 : i32, N_THRES = 0 : i32, OUT_W = 4 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!quant.bipolar, 2, 1>, !rtl.rom<1, 4>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
   rtl.output %o : !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 }
 
@@ -38,7 +38,7 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
   %d = rtl.cell "qnnc_dwc"(%f) {instance_name = "dwc", params = {ELEM_W = 2 : i32, IN_P = 2 : i32, OUT_P = 1 : i32}} : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 2>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 1>
   %tr = rtl.rom {data = dense<[[1], [-2]]> : tensor<2x1xsi3>, lane_width = 3 : i64} : !rtl.rom<3, 2>
   %dr = rtl.rom {data = dense<[[0], [1]]> : tensor<2x1xui1>, lane_width = 1 : i64} : !rtl.rom<1, 2>
-  %t = rtl.cell "qnnc_thres"(%d, %tr, %dr) {instance_name = "thres", params = {C = 2 : i32, PE = 1 : i32}} : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 1>, !rtl.rom<3, 2>, !rtl.rom<1, 2>) -> !rtl.stream<!quant.bipolar, 2, 1>
+  %t = rtl.cell "qnnc_thres"(%d, %tr, %dr) {instance_name = "thres", params = {C = 2 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 0 : i32, T_W = 3 : i32, N_THRES = 1 : i32, OUT_W = 1 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 1>, !rtl.rom<3, 2>, !rtl.rom<1, 2>) -> !rtl.stream<!quant.bipolar, 2, 1>
   %x = rtl.instance @xnor_0(%t) {instance_name = "xnor"} : (!rtl.stream<!quant.bipolar, 2, 1>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
   rtl.instance @sink(%x) {instance_name = "sink"} : (!rtl.stream<!rtl.fixed<4, 0>, 2, 1>) -> ()
   rtl.output %x : !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
@@ -55,13 +55,13 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK-NEXT:    %w = rtl.rom {data = dense<{{\[}}[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64} : !rtl.rom<8, 2>
 // CHECK-NEXT:    %t = rtl.rom {data = dense<{{\[}}[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64} : !rtl.rom<16, 1>
 // CHECK-NEXT:    %d = rtl.rom {data = dense<{{\[}}[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 1>
-// CHECK-NEXT:    %o = rtl.cell "qnnc_mvau"(%in, %w, %t, %d) {instance_name = "core", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 2 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>, !rtl.rom<8, 2>, !rtl.rom<16, 1>, !rtl.rom<2, 1>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
+// CHECK-NEXT:    %o = rtl.cell "qnnc_mvau"(%in, %w, %t, %d) {instance_name = "core", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 2 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>, !rtl.rom<8, 2>, !rtl.rom<16, 1>, !rtl.rom<2, 1>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
 // CHECK-NEXT:    rtl.output %o : !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
 // CHECK-NEXT:  }
 // CHECK-NEXT:  rtl.module "xnor_0" : (!rtl.stream<!quant.bipolar, 2, 1>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1> {
 // CHECK-NEXT:  ^bb0(%in: !rtl.stream<!quant.bipolar, 2, 1>):
 // CHECK-NEXT:    %w = rtl.rom {data = dense<{{\[}}[1], [0], [0], [1]]> : tensor<4x1xui1>, lane_width = 1 : i64} : !rtl.rom<1, 4>
-// CHECK-NEXT:    %o = rtl.cell "qnnc_mvau"(%in, %w) {instance_name = "core", params = {IN_BIPOLAR = 1 : i32, W_BIPOLAR = 1 : i32}} : (!rtl.stream<!quant.bipolar, 2, 1>, !rtl.rom<1, 4>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
+// CHECK-NEXT:    %o = rtl.cell "qnnc_mvau"(%in, %w) {instance_name = "core", params = {MW = 2 : i32, MH = 2 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 1 : i32, IN_SIGNED = 0 : i32, IN_BIPOLAR = 1 : i32, W_W = 1 : i32, W_SIGNED = 0 : i32, W_BIPOLAR = 1 : i32, ACC_W = 4 : i32, N_THRES = 0 : i32, OUT_W = 4 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!quant.bipolar, 2, 1>, !rtl.rom<1, 4>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 // CHECK-NEXT:    rtl.output %o : !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 // CHECK-NEXT:  }
 // CHECK-NEXT:  rtl.module "sink" : (!rtl.stream<!rtl.fixed<4, 0>, 2, 1>) -> () {
@@ -75,7 +75,7 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK-NEXT:    %d = rtl.cell "qnnc_dwc"(%f) {instance_name = "dwc", params = {ELEM_W = 2 : i32, IN_P = 2 : i32, OUT_P = 1 : i32}} : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 2>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 1>
 // CHECK-NEXT:    %tr = rtl.rom {data = dense<{{\[}}[1], [-2]]> : tensor<2x1xsi3>, lane_width = 3 : i64} : !rtl.rom<3, 2>
 // CHECK-NEXT:    %dr = rtl.rom {data = dense<{{\[}}[0], [1]]> : tensor<2x1xui1>, lane_width = 1 : i64} : !rtl.rom<1, 2>
-// CHECK-NEXT:    %t = rtl.cell "qnnc_thres"(%d, %tr, %dr) {instance_name = "thres", params = {C = 2 : i32, PE = 1 : i32}} : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 1>, !rtl.rom<3, 2>, !rtl.rom<1, 2>) -> !rtl.stream<!quant.bipolar, 2, 1>
+// CHECK-NEXT:    %t = rtl.cell "qnnc_thres"(%d, %tr, %dr) {instance_name = "thres", params = {C = 2 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 0 : i32, T_W = 3 : i32, N_THRES = 1 : i32, OUT_W = 1 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 1>, !rtl.rom<3, 2>, !rtl.rom<1, 2>) -> !rtl.stream<!quant.bipolar, 2, 1>
 // CHECK-NEXT:    %x = rtl.instance @xnor_0(%t) {instance_name = "xnor"} : (!rtl.stream<!quant.bipolar, 2, 1>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 // CHECK-NEXT:    rtl.instance @sink(%x) {instance_name = "sink"} : (!rtl.stream<!rtl.fixed<4, 0>, 2, 1>) -> ()
 // CHECK-NEXT:    rtl.output %x : !rtl.stream<!rtl.fixed<4, 0>, 2, 1>

@@ -1,0 +1,155 @@
+// qnnc_hls.h -- qnnc's HLS C++ library cells (Vitis HLS style; C-simulates with g++ and the
+// open-source ap_int.h / hls_stream.h headers).
+//
+// The same units, with the same parameters, word layouts and bit-true semantics as the Verilog
+// library (backends/verilog/lib/*.v, docs/hardware-interface.md); their parameters are declared
+// once, in qnnc's rtl dialect (rtl.CELLS), and every template takes IN_BEATS (input beats per
+// frame) followed by those parameters in the declared order. Every function processes one frame
+// per call, so a top function with `#pragma HLS DATAFLOW` streams frames through them.
+//
+// Element packing: a beat of P elements of W bits holds element i in bits [i*W, i*W+W); a bipolar
+// element is one bit (1 = +1, 0 = -1); signed elements are two's complement.
+#ifndef QNNC_HLS_H
+#define QNNC_HLS_H
+
+#include <ap_int.h>
+#include <hls_stream.h>
+
+namespace qnnc {
+
+// Lane i of a packed word, sign- or zero-extended to an ap_int<R>.
+template <int R, int W, int SIGNED, int BIPOLAR, int N>
+ap_int<R> lane(const ap_uint<N> &word, int i) {
+#pragma HLS INLINE
+    ap_uint<W> raw = word.range(i * W + W - 1, i * W);
+    if (BIPOLAR) {
+        return raw[0] ? ap_int<R>(1) : ap_int<R>(-1);
+    }
+    if (SIGNED) {
+        ap_int<W> s = raw;
+        return ap_int<R>(s);
+    }
+    return ap_int<R>(raw);
+}
+
+// Matrix-vector-activation unit: acc[r] = sum_c x[c] * W[r][c] in ACC_W-bit two's complement;
+// with N_THRES > 0 the output is count + OUT_BIAS (count of thresholds passed, ascending rows
+// count acc >= T, descending rows acc <= T), else the accumulator itself (OUT_W = ACC_W).
+// Weight word nf*SF+sf, lane p*SIMD+s: W[nf*PE+p][sf*SIMD+s]. Threshold word nf, lane
+// p*N_THRES+k: T[nf*PE+p][k] (ACC_W bits); direction word nf, bit p.
+template <int IN_BEATS, int MW, int MH, int SIMD, int PE, int IN_W, int IN_SIGNED, int IN_BIPOLAR,
+          int W_W, int W_SIGNED, int W_BIPOLAR, int ACC_W, int N_THRES, int OUT_W, int OUT_BIAS>
+void mvau(hls::stream<ap_uint<SIMD * IN_W> > &in, hls::stream<ap_uint<PE * OUT_W> > &out,
+          const ap_uint<PE * SIMD * W_W> weights[(MH / PE) * (MW / SIMD)],
+          const ap_uint<PE * (N_THRES > 0 ? N_THRES : 1) * ACC_W> thresholds[MH / PE],
+          const ap_uint<PE> descending[MH / PE]) {
+    const int TN = N_THRES > 0 ? N_THRES : 1;  // threshold lanes per PE in a word
+    const int SF = MW / SIMD;
+    const int NF = MH / PE;
+    ap_uint<SIMD * IN_W> frame[SF];
+    ap_int<ACC_W> acc[PE];
+#pragma HLS ARRAY_PARTITION variable = acc complete
+    for (int nf = 0; nf < NF; nf++) {
+        for (int sf = 0; sf < SF; sf++) {
+#pragma HLS PIPELINE II = 1
+            if (nf == 0) {
+                frame[sf] = in.read();
+            }
+            const ap_uint<SIMD * IN_W> x = frame[sf];
+            const ap_uint<PE * SIMD * W_W> w = weights[nf * SF + sf];
+            for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+                ap_int<ACC_W> sum = (sf == 0) ? ap_int<ACC_W>(0) : acc[p];
+                for (int s = 0; s < SIMD; s++) {
+#pragma HLS UNROLL
+                    const ap_int<IN_W + 1> xv = lane<IN_W + 1, IN_W, IN_SIGNED, IN_BIPOLAR>(x, s);
+                    const ap_int<W_W + 1> wv =
+                        lane<W_W + 1, W_W, W_SIGNED, W_BIPOLAR>(w, p * SIMD + s);
+                    sum += ap_int<ACC_W>(xv * wv);
+                }
+                acc[p] = sum;
+            }
+            if (sf == SF - 1) {
+                ap_uint<PE * OUT_W> o = 0;
+                for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+                    if (N_THRES == 0) {
+                        o.range(p * OUT_W + OUT_W - 1, p * OUT_W) = ap_uint<ACC_W>(acc[p]);
+                    } else {
+                        const ap_uint<PE * TN * ACC_W> t = thresholds[nf];
+                        const bool desc = descending[nf][p];
+                        int count = 0;
+                        for (int k = 0; k < N_THRES; k++) {
+#pragma HLS UNROLL
+                            const ap_int<ACC_W> tk = lane<ACC_W, ACC_W, 1, 0>(t, p * TN + k);
+                            count += desc ? (acc[p] <= tk) : (acc[p] >= tk);
+                        }
+                        o.range(p * OUT_W + OUT_W - 1, p * OUT_W) = ap_uint<OUT_W>(count + OUT_BIAS);
+                    }
+                }
+                out.write(o);
+            }
+        }
+    }
+}
+
+// Standalone multi-thresholding over C channels, PE per beat; thresholds T_W-bit signed.
+template <int IN_BEATS, int C, int PE, int IN_W, int IN_SIGNED, int T_W, int N_THRES, int OUT_W,
+          int OUT_BIAS>
+void thres(hls::stream<ap_uint<PE * IN_W> > &in, hls::stream<ap_uint<PE * OUT_W> > &out,
+           const ap_uint<PE * N_THRES * T_W> thresholds[C / PE], const ap_uint<PE> descending[C / PE]) {
+    for (int nf = 0; nf < C / PE; nf++) {
+#pragma HLS PIPELINE II = 1
+        const ap_uint<PE * IN_W> x = in.read();
+        const ap_uint<PE * N_THRES * T_W> t = thresholds[nf];
+        ap_uint<PE * OUT_W> o = 0;
+        for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+            const ap_int<T_W + 1> xv = lane<T_W + 1, IN_W, IN_SIGNED, 0>(x, p);
+            const bool desc = descending[nf][p];
+            int count = 0;
+            for (int k = 0; k < N_THRES; k++) {
+#pragma HLS UNROLL
+                const ap_int<T_W + 1> tk = lane<T_W + 1, T_W, 1, 0>(t, p * N_THRES + k);
+                count += desc ? (xv <= tk) : (xv >= tk);
+            }
+            o.range(p * OUT_W + OUT_W - 1, p * OUT_W) = ap_uint<OUT_W>(count + OUT_BIAS);
+        }
+        out.write(o);
+    }
+}
+
+// Data-width converter: a frame of IN_BEATS*IN_P elements of ELEM_W bits, IN_P per input beat,
+// OUT_P per output beat, element order kept (the frame is a multiple of both).
+template <int IN_BEATS, int ELEM_W, int IN_P, int OUT_P>
+void dwc(hls::stream<ap_uint<IN_P * ELEM_W> > &in, hls::stream<ap_uint<OUT_P * ELEM_W> > &out) {
+    const int N = IN_BEATS * IN_P;
+    ap_uint<(IN_P + OUT_P) * ELEM_W> buf = 0;
+    int have = 0;  // elements in buf, oldest in the LSBs
+    for (int i = 0; i < N / IN_P + N / OUT_P; i++) {
+#pragma HLS PIPELINE II = 1
+        if (have >= OUT_P) {
+            out.write(ap_uint<OUT_P * ELEM_W>(buf.range(OUT_P * ELEM_W - 1, 0)));
+            buf = buf >> (OUT_P * ELEM_W);
+            have -= OUT_P;
+        } else {
+            ap_uint<(IN_P + OUT_P) * ELEM_W> beat = in.read();
+            buf |= beat << (have * ELEM_W);
+            have += IN_P;
+        }
+    }
+}
+
+// A FIFO between two units: the stream itself (its depth is the STREAM pragma on `out` in the
+// top); this copy keeps the top a plain chain of calls.
+template <int IN_BEATS, int W, int DEPTH>
+void fifo(hls::stream<ap_uint<W> > &in, hls::stream<ap_uint<W> > &out) {
+    for (int i = 0; i < IN_BEATS; i++) {
+#pragma HLS PIPELINE II = 1
+        out.write(in.read());
+    }
+}
+
+}  // namespace qnnc
+
+#endif  // QNNC_HLS_H
