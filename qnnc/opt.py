@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
@@ -12,34 +13,29 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.target import Target
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from qnnc.universe import all_dialects, all_passes
+from qnnc.universe import all_dialects, all_passes, all_targets
 
 
-@dataclass(frozen=True)
-class VerilogTarget(Target):
-    """Prints every rtl.module (and the library cells used) as Verilog, one after another."""
+def backend_target(name: str, backend_cls) -> type[Target]:
+    """An xDSL `Target` printing every file a qnnc backend emits, one after another, each after
+    a `// ----- <file>` line (`qnnc-opt -t verilog`, `-t hls`)."""
 
-    name = "verilog"
+    @dataclass(frozen=True)
+    class BackendTarget(Target):
+        def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+            from qnnc.backends import EmitOptions
 
-    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
-        from qnnc.backends.verilog import export_verilog
+            for file, text in backend_cls().emit(ctx, module, EmitOptions()).items():
+                output.write(f"// ----- {file}\n{text}")
 
-        for name, text in export_verilog(ctx, module).items():
-            output.write(f"// ----- {name}\n{text}")
+    BackendTarget.name = name
+    BackendTarget.__name__ = f"{backend_cls.__name__}Target"
+    return BackendTarget
 
 
-@dataclass(frozen=True)
-class HlsTarget(Target):
-    """Prints the HLS C++ project of an rtl-level module (top, weights, library, testbench,
-    Vitis script), one file after another."""
-
-    name = "hls"
-
-    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
-        from qnnc.backends.hls import export_hls
-
-        for name, text in export_hls(module).items():
-            output.write(f"// ----- {name}\n{text}")
+def _target_factory(name: str, backend_factory) -> Callable[[], type[Target]]:
+    """xDSL calls a target factory with no arguments."""
+    return lambda: backend_target(name, backend_factory())
 
 
 class QnncOptMain(xDSLOptMain):
@@ -83,8 +79,8 @@ class QnncOptMain(xDSLOptMain):
 
     def register_all_targets(self):
         super().register_all_targets()
-        self.available_targets["verilog"] = lambda: VerilogTarget
-        self.available_targets["hls"] = lambda: HlsTarget
+        for name, factory in all_targets().items():
+            self.available_targets[name] = _target_factory(name, factory)
 
 
 def main() -> None:

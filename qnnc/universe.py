@@ -54,4 +54,17 @@ def all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     }
 
 
+def _target(module: str, cls: str) -> Callable[[], type]:
+    def load() -> type:
+        import importlib
+
+        return getattr(importlib.import_module(f"qnnc.backends.{module}"), cls)
+    return load
+
+
+def all_targets() -> dict[str, Callable[[], type]]:
+    """The backends (`qnnc.backends.Backend`), in the order the driver emits them."""
+    return {"verilog": _target("verilog", "VerilogBackend"), "hls": _target("hls", "HlsBackend")}
+
+
 QNNC_UNIVERSE = Universe(all_dialects=all_dialects(), all_passes=all_passes())

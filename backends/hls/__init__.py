@@ -5,11 +5,15 @@ is (`vitis_hls -f run_hls.tcl`) and `qnnc --verify` C-simulates with g++."""
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
+from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
-DEFAULT_PART = "xczu3eg-sbva484-1-e"
-DEFAULT_CLOCK_NS = 10.0
+from qnnc.backends import EmitOptions, SimRun, Stimulus
+
+DEFAULT_PART = EmitOptions.part
+DEFAULT_CLOCK_NS = EmitOptions.clock_ns
 LIBRARY = ("qnnc_hls.h", "tb_qnnc_top.cpp")
 
 
@@ -42,3 +46,29 @@ def export_hls(module: ModuleOp, part: str = DEFAULT_PART,
         files[name] = library_file(name)
     files["run_hls.tcl"] = run_hls_tcl(part, clock_ns)
     return dict(sorted(files.items()))
+
+
+class HlsBackend:
+    """Vitis-style HLS C++ (`out/hls/`), C-simulated with g++ and the ap_types headers (a
+    functional model: it has no cycles, so it reports none)."""
+
+    name = "hls"
+
+    def emit(self, ctx: Context, module: ModuleOp, options: EmitOptions) -> dict[str, str]:
+        return export_hls(module, options.part, options.clock_ns)
+
+    def simulator_missing(self) -> str | None:
+        from qnnc.backends.sim import csim
+
+        if csim.find_compiler() is None:
+            return "g++ (apt-get install g++)"
+        if csim.find_ap_types() is None:
+            return "the ap_types headers of the hls4ml package (pip install --no-deps hls4ml)"
+        return None
+
+    def simulate(self, project: Path, work: Path, stimulus: Stimulus) -> SimRun:
+        from qnnc.backends.sim import csim
+
+        exe = csim.build(project, work / "csim")
+        out = csim.run(exe, stimulus.beats, stimulus.frames, stimulus.in_width, work)
+        return SimRun(out, {"simulator": "g++ C-simulation (functional: no cycle figures)"})
