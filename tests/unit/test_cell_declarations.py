@@ -1,0 +1,89 @@
+"""A library cell is declared once (`rtl.CELLS`: parameters, ROM ports, bit-true semantics) and
+every consumer reads that declaration: the rtl verifier, the interpreter, and both printers. A toy
+cell declared in one place (here, in the test) is checked, run and printed by both backends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from xdsl.dialects.builtin import DictionaryAttr, FlatSymbolRefAttr, IntegerAttr, ModuleOp, StringAttr
+from xdsl.ir import Block, Region
+from xdsl.utils.exceptions import VerifyException
+
+from qnnc.backends import EmitOptions
+from qnnc.backends.hls import HlsBackend
+from qnnc.backends.verilog import VerilogBackend
+from qnnc.dialects import quant, rtl
+from qnnc.ir import make_context
+
+
+def _scale(x: np.ndarray, cell: rtl.CellOp, rom: np.ndarray) -> np.ndarray:
+    """Toy semantics: every element times the ROM's single word."""
+    return rtl.wrap_bits(x * int(rom.reshape(-1)[0]), cell.param("W"), True)
+
+
+TOY = rtl.CellSpec("qnnc_toy_scale", ("W", "K"),
+                   (rtl.RomPort("k", "k_addr", "k_data", lambda p: 1, lambda p: p("W")),), _scale)
+
+
+@pytest.fixture
+def toy_cell(monkeypatch):
+    """The toy's declaration, and a stand-in for its Verilog library source (a real cell ships
+    `backends/verilog/lib/<name>.v`; the printers under test only instantiate it)."""
+    import qnnc.backends.verilog as verilog
+
+    monkeypatch.setitem(rtl.CELLS, TOY.name, TOY)
+    library = verilog.library_file
+    monkeypatch.setattr(verilog, "library_file",
+                        lambda cell: "// toy\n" if cell == TOY.name else library(cell))
+
+
+def _design(params: dict[str, int], rom_words: int = 1) -> ModuleOp:
+    t = rtl.StreamType(rtl.FixedType(4, 0), 2, 1)
+    block = Block(arg_types=[t])
+    rom = rtl.RomOp.build(properties={
+        "data": quant.dense_from_numpy(np.full((rom_words, 1), 3), quant.int_type(0, 3)),
+        "lane_width": IntegerAttr(4, 64)}, result_types=[rtl.RomType(4, rom_words)])
+    cell = rtl.CellOp.build(operands=[[block.args[0], rom.result]], result_types=[[t]], properties={
+        "cell": StringAttr(TOY.name), "instance_name": StringAttr("toy"),
+        "params": DictionaryAttr({k: IntegerAttr(v, 32) for k, v in params.items()})})
+    block.add_ops([rom, cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])])
+    unit = rtl.ModuleOp("toy_unit", [t], [t], Region(block))
+    top_block = Block(arg_types=[t])
+    inst = rtl.InstanceOp.build(operands=[[top_block.args[0]]], result_types=[[t]], properties={
+        "module": FlatSymbolRefAttr("toy_unit"), "instance_name": StringAttr("u")})
+    top_block.add_ops([inst, rtl.OutputOp.build(operands=[[inst.outputs[0]]])])
+    return ModuleOp([unit, rtl.ModuleOp("qnnc_top", [t], [t], Region(top_block))])
+
+
+def test_toy_cell_is_verified(toy_cell):
+    _design({"W": 4, "K": 3}).verify()
+    with pytest.raises(VerifyException, match="qnnc_toy_scale has parameters W, K"):
+        _design({"W": 4}).verify()
+    with pytest.raises(VerifyException, match="ROM port 'k' of qnnc_toy_scale is"):
+        _design({"W": 4, "K": 3}, rom_words=2).verify()
+
+
+def test_toy_cell_is_interpreted(toy_cell):
+    from xdsl.interpreter import Interpreter
+
+    from qnnc.ir import interpreter_functions
+
+    module = _design({"W": 4, "K": 3})
+    interp = Interpreter(module)
+    for f in interpreter_functions():
+        interp.register_implementations(f)
+    unit = next(m for m in module.ops if m.sym_name.data == "toy_unit")
+    (y,) = interp.run_ssacfg_region(unit.body, (np.array([[1, -2]]),), "toy_unit")
+    assert y.tolist() == [[3, -6]]
+
+
+def test_toy_cell_is_printed_by_both_backends(toy_cell):
+    ctx = make_context()
+    module = _design({"W": 4, "K": 3})
+    verilog = VerilogBackend().emit(ctx, module, EmitOptions())
+    assert "qnnc_toy_scale #(.W(4), .K(3)) toy (" in verilog["toy_unit.v"]
+    assert ".k_addr(toy_k_rom_addr)" in verilog["toy_unit.v"]
+    hls = HlsBackend().emit(ctx, module, EmitOptions())
+    assert "qnnc::toy_scale<2, 4, 3>(in, out, toy_unit_k);" in hls["qnnc_top.cpp"]
+    assert "static const ap_uint<4> toy_unit_k[1] = {" in hls["weights.h"]
