@@ -206,8 +206,8 @@ def affine_chain_unfolded(v: SSAValue, codes: np.ndarray) -> Operation | None:
     """Follow the per-tensor affine ops (through reshapes) that consume the codes `v` alone;
     the first whose fold into `dequantize(codes, s, z)` is not exact, or None when all fold."""
     s, z = np.float32(1), np.float32(0)
-    while len(v.uses) == 1:
-        user = next(iter(v.uses)).operation
+    while len(uses := list(v.uses)) == 1:
+        user = uses[0].operation
         if isinstance(user, (quant.ReshapeOp, quant.IdentityOp)):
             v = user.results[0]
             continue

@@ -107,7 +107,7 @@ def check_initializers(graph) -> None:
             idx = tuple(int(i) for i in np.argwhere(bad)[0])
             lo, hi = ct.code_range()
             what = "-1 or +1" if ct.bipolar else f"integers in {lo}..{hi}"
-            raise QnncError(f"initializer annotated {ct.name} holds {arr[idx]!r} at index "
+            raise QnncError(f"initializer annotated {ct.name} holds {float(arr[idx])!r} at index "
                             f"{list(idx)}, not {what} ({int(bad.sum())} such values)",
                             name, "Initializer")
 
@@ -140,5 +140,5 @@ def check_codes(name: str, ct: CodeType, values: np.ndarray, where: str) -> None
     if np.any(bad):
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         raise QnncError(f"{where}: input '{name}' is annotated {ct.name} but sample {idx[0]} "
-                        f"holds {np.asarray(values)[idx]!r} at {list(idx[1:])} "
+                        f"holds {float(np.asarray(values)[idx])!r} at {list(idx[1:])} "
                         f"({int(bad.sum())} values outside the type)")
