@@ -34,7 +34,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from generators import MLPSpec, QuantSpec, _round_mode, quant_range
+from generators import MLPSpec, QuantSpec, _round_mode, build_mlp, quant_range
 
 QONNX_DOMAIN = "qonnx.custom_op.general"
 
@@ -409,3 +409,69 @@ def unsw_inputs(n: int, in_features: int = 24, seed: int = 0) -> np.ndarray:
     """BIPOLAR codes for unsw_like_model, (n, 1, in_features) float32."""
     rng = np.random.default_rng(seed)
     return rng.choice(np.array([-1.0, 1.0], np.float32), size=(n, 1, in_features))
+
+
+# ----------------------------------------------------------------------------------------------
+# Variants of generated MLPs: annotated input, float input
+# ----------------------------------------------------------------------------------------------
+
+
+def _without_input_quantizer(model: onnx.ModelProto, inp: str = "inp"):
+    """(copy of the model without the quantizer reading `inp`, the name of its output)."""
+    m = onnx.ModelProto()
+    m.CopyFrom(model)
+    (q,) = [n for n in m.graph.node if inp in n.input and n.op_type in ("Quant", "BipolarQuant")]
+    m.graph.node.remove(q)
+    return m, q.output[0]
+
+
+def input_datatype(q: QuantSpec) -> str:
+    """The FINN datatype of an input quantizer's codes (a narrow range is a subset)."""
+    if q.kind == "bipolar":
+        return "BIPOLAR"
+    return finn_datatype(q.bits, q.signed)
+
+
+def annotated_input_mlp(spec: MLPSpec, add: float = 0.0, div: float = 1.0) -> onnx.ModelProto:
+    """The generated MLP with its input quantizer replaced by a FINN datatype annotation of
+    the input (the codes of that quantizer's type) and `(x + add) / div` (each op left out when
+    it is the identity), as the zoo's UNSW-NB15 MLP pre-processes its BIPOLAR input."""
+    m, out = _without_input_quantizer(build_mlp(spec))
+    nodes = []
+    x = "inp"
+    for op, c in (("Add", add), ("Div", div)):
+        if (op == "Add" and c == 0.0) or (op == "Div" and c == 1.0):
+            continue
+        m.graph.initializer.append(numpy_helper.from_array(np.float32(c), f"pre_{op.lower()}_c"))
+        y = f"pre_{op.lower()}"
+        nodes.append(helper.make_node(op, [x, f"pre_{op.lower()}_c"], [y], name=y))
+        x = y
+    if nodes:
+        nodes[-1].output[0] = out
+    else:
+        for n in m.graph.node:
+            for i, name in enumerate(n.input):
+                if name == out:
+                    n.input[i] = "inp"
+    for k, n in enumerate(nodes):
+        m.graph.node.insert(k, n)
+    return annotate(m, "inp", input_datatype(spec.input_quant))
+
+
+def float_input_mlp(spec: MLPSpec) -> onnx.ModelProto:
+    """The generated MLP without its input quantizer: the float input goes straight into the
+    first layer (QKeras-like); the first activation quantizer is then the accelerator's input."""
+    m, out = _without_input_quantizer(build_mlp(spec))
+    for n in m.graph.node:
+        for i, name in enumerate(n.input):
+            if name == out:
+                n.input[i] = "inp"
+    return m
+
+
+def random_codes(dtype: str, shape, n: int, seed: int) -> list[np.ndarray]:
+    """n random inputs of codes of a FINN integer datatype (float32)."""
+    from qnnc.frontend.annotations import code_type, random_codes as codes
+
+    rng = np.random.default_rng(seed)
+    return list(codes(code_type(dtype), (n, *shape), rng))
