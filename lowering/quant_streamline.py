@@ -12,13 +12,23 @@ they may stay on the host or must be reported.
 
 Strategy (rewrite patterns to a fixpoint, one per source op):
 * a quantizer of a constant (weights) becomes `dequantize(const codes)`;
-* the first quantizer on a float input (no quantized value upstream) becomes
-  `dequantize(quantize(x))`;
+* the first quantizer on a float input (no quantized value upstream on the data path; constant
+  operands such as a folded weight are not the data path, so after a float first layer the
+  activation quantizer is the input quantizer and that layer stays on the host) becomes
+  `dequantize(quantize(x))`; a `MultiThreshold` there (FINN-ONNX's input quantizer) becomes
+  `dequantize(quantize(count))` with the counting `multithreshold` left to the host;
+* a FINN-annotated graph input (`quant.annotate`, its values are codes) becomes
+  `dequantize(quantize(x), 1, 0)` when the per-tensor affine ops after it fold exactly (else it
+  is marked `unfolded` and stays float: its first layer runs on the host);
+* `add/sub/mul/div` by a per-tensor constant of `dequantize(q, s, z)` becomes
+  `dequantize(q, s', z')` when that is the same float32 value for every code q
+  (`qnnc.affine_fold`; FINN-ONNX's activation `Add`/`Mul`, weight-scale `Mul`, `(x + 1) / 2`);
+  otherwise the op stays;
 * `Gemm` becomes `MatMul` (+ `Mul` by alpha, + `Add` of beta·C), transposing constant weights;
 * `matmul(dequantize(x), dequantize(W))` becomes `dequantize(int_matmul(x, W - zW))` with the
   activation zero point folded into a per-channel offset, the scales into a per-channel scale;
-* a quantizer whose input is a per-channel elementwise chain over `dequantize(acc)` becomes
-  `dequantize(threshold(acc))`; the thresholds are derived from the chain evaluated (float64) on
+* a quantizer (`Quant`, `BipolarQuant`, `Trunc`, `MultiThreshold`) whose input is a
+  per-channel elementwise chain over `dequantize(acc)` becomes `dequantize(threshold(acc))`; the thresholds are derived from the chain evaluated (float64) on
   integer accumulator values (`qnnc.thresholds`), never by inverting float algebra;
 * `reshape(dequantize(x))` with per-tensor scale becomes `dequantize(reshape(x))`.
 """
