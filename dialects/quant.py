@@ -3,7 +3,8 @@
 Two families of ops live here, both on `tensor<...>` values:
 
 * **QONNX ops, imported 1:1** from ONNX: `quant.quant`, `quant.bipolar_quant`, `quant.trunc`,
-  `quant.multithreshold` and the standard ops a quantized network needs (`quant.matmul`,
+  `quant.multithreshold`, `quant.annotate` (a FINN datatype annotation of a graph input, identity)
+  and the standard ops a quantized network needs (`quant.matmul`,
   `quant.gemm`, `quant.add`, ..., `quant.batchnorm`, `quant.relu`, `quant.reshape`, and for
   convolutional networks `quant.conv` and `quant.maxpool`, 2-D on NCHW tensors). Their
   operands mirror the ONNX inputs (scales and zero points are SSA values, normally `quant.const`)
@@ -523,6 +524,37 @@ class MultiThresholdOp(_ShapePreservingOp):
         return -1 if self.data_layout.data.upper().endswith("C") and len(xs) > 2 else 1
 
 
+@irdl_op_definition
+class AnnotateOp(_ShapePreservingOp):
+    """A FINN datatype annotation of a graph input (`quantization_annotation`, key
+    `finn_datatype`): the values are integer codes of that type by contract (e.g. BIPOLAR: bits 1,
+    signed; BINARY: bits 1, unsigned; TERNARY: bits 2, signed, narrow; INTn, UINTn). Identity
+    in the semantics, as for qonnx; `quant-streamline` takes it as the input's quantizer."""
+
+    name = "quant.annotate"
+    x = operand_def(TensorType)
+    result = result_def(TensorType)
+    datatype = prop_def(StringAttr)
+    bits = prop_def(IntegerAttr[I64])
+    signed = prop_def(BoolAttr)
+    narrow = prop_def(BoolAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$x attr-dict `:` type($x) `->` type($result)"
+
+    def verify_(self) -> None:
+        _check_float(self, self.x, self.result)
+        self._check_same_shape(self.x, self.result)
+        b = self.bits.value.data
+        if not 1 <= b <= 32:
+            raise VerifyException(f"{self.name}: bit width {b} outside 1..32")
+
+    def code_range(self) -> tuple[int, int]:
+        """The values the annotation allows (bipolar: -1 and +1 only)."""
+        b, signed = self.bits.value.data, flag(self.signed)
+        return (-1, 1) if b == 1 and signed else quant_range(b, signed, flag(self.narrow))
+
+
 class _BinaryOp(IRDLOperation):
     """Base for ONNX elementwise binary ops with numpy broadcasting."""
 
@@ -1011,7 +1043,7 @@ class ThresholdOp(_ShapePreservingOp):
 Quant = Dialect(
     "quant",
     [
-        ConstOp, QuantOp, BipolarQuantOp, TruncOp, MultiThresholdOp,
+        ConstOp, QuantOp, BipolarQuantOp, TruncOp, MultiThresholdOp, AnnotateOp,
         AddOp, SubOp, MulOp, DivOp, MatMulOp, GemmOp, BatchNormOp, ReluOp, IdentityOp, ReshapeOp,
         TransposeOp,
         ConvOp, MaxPoolOp,
@@ -1114,6 +1146,10 @@ class QuantFunctions(InterpreterFunctions):
         cnt = np.moveaxis(cnt, -1, op.channel_axis())
         dt = x.dtype.type
         return (cnt * dt(op.out_scale.value.data) + dt(op.out_bias.value.data)).astype(x.dtype),
+
+    @impl(AnnotateOp)
+    def run_annotate(self, interp: Interpreter, op: AnnotateOp, args: tuple):
+        return args[0],
 
     def _binary(self, interp: Interpreter, op: _BinaryOp, args: tuple):
         a, b = (_f(interp, v) for v in args)

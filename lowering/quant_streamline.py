@@ -12,14 +12,24 @@ they may stay on the host or must be reported.
 
 Strategy (rewrite patterns to a fixpoint, one per source op):
 * a quantizer of a constant (weights) becomes `dequantize(const codes)`;
-* the first quantizer on a float input (no quantized value upstream) becomes
-  `dequantize(quantize(x))`;
+* the first quantizer on a float input (no quantized value upstream on the data path; constant
+  operands such as a folded weight are not the data path, so after a float first layer the
+  activation quantizer is the input quantizer and that layer stays on the host) becomes
+  `dequantize(quantize(x))`; a `MultiThreshold` there (FINN-ONNX's input quantizer) becomes
+  `dequantize(quantize(count))` with the counting `multithreshold` left to the host;
+* a FINN-annotated graph input (`quant.annotate`, its values are codes) becomes
+  `dequantize(quantize(x), 1, 0)` when the per-tensor affine ops after it fold exactly (else it
+  is marked `unfolded` and stays float: its first layer runs on the host);
+* `add/sub/mul/div` by a per-tensor constant of `dequantize(q, s, z)` becomes
+  `dequantize(q, s', z')` when that is the same float32 value for every code q
+  (`qnnc.affine_fold`; FINN-ONNX's activation `Add`/`Mul`, weight-scale `Mul`, `(x + 1) / 2`);
+  otherwise the op stays;
 * `Gemm` becomes `MatMul` (+ `Mul` by alpha, + `Add` of beta·C), transposing constant weights;
 * `matmul(dequantize(x), dequantize(W))` becomes `dequantize(int_matmul(x, W - zW))` with the
   activation zero point folded into a per-channel offset, the scales into a per-channel scale;
-* a quantizer whose input is a per-channel elementwise chain over `dequantize(acc)` becomes
-  `dequantize(threshold(acc))`; the thresholds are derived from the chain evaluated (float64) on
-  integer accumulator values (`qnnc.thresholds`), never by inverting float algebra;
+* a quantizer (`Quant`, `BipolarQuant`, `Trunc`, `MultiThreshold`) whose input is a
+  per-channel elementwise chain over `dequantize(acc)` becomes `dequantize(threshold(acc))`; the
+  thresholds are derived from the chain evaluated (float64) on integer accumulator values (`qnnc.thresholds`), never by inverting float algebra;
 * `reshape(dequantize(x))` / `transpose(dequantize(x))` with per-tensor scale becomes
   `dequantize(reshape(x))` / `dequantize(transpose(x))` (layout ops move onto the codes).
 """
@@ -32,6 +42,7 @@ import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import (
     BoolAttr,
+    FloatAttr,
     IntegerAttr,
     ModuleOp,
     StringAttr,
@@ -50,12 +61,14 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
-from qnnc.diagnostics import op_error
+from qnnc import affine_fold
+from qnnc.diagnostics import node_name, op_error
 from qnnc.dialects import quant
 from qnnc.dialects.quant import flag
 from qnnc.thresholds import NotThresholdable, derive_thresholds
 
 QUANTIZERS = quant.QONNX_QUANTIZER_OPS
+UNFOLDED = "unfolded"  # on a quant.annotate whose affine ops do not fold: names the first such op
 CHAIN_OPS = (quant.AddOp, quant.SubOp, quant.MulOp, quant.DivOp, quant.BatchNormOp,
              quant.ReluOp, quant.IdentityOp)
 INTEGER_OPS = (quant.QuantizeOp, quant.DequantizeOp, quant.IntMatMulOp, quant.ThresholdOp)
@@ -99,8 +112,27 @@ def channel_vector(arr: np.ndarray, channels: int) -> np.ndarray | None:
     return b[0] if np.all(b == b[0]) else None
 
 
+def is_constant(v: SSAValue) -> bool:
+    """True when v is computed from constants only (a weight, its quantizer or its folded
+    `dequantize`, a transposed weight, ...)."""
+    seen: set[int] = set()
+    stack = [v]
+    while stack:
+        cur = stack.pop()
+        if not isinstance(cur, OpResult):
+            return False
+        if id(cur.op) in seen or isinstance(cur.op, quant.ConstOp):
+            continue
+        seen.add(id(cur.op))
+        stack.extend(cur.op.operands)
+    return True
+
+
 def has_quantized_ancestor(v: SSAValue) -> bool:
-    """True when some value upstream of v is (or may become) quantized."""
+    """True when some value on the data path upstream of v is (or may become) quantized: an
+    integer op, a quantizer of a non-constant value, an annotated input. Constant operands
+    (weights, even once folded to `dequantize(const codes)`) are not the data path: a layer
+    whose input is float is no quantized ancestor of the activation quantizer after it."""
     seen: set[int] = set()
     stack = [v]
     while stack:
@@ -109,10 +141,36 @@ def has_quantized_ancestor(v: SSAValue) -> bool:
             continue
         seen.add(id(cur.op))
         op = cur.op
-        if isinstance(op, INTEGER_OPS) or (isinstance(op, QUANTIZERS) and const_value(op.operands[0]) is None):
+        if isinstance(op, INTEGER_OPS) or (isinstance(op, quant.AnnotateOp) and UNFOLDED not in op.attributes) or (
+                isinstance(op, QUANTIZERS) and const_value(op.operands[0]) is None):
             return True
-        stack.extend(op.operands)
+        stack.extend(o for o in op.operands if not is_constant(o))
     return False
+
+
+def affine_step(op: Operation) -> tuple[SSAValue, str, np.ndarray] | None:
+    """(data operand, kind, constant) of an elementwise op by a per-tensor constant that is
+    affine in its data operand (`qnnc.affine_fold.KINDS`); None for anything else."""
+    if not isinstance(op, (quant.AddOp, quant.SubOp, quant.MulOp, quant.DivOp)):
+        return None
+    lc, rc = const_value(op.lhs), const_value(op.rhs)
+    if (lc is None) == (rc is None):
+        return None
+    c = lc if lc is not None else rc
+    if c.size != 1 or quant.tensor_shape(op.result) != quant.tensor_shape(op.lhs if rc is not None else op.rhs):
+        return None
+    data_lhs = rc is not None
+    kind = {quant.AddOp: "add", quant.MulOp: "mul", quant.SubOp: "sub" if data_lhs else "rsub",
+            quant.DivOp: "div" if data_lhs else None}[type(op)]
+    if kind is None:
+        return None
+    return (op.lhs if data_lhs else op.rhs), kind, c
+
+
+def code_values(elem) -> np.ndarray:
+    """Every code of an integer element type (bipolar: -1, +1)."""
+    lo, hi = quant.code_range(elem)
+    return affine_fold.codes_of(lo, hi, isinstance(elem, quant.BipolarType))
 
 
 def new_const(rewriter: PatternRewriter, arr: np.ndarray, anchor: Operation, elem=None) -> SSAValue:
@@ -130,6 +188,49 @@ def located(new: Operation, old: Operation) -> Operation:
 
 def _tensor(shape, elem) -> TensorType:
     return TensorType(elem, list(shape))
+
+
+def counts_output(rewriter: PatternRewriter, counts: SSAValue, mt: quant.MultiThresholdOp) -> SSAValue:
+    """A MultiThreshold's output `count·out_scale + out_bias` (float32) from its counts:
+    `dequantize(counts, out_scale, -out_bias/out_scale)` when that is the same float32 value
+    for every count (`qnnc.affine_fold`), else `dequantize(counts, out_scale, 0)` and an add of
+    out_bias (exactly the op's float32 arithmetic)."""
+    osc = np.float32(mt.out_scale.value.data)
+    ob = np.float32(mt.out_bias.value.data)
+    k = quant.tensor_shape(mt.thresholds)[1]
+    s, z = osc, np.float32(0)
+    folded = (s, z) if ob == 0 else affine_fold.fold("add", s, z, ob, np.arange(k + 1))
+    sc, zc = folded if folded is not None else (s, z)
+    out_t = mt.result.type
+    d = located(quant.DequantizeOp.build(
+        operands=[counts, new_const(rewriter, np.asarray(sc, np.float32), mt),
+                  new_const(rewriter, np.asarray(zc, np.float32), mt)], result_types=[out_t]), mt)
+    rewriter.insert(d)
+    if folded is not None:
+        return d.result
+    add = located(quant.AddOp(d.result, new_const(rewriter, ob, mt), out_t), mt)
+    rewriter.insert(add)
+    return add.result
+
+
+def affine_chain_unfolded(v: SSAValue, codes: np.ndarray) -> Operation | None:
+    """Follow the per-tensor affine ops (through reshapes) that consume the codes `v` alone;
+    the first whose fold into `dequantize(codes, s, z)` is not exact, or None when all fold."""
+    s, z = np.float32(1), np.float32(0)
+    while len(uses := list(v.uses)) == 1:
+        user = uses[0].operation
+        if isinstance(user, (quant.ReshapeOp, quant.IdentityOp)):
+            v = user.results[0]
+            continue
+        step = affine_step(user)
+        if step is None or step[0] is not v:
+            return None
+        folded = affine_fold.fold(step[1], s, z, step[2], codes)
+        if folded is None:
+            return user
+        s, z = folded
+        v = user.results[0]
+    return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -197,6 +298,96 @@ class InputQuantPattern(RewritePattern):
         rewriter.insert(q)
         rewriter.replace(op, located(quant.DequantizeOp.build(
             operands=[q.result, scale, zp], result_types=[op.result.type]), op))
+
+
+class InputMultiThresholdPattern(RewritePattern):
+    """multithreshold(x) on a float input (no quantized value upstream) →
+    dequantize(quantize(multithreshold(x) counting only)): FINN-ONNX's input quantizer; the
+    host counts the thresholds x passes, the accelerator's input stream carries the counts."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: quant.MultiThresholdOp, rewriter: PatternRewriter) -> None:
+        if const_value(op.x) is not None or const_value(op.thresholds) is None:
+            return
+        uses = [u.operation for u in op.result.uses]
+        if uses and all(isinstance(u, quant.QuantizeOp) for u in uses):
+            return  # already the host's counting
+        if has_quantized_ancestor(op.x):
+            return
+        k = quant.tensor_shape(op.thresholds)[1]
+        bits = max(1, k.bit_length())
+        count = located(quant.MultiThresholdOp.build(
+            operands=[op.x, op.thresholds], result_types=[op.result.type],
+            properties={"out_scale": FloatAttr(1.0, f64), "out_bias": FloatAttr(0.0, f64),
+                        "data_layout": op.data_layout}), op)
+        rewriter.insert(count)
+        q = located(quant.QuantizeOp.build(
+            operands=[count.result, new_const(rewriter, np.ones((), np.float32), op),
+                      new_const(rewriter, np.zeros((), np.float32), op)],
+            result_types=[_tensor(quant.tensor_shape(op.x), quant.quant_code_type(bits, False, False))],
+            properties={"bits": IntegerAttr(bits, 64), "signed": BoolAttr.from_bool(False),
+                        "narrow": BoolAttr.from_bool(False), "rounding_mode": StringAttr("ROUND")}), op)
+        rewriter.insert(q)
+        rewriter.replace(op, [], [counts_output(rewriter, q.result, op)])
+
+
+class AnnotatedInputPattern(RewritePattern):
+    """annotate(x) → dequantize(quantize(x), 1, 0) (x holds codes of the annotated type) when
+    the per-tensor affine ops after it fold exactly into that dequantize; otherwise the
+    annotation is marked `unfolded` (naming that op): x stays a float input on the host."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: quant.AnnotateOp, rewriter: PatternRewriter) -> None:
+        if UNFOLDED in op.attributes:
+            return
+        lo, hi = op.code_range()
+        bits, signed, narrow = op.bits.value.data, flag(op.signed), flag(op.narrow)
+        elem = quant.quant_code_type(bits, signed, narrow)
+        bad = affine_chain_unfolded(op.result, affine_fold.codes_of(lo, hi, isinstance(elem, quant.BipolarType)))
+        if bad is not None:
+            marked = op.clone()
+            marked.attributes[UNFOLDED] = StringAttr(node_name(bad))
+            rewriter.replace(op, marked)
+            return
+        one = new_const(rewriter, np.ones((), np.float32), op)
+        zero = new_const(rewriter, np.zeros((), np.float32), op)
+        q = located(quant.QuantizeOp.build(
+            operands=[op.x, one, zero], result_types=[_tensor(quant.tensor_shape(op.x), elem)],
+            properties={"bits": op.bits, "signed": op.signed, "narrow": op.narrow,
+                        "rounding_mode": StringAttr("ROUND")}), op)
+        rewriter.insert(q)
+        rewriter.replace(op, located(quant.DequantizeOp.build(
+            operands=[q.result, one, zero], result_types=[op.result.type]), op))
+
+
+class FoldAffineIntoDequantizePattern(RewritePattern):
+    """add/sub/mul/div(dequantize(q, s, z), c), c a per-tensor constant → dequantize(q, s', z')
+    when both give the same float32 value for every code q (`qnnc.affine_fold`)."""
+
+    def __init__(self):
+        super().__init__()
+        self._not_exact: set[tuple[Operation, Operation]] = set()
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        step = affine_step(op)
+        if step is None:
+            return
+        x, kind, c = step
+        if not (isinstance(x, OpResult) and isinstance(x.op, quant.DequantizeOp)):
+            return
+        d = x.op
+        params = const_values([d.scale, d.zeropt])
+        if params is None or (op, d) in self._not_exact:
+            return
+        folded = affine_fold.fold(kind, params[0], params[1], c, code_values(quant.elem_type(d.x)))
+        if folded is None:
+            self._not_exact.add((op, d))
+            return
+        new = quant.DequantizeOp.build(
+            operands=[d.x, new_const(rewriter, folded[0], d), new_const(rewriter, folded[1], d)],
+            result_types=[op.results[0].type])
+        new.location = d.location  # the quantizer it stands for, with the ops folded into it
+        rewriter.replace(op, new)
 
 
 def _transposed_dequantize(rewriter: PatternRewriter, d: quant.DequantizeOp) -> SSAValue | None:
@@ -398,10 +589,8 @@ class ThresholdPattern(RewritePattern):
                 t = 2 ** np.round(np.log2(os_ / s))
                 return None, None, q.output_scale, new_const(rewriter, (z / t).astype(np.float32), q)
             return None, None, q.scale, q.zeropt
-        osc, ob = q.out_scale.value.data, q.out_bias.value.data
         k = quant.tensor_shape(q.thresholds)[1]
-        return (quant.int_type(0, k), None, new_const(rewriter, np.float32(osc), q),
-                new_const(rewriter, np.float32(-ob / osc), q))
+        return quant.int_type(0, k), None, None, None  # output: `counts_output`
 
     def match_and_rewrite(self, q: Operation, rewriter: PatternRewriter) -> None:
         if not isinstance(q, QUANTIZERS):
@@ -459,6 +648,9 @@ class ThresholdPattern(RewritePattern):
                         "out_bias": IntegerAttr(0 if isinstance(elem, quant.BipolarType) else t.base, 64)})
         th.location = q.location
         rewriter.insert(th)
+        if isinstance(q, quant.MultiThresholdOp):
+            rewriter.replace(q, [], [counts_output(rewriter, th.result, q)])
+            return
         rewriter.replace(q, located(quant.DequantizeOp.build(
             operands=[th.result, scale, zp], result_types=[q.results[0].type]), q))
 
@@ -524,6 +716,9 @@ class QuantStreamlinePass(ModulePass):
             GemmToMatMulPattern(),
             IntMatMulPattern(),
             ThresholdPattern(interp),
+            FoldAffineIntoDequantizePattern(),
             HoistDequantizeThroughLayoutPattern(),
+            AnnotatedInputPattern(),
             InputQuantPattern(),
+            InputMultiThresholdPattern(),
         ])).rewrite_module(op)

@@ -129,7 +129,8 @@ def _emit(g: _GraphWriter, op: Operation) -> str | list[str] | None:
         x = g.node("Sub", [x, g.const(_f32(op.zeropt))], "sub")
         return g.node("Mul", [x, g.const(_f32(op.scale))], "mul")
     simple = {quant.AddOp: "Add", quant.SubOp: "Sub", quant.MulOp: "Mul", quant.DivOp: "Div",
-              quant.MatMulOp: "MatMul", quant.ReluOp: "Relu", quant.IdentityOp: "Identity"}
+              quant.MatMulOp: "MatMul", quant.ReluOp: "Relu", quant.IdentityOp: "Identity",
+              quant.AnnotateOp: "Identity"}
     if type(op) in simple:
         return g.node(simple[type(op)], [v(o) for o in op.operands], simple[type(op)].lower())
     if isinstance(op, quant.TransposeOp):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Attribute, OpResult
+from xdsl.ir import Attribute, BlockArgument, OpResult
 
 from qnnc.diagnostics import node_name, onnx_op_type
 from qnnc.dialects import dataflow, quant
@@ -52,6 +52,10 @@ def _why_on_host(layer) -> str:
     v = layer.operands[0]
     for _ in range(64):
         if not isinstance(v, OpResult):
+            if isinstance(v, BlockArgument) and v.owner.parent_op().sym_name.data == "pre":
+                return ("its input is the model's float input, with no quantizer or datatype "
+                        "annotation before this layer (the accelerator starts at the first "
+                        "quantizer after it)")
             break
         op = v.op
         if isinstance(op, quant.DequantizeOp):
@@ -59,6 +63,10 @@ def _why_on_host(layer) -> str:
                 return (f"its input is quantized by '{node_name(op)}' ({onnx_op_type(op)}) with "
                         "per-channel scales, so the product cannot be an integer one")
             break
+        if isinstance(op, quant.AnnotateOp) and "unfolded" in op.attributes:
+            bad = op.attributes["unfolded"].data
+            return (f"its input '{node_name(op)}' is annotated {op.datatype.data}, but node "
+                    f"'{bad}' after it does not fold exactly into the codes' scale and zero point")
         if isinstance(op, quant.QONNX_QUANTIZER_OPS):
             return (f"its input quantizer '{node_name(op)}' ({onnx_op_type(op)}) could not be "
                     "made an integer threshold")

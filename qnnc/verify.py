@@ -31,6 +31,7 @@ from xdsl.ir import OpResult
 from qnnc.diagnostics import QnncError
 from qnnc.driver import Compilation
 from qnnc.dialects import quant
+from qnnc.frontend import annotations as finn_annotations
 from qnnc.tie_policy import (FLOAT32_ROUNDING, FLOAT_TAIL_RTOL, QUANTIZER_NAMES, PreciseReference,
                               classify)
 
@@ -42,8 +43,15 @@ class Samples:
 
 
 def random_inputs(comp: Compilation, n: int, seed: int) -> Samples:
-    shape = comp.model.get_tensor_shape(_input_name(comp))
+    """N(0, 1) inputs, or uniformly random codes for an input annotated with an integer FINN
+    datatype (its values are codes by contract)."""
+    name = _input_name(comp)
+    shape = comp.model.get_tensor_shape(name)
     rng = np.random.default_rng(seed)
+    ct = finn_annotations.input_types(comp.model.graph).get(name)
+    if ct is not None:
+        return Samples(finn_annotations.random_codes(ct, (n, *shape), rng),
+                       f"{n} random {ct.name} inputs (annotated)")
     return Samples(rng.standard_normal((n, *shape)).astype(np.float32), f"{n} random N(0,1) inputs")
 
 
@@ -56,6 +64,9 @@ def npz_inputs(comp: Compilation, path: str) -> Samples:
     shape = tuple(comp.model.get_tensor_shape(_input_name(comp)))
     if arr.shape[1:] != shape:
         raise QnncError(f"'{path}': inputs have shape {arr.shape[1:]} per sample, the model takes {shape}")
+    ct = finn_annotations.input_types(comp.model.graph).get(_input_name(comp))
+    if ct is not None:
+        finn_annotations.check_codes(_input_name(comp), ct, arr, f"'{path}'")
     return Samples(arr, f"{arr.shape[0]} inputs from {path}")
 
 

@@ -4,7 +4,9 @@ The model is loaded with `onnx`, tidied with qonnx's own `cleanup_model` (shape 
 constant folding, unique node names) and imported 1:1: every node becomes one `quant` op whose
 location is `loc("<node name>"("<OpType>"))`, every initializer a `quant.const`. Nothing is
 simplified here; that is `quant-streamline`'s job. The result is a `builtin.module` holding
-`func.func @main` whose arguments and results are the graph's inputs and outputs.
+`func.func @main` whose arguments and results are the graph's inputs and outputs. FINN datatype
+annotations are read by `qnnc.frontend.annotations` (annotated weights checked, annotated inputs
+wrapped in `quant.annotate`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from xdsl.rewriter import InsertPoint
 from qnnc.diagnostics import QnncError, onnx_loc
 from qnnc.dialects import host, quant
 from qnnc.dialects.host import encode_model
+from qnnc.frontend import annotations
 from qnnc.frontend.host_nodes import node_model
 
 ELEM_TYPES = {TensorProto.FLOAT: f32, TensorProto.DOUBLE: f64, TensorProto.INT64: i64,
@@ -150,6 +153,17 @@ class _Importer:
 
     def out_type(self, node, i: int = 0) -> TensorType:
         return self.tensor_type(node.output[i])
+
+    def annotate(self, x: SSAValue, name: str, ct) -> SSAValue:
+        """`quant.annotate` of a graph input with an integer FINN datatype (frontend.annotations)."""
+        op = quant.AnnotateOp.build(
+            operands=[x], result_types=[x.type],
+            properties={"datatype": StringAttr(ct.name), "bits": IntegerAttr(ct.bits, 64),
+                        "signed": BoolAttr.from_bool(ct.signed),
+                        "narrow": BoolAttr.from_bool(ct.narrow)})
+        op.location = onnx_loc(name, "Annotation")
+        self.builder.insert(op)
+        return op.result
 
     def attrs(self, node) -> dict:
         return {a.name: helper.get_attribute_value(a) for a in node.attribute}
@@ -336,6 +350,9 @@ class _Importer:
             arg.name_hint = _ssa_name(i.name)
             self.values[i.name] = arg
         self.builder = Builder(InsertPoint.at_end(block))
+        annotations.check_initializers(graph)
+        for name, ct in annotations.input_types(graph).items():
+            self.values[name] = self.annotate(self.values[name], name, ct)
         table = self.importers()
         for node in graph.node:
             if node.domain not in ("", "ai.onnx") + QONNX_DOMAINS:

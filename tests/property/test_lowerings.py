@@ -111,7 +111,13 @@ def run_all(module, inputs) -> list[np.ndarray]:
 
 def check_lowerings(spec: MLPSpec, inputs: list[np.ndarray], target_cycles: int) -> Counter:
     """The property; returns how many output elements needed each precise re-check."""
-    model = build_model(spec)
+    return check_model_lowerings(build_model(spec), inputs, target_cycles, spec.output_is_quantized)
+
+
+def check_model_lowerings(model, inputs: list[np.ndarray], target_cycles: int,
+                          output_is_quantized: bool) -> Counter:
+    """The property on any ONNX model (tests/property/test_finn_lowerings.py feeds FINN-ONNX
+    and other variants of the generated MLPs)."""
     refs = qonnx_outputs(qonnx_reference(model), inputs)
     with tempfile.TemporaryDirectory() as d:
         cleaned = load_and_clean(save_model(model, d))
@@ -132,7 +138,7 @@ def check_lowerings(spec: MLPSpec, inputs: list[np.ndarray], target_cycles: int)
         after = run_all(module, inputs)
         for i, (b, a) in enumerate(zip(before, after)):
             if name == EXACT_AFTER:
-                ties.update(check_tie_policy(a, b, precise[i], spec.output_is_quantized,
+                ties.update(check_tie_policy(a, b, precise[i], output_is_quantized,
                                              f"{name}, input {i}"))
             else:
                 assert a.dtype == b.dtype and np.array_equal(a, b), (
@@ -143,7 +149,7 @@ def check_lowerings(spec: MLPSpec, inputs: list[np.ndarray], target_cycles: int)
     for i, (a, b) in enumerate(zip(run_all(parsed, inputs), before)):
         assert np.array_equal(a, b), f"the re-parsed final IR computes differently on input {i}"
     for i, (got, ref) in enumerate(zip(before, refs)):
-        ties.update(check_tie_policy(got, ref, precise[i], spec.output_is_quantized,
+        ties.update(check_tie_policy(got, ref, precise[i], output_is_quantized,
                                      f"full pipeline vs qonnx execute_onnx, input {i}"))
     return ties
 

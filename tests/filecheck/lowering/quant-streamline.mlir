@@ -268,3 +268,134 @@ func.func @non_monotone(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
   func.return %yq : tensor<1x3xf32>
 }
 // CHECK: error: node 'Quant_2' (Quant): cannot express the activation as thresholds: channel 0: {{.*}} (activation not monotone)
+
+// -----
+
+// FINN-ONNX's input quantizer: a MultiThreshold on the float input. The host counts the
+// thresholds passed (out_scale 1, out_bias 0) and quantizes the count to ui2; the model's
+// `count * 0.5 - 1.0` is exactly dequantize(count, 0.5, 2.0) for every count 0..3.
+func.func @input_multithreshold(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %t = quant.const dense<[[-0.5, 0.5, 1.5]]> : tensor<1x3xf32>
+  %mt = quant.multithreshold %x, %t {out_scale = 0.5 : f64, out_bias = -1.0 : f64, data_layout = "NC"} : (tensor<1x4xf32>, tensor<1x3xf32>) -> tensor<1x4xf32> loc("MT_in"("MultiThreshold"))
+  func.return %mt : tensor<1x4xf32>
+}
+// CHECK-LABEL: func.func @input_multithreshold(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+// CHECK-NEXT:    %t = quant.const dense<{{\[}}[-5.000000e-01, 5.000000e-01, 1.500000e+00]]> : tensor<1x3xf32>
+// CHECK-NEXT:    %0 = quant.multithreshold %x, %t {out_scale = 1.000000e+00 : f64, out_bias = 0.000000e+00 : f64, data_layout = "NC"} : (tensor<1x4xf32>, tensor<1x3xf32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %1 = quant.const dense<1.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %2 = quant.const dense<0.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %3 = quant.quantize %0, %1, %2 {bits = 2 : i64, signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xui2>
+// CHECK-NEXT:    %4 = quant.const dense<5.000000e-01> : tensor<f32>
+// CHECK-NEXT:    %5 = quant.const dense<2.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %mt = quant.dequantize %3, %4, %5 : (tensor<1x4xui2>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    func.return %mt : tensor<1x4xf32>
+
+// -----
+
+// Per-tensor affine ops on a dequantized value fold into its scale and zero point when that
+// is the same float32 value for every code: (q + 1) / 2 = (q - (-1)) * 0.5 for bipolar q.
+func.func @fold_affine(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %xq = quant.bipolar_quant %x, %one : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32> loc("BQ"("BipolarQuant"))
+  %a = quant.add %xq, %one : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32> loc("Add_0"("Add"))
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %d = quant.div %a, %two : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32> loc("Div_0"("Div"))
+  func.return %d : tensor<1x4xf32>
+}
+// CHECK-LABEL: func.func @fold_affine(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+// CHECK-NEXT:    %0 = quant.const dense<1.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %1 = quant.const dense<0.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %2 = quant.quantize %x, %0, %1 {bits = 1 : i64, signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x!quant.bipolar>
+// CHECK-NEXT:    %3 = quant.const dense<5.000000e-01> : tensor<f32>
+// CHECK-NEXT:    %4 = quant.const dense<-1.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %d = quant.dequantize %2, %3, %4 : (tensor<1x4x!quant.bipolar>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    func.return %d : tensor<1x4xf32>
+
+// -----
+
+// Not exact: (q + 0.1) / 3 rounds differently from any (q - z') * s' in float32 on some code,
+// so the Div stays.
+func.func @fold_affine_inexact(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %xq = quant.bipolar_quant %x, %one : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32> loc("BQ"("BipolarQuant"))
+  %c = quant.const dense<1.000000e-01> : tensor<f32>
+  %a = quant.add %xq, %c : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32> loc("Add_0"("Add"))
+  %three = quant.const dense<3.000000e+00> : tensor<f32>
+  %d = quant.div %a, %three : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32> loc("Div_0"("Div"))
+  func.return %d : tensor<1x4xf32>
+}
+// CHECK-LABEL: func.func @fold_affine_inexact(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+// CHECK-NEXT:    %0 = quant.const dense<1.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %1 = quant.const dense<0.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %2 = quant.quantize %x, %0, %1 {bits = 1 : i64, signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x!quant.bipolar>
+// CHECK-NEXT:    %3 = quant.const dense<1.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %4 = quant.const dense<-1.000000e-01> : tensor<f32>
+// CHECK-NEXT:    %a = quant.dequantize %2, %3, %4 : (tensor<1x4x!quant.bipolar>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %three = quant.const dense<3.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %d = quant.div %a, %three : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    func.return %d : tensor<1x4xf32>
+
+// -----
+
+// A graph input annotated BIPOLAR holds the codes: quantize (identity on codes) + dequantize,
+// and the pre-processing (x + 1) / 2 folds into the dequantize.
+func.func @annotated_input(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %an = quant.annotate %x {datatype = "BIPOLAR", bits = 1 : i64, signed = true, narrow = false} : tensor<1x4xf32> -> tensor<1x4xf32> loc("x"("Annotation"))
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %a = quant.add %an, %one : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32> loc("Add_0"("Add"))
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %d = quant.div %a, %two : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32> loc("Div_0"("Div"))
+  func.return %d : tensor<1x4xf32>
+}
+// CHECK-LABEL: func.func @annotated_input(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+// CHECK-NEXT:    %0 = quant.const dense<1.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %1 = quant.const dense<0.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %2 = quant.quantize %x, %0, %1 {bits = 1 : i64, signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x!quant.bipolar>
+// CHECK-NEXT:    %3 = quant.const dense<5.000000e-01> : tensor<f32>
+// CHECK-NEXT:    %4 = quant.const dense<-1.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %d = quant.dequantize %2, %3, %4 : (tensor<1x4x!quant.bipolar>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    func.return %d : tensor<1x4xf32>
+
+// -----
+
+// When the pre-processing does not fold exactly, the annotation stays (marked `unfolded`,
+// naming the op) and the input is treated as float.
+func.func @annotated_input_inexact(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  %an = quant.annotate %x {datatype = "BIPOLAR", bits = 1 : i64, signed = true, narrow = false} : tensor<1x4xf32> -> tensor<1x4xf32> loc("x"("Annotation"))
+  %c = quant.const dense<1.000000e-01> : tensor<f32>
+  %a = quant.add %an, %c : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32> loc("Add_0"("Add"))
+  %three = quant.const dense<3.000000e+00> : tensor<f32>
+  %d = quant.div %a, %three : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32> loc("Div_0"("Div"))
+  func.return %d : tensor<1x4xf32>
+}
+// CHECK-LABEL: func.func @annotated_input_inexact(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+// CHECK-NEXT:    %an = quant.annotate %x {unfolded = "Div_0", datatype = "BIPOLAR", bits = 1 : i64, signed = true, narrow = false} : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK-NEXT:    %c = quant.const dense<1.000000e-01> : tensor<f32>
+// CHECK-NEXT:    %a = quant.add %an, %c : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    %three = quant.const dense<3.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %d = quant.div %a, %three : (tensor<1x4xf32>, tensor<f32>) -> tensor<1x4xf32>
+// CHECK-NEXT:    func.return %d : tensor<1x4xf32>
+
+// -----
+
+// A float first layer (QKeras-like): its weight quantizer folds to dequantize(codes), which is
+// not the data path, so the activation quantizer after the layer is the input quantizer.
+func.func @float_first_layer(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %w = quant.const dense<[[1.0, -1.0], [0.5, 1.0]]> : tensor<2x2xf32>
+  %wq = quant.quant %w, %one, %zero, %two {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<2x2xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<2x2xf32> loc("Wq"("Quant"))
+  %mm = quant.matmul %x, %wq : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("MatMul_0"("MatMul"))
+  %yq = quant.quant %mm, %one, %zero, %two {signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x2xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x2xf32> loc("Act"("Quant"))
+  func.return %yq : tensor<1x2xf32>
+}
+// CHECK-LABEL: func.func @float_first_layer(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+// CHECK-NEXT:    %one = quant.const dense<1.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %zero = quant.const dense<0.000000e+00> : tensor<f32>
+// CHECK-NEXT:    %0 = quant.const dense<{{\[}}[1, -1], [0, 1]]> : tensor<2x2xsi2>
+// CHECK-NEXT:    %wq = quant.dequantize %0, %one, %zero : (tensor<2x2xsi2>, tensor<f32>, tensor<f32>) -> tensor<2x2xf32>
+// CHECK-NEXT:    %mm = quant.matmul %x, %wq : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+// CHECK-NEXT:    %1 = quant.quantize %mm, %one, %zero {bits = 2 : i64, signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x2xf32>, tensor<f32>, tensor<f32>) -> tensor<1x2xui2>
+// CHECK-NEXT:    %yq = quant.dequantize %1, %one, %zero : (tensor<1x2xui2>, tensor<f32>, tensor<f32>) -> tensor<1x2xf32>
+// CHECK-NEXT:    func.return %yq : tensor<1x2xf32>

@@ -909,3 +909,12 @@ func.func @f(%x: tensor<1x2x4x4xsi4>) {
   func.return
 }
 // CHECK: Operation does not verify: quant.maxpool: expected a float tensor, got tensor<1x2x4x4xsi4>
+
+// -----
+
+// quant.annotate: a datatype of 1..32 bits
+func.func @f(%x: tensor<1x4xf32>) {
+  %a = quant.annotate %x {datatype = "INT0", bits = 0 : i64, signed = true, narrow = false} : tensor<1x4xf32> -> tensor<1x4xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.annotate: bit width 0 outside 1..32

@@ -16,7 +16,8 @@ func.func @quantizers(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   %t2 = quant.trunc %t1, %s, %z, %b output_scale %os, %b2 {rounding_mode = "ROUND", signed = true, narrow = false, version = 2 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
   %th = quant.const dense<[[-1.0, 0.0, 1.0]]> : tensor<1x3xf32>
   %mt = quant.multithreshold %t2, %th {out_scale = 1.0 : f32, out_bias = -1.0 : f32, data_layout = "NC"} : (tensor<1x4xf32>, tensor<1x3xf32>) -> tensor<1x4xf32>
-  func.return %mt : tensor<1x4xf32>
+  %an = quant.annotate %mt {datatype = "INT2", bits = 2 : i64, signed = true, narrow = false} : tensor<1x4xf32> -> tensor<1x4xf32>
+  func.return %an : tensor<1x4xf32>
 }
 
 // CHECK-LABEL: func.func @quantizers(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
@@ -31,7 +32,8 @@ func.func @quantizers(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
 // CHECK-NEXT:    %t2 = quant.trunc %t1, %s, %z, %b output_scale %os, %b2 {rounding_mode = "ROUND", signed = true, narrow = false, version = 2 : i64} : (tensor<1x4xf32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x4xf32>
 // CHECK-NEXT:    %th = quant.const dense<{{\[}}[-1.000000e+00, 0.000000e+00, 1.000000e+00]]> : tensor<1x3xf32>
 // CHECK-NEXT:    %mt = quant.multithreshold %t2, %th {out_scale = 1.000000e+00 : f32, out_bias = -1.000000e+00 : f32, data_layout = "NC"} : (tensor<1x4xf32>, tensor<1x3xf32>) -> tensor<1x4xf32>
-// CHECK-NEXT:    func.return %mt : tensor<1x4xf32>
+// CHECK-NEXT:    %an = quant.annotate %mt {datatype = "INT2", bits = 2 : i64, signed = true, narrow = false} : tensor<1x4xf32> -> tensor<1x4xf32>
+// CHECK-NEXT:    func.return %an : tensor<1x4xf32>
 // CHECK-NEXT:  }
 
 // The generic form carries the properties in <{...}>; trunc v1 simply has one operand less.
