@@ -25,7 +25,7 @@ from xdsl.rewriter import InsertPoint
 
 from qnnc.diagnostics import QnncError, onnx_loc
 from qnnc.dialects import quant
-from qnnc.frontend import annotations
+from qnnc.frontend import annotations as finn_annotations
 
 QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "finn")
 
@@ -313,8 +313,8 @@ class _Importer:
             arg.name_hint = _ssa_name(i.name)
             self.values[i.name] = arg
         self.builder = Builder(InsertPoint.at_end(block))
-        annotations.check_initializers(graph)
-        for name, ct in annotations.input_types(graph).items():
+        finn_annotations.check_initializers(graph)
+        for name, ct in finn_annotations.input_types(graph).items():
             self.values[name] = self.annotate(self.values[name], name, ct)
         table = self.importers()
         for node in graph.node:
