@@ -27,7 +27,7 @@ from xdsl.rewriter import InsertPoint
 from qnnc.diagnostics import QnncError, onnx_loc
 from qnnc.dialects import host, quant
 from qnnc.dialects.host import encode_model
-from qnnc.frontend import annotations
+from qnnc.frontend import annotations as finn_annotations
 from qnnc.frontend.host_nodes import node_model
 
 ELEM_TYPES = {TensorProto.FLOAT: f32, TensorProto.DOUBLE: f64, TensorProto.INT64: i64,
@@ -350,8 +350,8 @@ class _Importer:
             arg.name_hint = _ssa_name(i.name)
             self.values[i.name] = arg
         self.builder = Builder(InsertPoint.at_end(block))
-        annotations.check_initializers(graph)
-        for name, ct in annotations.input_types(graph).items():
+        finn_annotations.check_initializers(graph)
+        for name, ct in finn_annotations.input_types(graph).items():
             self.values[name] = self.annotate(self.values[name], name, ct)
         table = self.importers()
         for node in graph.node:
