@@ -7,6 +7,10 @@ Every user-facing failure of qnnc is a `QnncError`. The CLI prints it as
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from types import TracebackType
+
 from xdsl.dialects.builtin import NameLoc, NoneAttr, StringAttr
 from xdsl.ir import Operation
 from xdsl.utils.exceptions import DiagnosticException
@@ -25,8 +29,63 @@ class QnncError(DiagnosticException):
 
     def __str__(self) -> str:
         if self.node is not None:
-            return f"error: node '{self.node}' ({self.op_type or '?'}): {self.reason}"
-        return f"error: {self.reason}"
+            return one_line(f"error: node '{self.node}' ({self.op_type or '?'}): {self.reason}")
+        return one_line(f"error: {self.reason}")
+
+
+BUG_REPORT = ("this is a bug in qnnc: please report it with the model and the command line "
+              "(QNNC_DEBUG=1 prints a traceback)")
+
+
+class InternalError(Exception):
+    """A compiler bug (any exception that is not a `QnncError`) caught at a stage boundary,
+    with the pass or step it happened in and, when found, the ONNX node being processed: a
+    user can then report it usefully, and a developer knows where to look."""
+
+    def __init__(self, where: str, cause: BaseException, node: str | None = None,
+                 op_type: str | None = None):
+        super().__init__(where)
+        self.where, self.cause, self.node, self.op_type = where, cause, node, op_type
+
+    def __str__(self) -> str:
+        at = f" at node '{self.node}' ({self.op_type or '?'})" if self.node is not None else ""
+        return one_line(f"error: internal compiler error in {self.where}{at}: "
+                        f"{type(self.cause).__name__}: {self.cause}; {BUG_REPORT}")
+
+
+@contextlib.contextmanager
+def internal_errors(where: str) -> Iterator[None]:
+    """Turn any exception but a user error into an `InternalError` naming `where` (a pass or
+    driver step) and the innermost ONNX-located op the failing code was handling."""
+    try:
+        yield
+    except (QnncError, InternalError):
+        raise
+    except Exception as e:
+        node = culprit_op(e.__traceback__)
+        raise InternalError(where, e, *(node or (None, None))) from e
+
+
+def culprit_op(tb: TracebackType | None) -> tuple[str, str] | None:
+    """(node name, ONNX op type) of the innermost frame's local xDSL op that carries an ONNX
+    location, found by walking the traceback: passes hold the op they rewrite in a local."""
+    found = None
+    while tb is not None:
+        for v in list(tb.tb_frame.f_locals.values()):
+            # getattr: a local may be an op whose construction failed half-way
+            if isinstance(v, Operation) and isinstance(getattr(v, "location", None), NameLoc):
+                found = (node_name(v), onnx_op_type(v))
+        tb = tb.tb_next
+    return found
+
+
+def one_line(text: str) -> str:
+    """text with control characters escaped, so a diagnostic is exactly one line whatever the
+    model's names contain (a node named "x\nerror: ..." cannot forge a second message)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
 
 
 def node_name(op: Operation) -> str:

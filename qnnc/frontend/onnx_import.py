@@ -42,10 +42,11 @@ def load_and_clean(path: str | Path):
     from qonnx.transformation.infer_shapes import InferShapes
     from qonnx.transformation.quant_constant_folding import FoldTransposeIntoQuantInit
 
-    try:
-        model = onnx.load(str(path))
-    except Exception as e:  # onnx raises DecodeError and friends
-        raise QnncError(f"cannot read '{path}' as an ONNX model: {e}")
+    from qnnc.frontend.validate import load_model, validate_cleaned, validate_model
+
+    model = load_model(path)  # safe loading: external data checked before it is read
+    name_nodes(model.graph)
+    validate_model(model)
     try:
         mw = ModelWrapper(model)
         for node in mw.graph.node:  # qonnx's own fix-up of the QONNX op domain
@@ -61,6 +62,7 @@ def load_and_clean(path: str | Path):
     except Exception as e:
         raise QnncError(f"qonnx cleanup failed on '{path}': {type(e).__name__}: {e}")
     name_nodes(mw.graph)
+    validate_cleaned(mw)
     return mw
 
 
