@@ -67,16 +67,25 @@ def internal_errors(where: str) -> Iterator[None]:
 
 
 def culprit_op(tb: TracebackType | None) -> tuple[str, str] | None:
-    """(node name, ONNX op type) of the innermost frame's local xDSL op that carries an ONNX
-    location, found by walking the traceback: passes hold the op they rewrite in a local."""
-    found = None
+    """(node name, ONNX op type) of the op the failing code was handling, found by walking the
+    traceback: the op a pattern's innermost `match_and_rewrite(self, op, ...)` was given, else
+    the innermost frame's local op carrying an ONNX location."""
+    pattern_op = any_op = None
     while tb is not None:
-        for v in list(tb.tb_frame.f_locals.values()):
-            # getattr: a local may be an op whose construction failed half-way
-            if isinstance(v, Operation) and isinstance(getattr(v, "location", None), NameLoc):
-                found = (node_name(v), onnx_op_type(v))
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "match_and_rewrite" and frame.f_code.co_argcount >= 2:
+            pattern_op = _onnx_located(frame.f_locals.get(frame.f_code.co_varnames[1])) or pattern_op
+        for v in list(frame.f_locals.values()):
+            any_op = _onnx_located(v) or any_op
         tb = tb.tb_next
-    return found
+    return pattern_op or any_op
+
+
+def _onnx_located(v: object) -> tuple[str, str] | None:
+    # getattr: a local may be an op whose construction failed half-way
+    if isinstance(v, Operation) and isinstance(getattr(v, "location", None), NameLoc):
+        return node_name(v), onnx_op_type(v)
+    return None
 
 
 def one_line(text: str) -> str:
@@ -92,7 +101,7 @@ def node_name(op: Operation) -> str:
     """The ONNX node name an op came from (its `loc("name")`), or its IR name."""
     loc = op.location
     if isinstance(loc, NameLoc):
-        return loc.desc.data
+        return _loc_decode(loc.desc.data)
     return op.name
 
 
@@ -100,13 +109,31 @@ def onnx_op_type(op: Operation) -> str:
     """The ONNX op type recorded at import (the nested location in `loc("name"("OpType"))`)."""
     loc = op.location
     if isinstance(loc, NameLoc) and isinstance(loc.location, NameLoc):
-        return loc.location.desc.data
+        return _loc_decode(loc.location.desc.data)
     return op.name
 
 
 def onnx_loc(node: str, op_type: str) -> NameLoc:
     """The location qnnc gives an op imported from ONNX node `node` of type `op_type`."""
-    return NameLoc(StringAttr(node), NameLoc(StringAttr(op_type), NoneAttr()))
+    return NameLoc(StringAttr(_loc_encode(node)), NameLoc(StringAttr(_loc_encode(op_type)), NoneAttr()))
+
+
+def _loc_encode(name: str) -> str:
+    """name as printable ASCII (Python escapes: non-ASCII as \\uXXXX, a backslash doubled),
+    reversed by `_loc_decode`. xDSL prints a non-ASCII location as bytes it cannot parse back,
+    and every IR dump must parse back; plain ASCII names are unchanged."""
+    if name.isascii() and name.isprintable() and "\\" not in name:
+        return name
+    return name.encode("unicode_escape").decode("ascii")
+
+
+def _loc_decode(text: str) -> str:
+    if "\\" not in text:
+        return text
+    try:
+        return text.encode("ascii").decode("unicode_escape")
+    except (UnicodeError, ValueError):
+        return text
 
 
 def op_error(op: Operation, reason: str) -> QnncError:

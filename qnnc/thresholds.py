@@ -33,9 +33,19 @@ class Thresholds:
     base: int  # output for count 0
 
 
+MAX_LEVELS = 2**16
+"""Most output levels (thresholds per channel) derive_thresholds builds: an activation with more
+would need a threshold table of gigabytes, so it is refused rather than allocated."""
+
+
 def _eval(f: Levels, acc_ck: np.ndarray) -> np.ndarray:
-    """f on a (C, K) grid of accumulator values (column k evaluated as one batch row)."""
-    return np.asarray(f(np.ascontiguousarray(acc_ck.T))).astype(np.int64).T
+    """f on a (C, K) grid of accumulator values (column k evaluated as one batch row). A level
+    that is NaN or infinite (a model computing NaN, e.g. a negative BatchNorm variance) has no
+    threshold: refused rather than cast to a garbage integer."""
+    levels = np.asarray(f(np.ascontiguousarray(acc_ck.T)))
+    if not np.all(np.isfinite(levels)):
+        raise NotThresholdable("the activation is NaN or infinite for some accumulator values")
+    return levels.astype(np.int64).T
 
 
 def derive_thresholds(f: Levels, lo: np.ndarray, hi: np.ndarray, base: int | None = None,
@@ -55,6 +65,9 @@ def derive_thresholds(f: Levels, lo: np.ndarray, hi: np.ndarray, base: int | Non
     base = reach_lo if base is None else min(base, reach_lo)
     top = reach_hi if top is None else max(top, reach_hi)
     k = top - base
+    if k > MAX_LEVELS:
+        raise NotThresholdable(f"it reaches {k + 1} output levels; at most {MAX_LEVELS + 1} "
+                               f"are supported")
     levels = base + 1 + np.arange(k, dtype=np.int64)[None, :]  # (1, K)
     lo_ck = np.broadcast_to(lo[:, None], (c, k))
     hi_ck = np.broadcast_to(hi[:, None], (c, k))

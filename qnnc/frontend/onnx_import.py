@@ -318,7 +318,7 @@ class _Importer:
 
 
 def _ssa_name(name: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)
     return cleaned if cleaned and not cleaned[0].isdigit() else f"v{cleaned}"
 
 
