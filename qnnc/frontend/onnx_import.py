@@ -42,7 +42,8 @@ def load_and_clean(path: str | Path):
     from qonnx.transformation.infer_shapes import InferShapes
     from qonnx.transformation.quant_constant_folding import FoldTransposeIntoQuantInit
 
-    from qnnc.frontend.validate import load_model, validate_cleaned, validate_model
+    from qnnc.frontend.load import load_model
+    from qnnc.frontend.validate import validate_cleaned, validate_model
 
     model = load_model(path)  # safe loading: external data checked before it is read
     name_nodes(model.graph)

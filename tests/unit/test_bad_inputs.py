@@ -124,9 +124,33 @@ def test_truncated_protobuf(tmp_path):
     assert_error(*run(tmp_path, data[: len(data) // 2]), "m.onnx")
 
 
+def test_device_file_as_model(tmp_path):
+    """/dev/zero would otherwise be read forever."""
+    assert_error(*run(tmp_path, "/dev/zero"), "'/dev/zero' is not a regular file")
+
+
 # ----------------------------------------------------------------------------------------------
 # the graph
 # ----------------------------------------------------------------------------------------------
+
+
+def test_no_onnx_opset(tmp_path):
+    model = mlp()
+    del model.opset_import[:]
+    assert_error(*run(tmp_path, model), "imports no ONNX opset")
+
+
+def test_wrong_number_of_inputs(tmp_path):
+    model = mlp()
+    next(n for n in model.graph.node if n.name == "mm").input.append("w")
+    assert_error(*run(tmp_path, model), "error: node 'mm' (MatMul): invalid node: ",
+                 "input size 3 not in range [min=2, max=2]")
+
+
+def test_quantizer_with_missing_input(tmp_path):
+    model = mlp()
+    del next(n for n in model.graph.node if n.name == "qin").input[3]
+    assert_error(*run(tmp_path, model), "error: node 'qin' (Quant): takes 4 inputs, got 3")
 
 
 def test_no_quantizer_names_the_first_float_compute_op(tmp_path):
