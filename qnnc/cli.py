@@ -20,8 +20,22 @@ import time
 import traceback
 from pathlib import Path
 
-from qnnc.diagnostics import BUG_REPORT, InternalError, QnncError, one_line
+from qnnc.diagnostics import BUG_REPORT, InternalError, QnncError, internal_errors, one_line
 from qnnc.pipeline import STAGES, Options
+
+
+def _count(least: int):
+    """An argparse type: an integer >= least (a negative cycle budget or seed is a user error,
+    reported by argparse with exit code 2)."""
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not an integer")
+        if v < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {v}")
+        return v
+    return parse
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -37,17 +51,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     help="stop after this level (default: verilog)")
     ap.add_argument("--folding", metavar="FILE.json", default="",
                     help='per-layer folding {"<node>": {"pe": P, "simd": S}}')
-    ap.add_argument("--target-cycles", type=int, default=0,
+    ap.add_argument("--target-cycles", type=_count(0), default=0,
                     help="cycles per frame to fold for (default: from --lanes-budget)")
-    ap.add_argument("--lanes-budget", type=int, default=64,
+    ap.add_argument("--lanes-budget", type=_count(1), default=64,
                     help="multipliers for the largest layer when choosing the default target")
     ap.add_argument("--verify", action="store_true", help="simulate with Verilator and compare "
                     "with qonnx's execution of the model")
     ap.add_argument("--inputs", metavar="IO.npz", help="verification inputs (array 'inputs', "
                     "first axis = samples)")
-    ap.add_argument("--samples", type=int, default=200, help="random inputs to verify with "
+    ap.add_argument("--samples", type=_count(0), default=200, help="random inputs to verify with "
                     "(default 200; also used with --inputs)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=_count(0), default=0)
     return ap.parse_args(argv)
 
 
@@ -59,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
                    folding_file=args.folding)
     if args.verify and args.emit != "verilog":
         raise QnncError("--verify needs the full pipeline (drop --emit)")
+    if args.verify and not args.inputs and args.samples <= 0:
+        raise QnncError("--verify needs inputs: --inputs IO.npz or --samples N with N > 0")
     t0 = time.perf_counter()
     comp = compile_model(args.model, opts, args.emit)
     compile_s = time.perf_counter() - t0
@@ -82,11 +98,13 @@ def run(args: argparse.Namespace) -> int:
             for name, text in comp.verilog.items():
                 (work_dir / "verilog" / name).write_text(text)
             results = []
-            if args.inputs:
-                results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir, args.seed))
-            if args.samples > 0:
-                results.append(verify(comp, random_inputs(comp, args.samples, args.seed), work_dir,
-                                      args.seed))
+            with internal_errors("--verify (Verilator build and simulation)"):
+                if args.inputs:
+                    results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir,
+                                          args.seed))
+                if args.samples > 0:
+                    results.append(verify(comp, random_inputs(comp, args.samples, args.seed),
+                                          work_dir, args.seed))
         merged = _merge(results)
         extra["verify.json"] = (json.dumps(merged, indent=2) + "\n").encode()
         status = 1 if merged["mismatches"] else 0

@@ -27,6 +27,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from qnnc.diagnostics import QnncError, culprit_op, internal_errors
 from qnnc.frontend.onnx_import import import_model, load_and_clean
+from qnnc.frontend.validate import check_batch_one, check_has_quantizer
 from qnnc.ir import make_context, print_module
 from qnnc.pipeline import STAGES, Options, run_stage
 from qnnc.report import design_report
@@ -52,12 +53,16 @@ def compile_model(path: str | Path, opts: Options = Options(), emit: str = "veri
 
     t0 = time.perf_counter()
     ctx = make_context()
+    last = STAGES.index(emit) if emit in STAGES else len(STAGES) - 1
     with internal_errors("the ONNX frontend (loading and qonnx cleanup)"):
         model = load_and_clean(path)
+        if last >= STAGES.index("quant-streamlined"):  # integer core from here on
+            check_has_quantizer(model.model)
+        if last >= STAGES.index("dataflow"):  # hardware from here on
+            check_batch_one(model.model)
     with internal_errors("the ONNX importer"):
         module = _import_checked(model)
     comp = Compilation(ctx, module, model, module.clone())
-    last = STAGES.index(emit) if emit in STAGES else len(STAGES) - 1
     for i, stage in enumerate(STAGES[: last + 1]):
         run_stage(ctx, module, stage, opts)
         if stage == "quant-streamlined":

@@ -105,8 +105,8 @@ def graph_inputs(graph: onnx.GraphProto) -> list[onnx.ValueInfoProto]:
 
 
 def check_io(model: onnx.ModelProto) -> None:
-    """One data input and one output, each a float tensor with a static shape whose batch
-    dimension is 1: the accelerator streams one frame at a time from one input stream."""
+    """One data input and one output, each a float tensor, the input with a static shape: the
+    accelerator streams frames from one input stream to one output stream."""
     g = model.graph
     ins = graph_inputs(g)
     for what, vs in (("input", ins), ("output", list(g.output))):
@@ -131,14 +131,23 @@ def check_io(model: onnx.ModelProto) -> None:
             raise QnncError(f"graph input '{ins[0].name}' has shape {dims}: symbolic or "
                             f"non-positive dimension {d!r}; qnnc needs a static shape "
                             f"(re-export with fixed dimensions)")
+
+
+def check_batch_one(model: onnx.ModelProto) -> None:
+    """The hardware streams one frame at a time: a graph input with a batch dimension other
+    than 1 is refused, naming the input, before any pass sees it. (The `quant` level and its
+    interpreter take any batch, so this is checked only when compiling to hardware.)"""
+    inp = graph_inputs(model.graph)[0]
+    dims = static_dims(inp) or []
     if len(dims) > 1 and dims[0] != 1:
-        raise QnncError(f"graph input '{ins[0].name}' has batch size {dims[0]} (shape {dims}); "
+        raise QnncError(f"graph input '{inp.name}' has batch size {dims[0]} (shape {dims}); "
                         f"qnnc compiles for batch 1 (re-export with batch size 1)")
 
 
 def check_has_quantizer(model: onnx.ModelProto) -> None:
     """qnnc maps quantized layers to hardware; a float network would be compiled to nothing, so
-    it is refused naming the first op that computes in float."""
+    it is refused naming the first op that computes in float. (Checked when compiling past the
+    `quant` level, which imports any supported network, float or not.)"""
     nodes = model.graph.node
     if any(n.op_type in QUANTIZERS for n in nodes):
         return
@@ -195,26 +204,38 @@ def _shape_error(model: onnx.ModelProto, e: Exception) -> QnncError:
 
 
 def check_schemas(model: onnx.ModelProto) -> None:
-    """Every standard node has the inputs, outputs and attribute types its ONNX schema defines
-    (onnx's checker; custom domains get a stand-in opset import so it skips them): the importer
-    and qonnx's cleanup index inputs and read attributes assuming the schema holds."""
-    imported = {o.domain for o in model.opset_import}
-    if not imported & {"", "ai.onnx"}:
+    """Every standard node has the inputs, outputs and attribute types its ONNX schema (at the
+    model's opset) defines, and every initializer holds the data its shape declares (onnx's
+    checker, node by node: custom ops are `check_custom_ops`' job): the importer and qonnx's
+    cleanup index inputs and read attributes assuming the schema holds."""
+    from onnx import checker
+
+    opsets = {o.domain: o.version for o in model.opset_import}
+    if "" not in opsets and "ai.onnx" not in opsets:
         raise QnncError("the model imports no ONNX opset (opset_import lacks the default "
                         "domain), so its standard ops have no defined meaning")
-    probe = onnx.ModelProto()
-    probe.CopyFrom(model)
-    for d in sorted({n.domain for n in probe.graph.node} - imported - {"", "ai.onnx"}):
-        probe.opset_import.add(domain=d, version=1)
-    try:
-        onnx.checker.check_model(probe)
-    except Exception as e:
-        msg = str(e)
-        reason = exception_text(msg.split("==>")[0]) or exception_text(msg)
-        for node in model.graph.node:
-            if f"Name: {node.name} OpType: {node.op_type}" in msg:
-                raise QnncError(f"invalid node: {reason}", node.name, node.op_type)
-        raise QnncError(f"invalid ONNX model: {reason}")
+    ctx = checker.C.CheckerContext()
+    ctx.ir_version = min(model.ir_version or onnx.IR_VERSION, onnx.IR_VERSION)
+    ctx.opset_imports = {("" if d == "ai.onnx" else d): v for d, v in opsets.items()}
+    scope = checker.C.LexicalScopeContext()
+    for t in model.graph.initializer:
+        if t.data_location != TensorProto.EXTERNAL:
+            try:
+                checker.check_tensor(t, ctx)
+            except Exception as e:
+                raise QnncError(f"initializer '{t.name}' is invalid: {_checker_reason(e)}")
+    for node in model.graph.node:
+        if node.domain in ONNX_DOMAINS:
+            try:
+                checker.check_node(node, ctx, scope)
+            except Exception as e:
+                raise QnncError(f"invalid node: {_checker_reason(e)}", node.name or "?",
+                                node.op_type)
+
+
+def _checker_reason(e: Exception) -> str:
+    """The first part of an onnx checker message (before its '==> Context' trailer)."""
+    return exception_text(Exception(str(e).split("==>")[0])) or exception_text(e)
 
 
 QONNX_ARITY = {"Quant": (4, 4), "IntQuant": (4, 4), "BipolarQuant": (2, 2), "Trunc": (5, 6),
@@ -265,7 +286,6 @@ def validate_model(model: onnx.ModelProto) -> None:
     check_domains(model)
     check_edges(model.graph)
     check_io(model)
-    check_has_quantizer(model)
     check_custom_ops(model)
     check_quantizer_attributes(model)
     check_schemas(model)
@@ -366,8 +386,9 @@ def _check_param(node: onnx.NodeProto, name: str, v: np.ndarray) -> None:
 
 
 def _check_zero_point(node: onnx.NodeProto, z: np.ndarray | None, bits: np.ndarray | None) -> None:
-    """A Quant zero point is an integer code inside the quantizer's range: qnnc's integer
-    datapath represents codes minus zero point exactly only then."""
+    """A Quant zero point is an integer of the quantizer's storage type (as ONNX's
+    QuantizeLinear requires of its zero point; `narrow` restricts the codes, not the zero
+    point): the integer datapath subtracts it from codes exactly only then."""
     if z is None:
         return
     if np.any(z != np.floor(z)):
@@ -376,13 +397,13 @@ def _check_zero_point(node: onnx.NodeProto, z: np.ndarray | None, bits: np.ndarr
         return
     b = int(bits.reshape(-1)[0])
     attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-    signed, narrow = bool(attrs.get("signed", 1)), bool(attrs.get("narrow", 0))
-    lo, hi = (-(2 ** (b - 1)) + int(narrow), 2 ** (b - 1) - 1) if signed else (0, 2**b - 1 - int(narrow))
-    if b == 1 and signed:
+    signed = bool(attrs.get("signed", 1))
+    lo, hi = (-(2 ** (b - 1)), 2 ** (b - 1) - 1) if signed else (0, 2**b - 1)
+    if b == 1 and signed:  # QONNX's bipolar special case: codes -1 and +1
         lo, hi = -1, 1
     if np.any(z < lo) or np.any(z > hi):
-        raise QnncError(f"zero point {_show(z)} is outside the code range [{lo}, {hi}] of a "
-                        f"{b}-bit {'signed' if signed else 'unsigned'} quantizer", node.name,
+        raise QnncError(f"zero point {_show(z)} is outside the range [{lo}, {hi}] of a "
+                        f"{b}-bit {'signed' if signed else 'unsigned'} integer", node.name,
                         node.op_type)
 
 

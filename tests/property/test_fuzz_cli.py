@@ -318,6 +318,9 @@ REGRESSIONS: list[tuple[str, tuple]] = [
     # bit width rewired to a computed tensor: quant.quant verifier -> node-named user error
     ("fixedmlp_w8a6", (("rewire", 1, 7, -0.0), ("drop_attr", 6, 4, 7.0),
                        ("init_values", 7, 0, -0.0))),
+    # a 20-bit activation quantizer: 38,916 thresholds per channel, whose check allocated
+    # 140 GiB (MemoryError in quant-streamline) -> at most thresholds.MAX_LEVELS, checked in chunks
+    ("fixedmlp_w8a6", (("scalar_param", 2, 0, 1.0), ("scalar_param", 4, 1, 20.0))),
 ]
 """(bundled model, mutations) the campaigns found to crash qnnc (exit 3) before the fix; each
 now gets a clear answer. Generated-model findings are kept as `@example`s above."""

@@ -254,7 +254,7 @@ def test_bad_scale(tmp_path, scale, why):
     assert_error(*run(tmp_path, mlp(scale=scale)), "error: node 'qin' (Quant): scale", why)
 
 
-@pytest.mark.parametrize("zeropt, why", [(20.0, "outside the code range [-8, 7]"),
+@pytest.mark.parametrize("zeropt, why", [(20.0, "outside the range [-8, 7] of a 4-bit signed integer"),
                                          (0.5, "not an integer")])
 def test_bad_zero_point(tmp_path, zeropt, why):
     assert_error(*run(tmp_path, mlp(zeropt=zeropt)), "error: node 'qin' (Quant): zero point", why)
@@ -340,3 +340,40 @@ def test_diagnostics_are_one_line_whatever_the_names():
 
     text = str(QnncError("bad", "x\nerror: forged", "Relu"))
     assert "\n" not in text and "x\\nerror: forged" in text
+
+
+def test_verify_without_inputs(tmp_path):
+    """`--verify --samples 0` without `--inputs` has nothing to verify (was exit 3)."""
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main([str(MODELS / "tfc_1w1a_zoo" / "model.onnx"), "-o", str(tmp_path / "out"),
+                     "--verify", "--samples", "0"])
+    assert_error(code, err.getvalue(), "--verify needs inputs")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("fold, why", [({"pe": 0, "simd": 16}, "pe must be a positive integer, got 0"),
+                                       ({"pe": "a", "simd": 16}, 'pe must be a positive integer, got "a"'),
+                                       (7, "must map to")])
+def test_bad_folding_values(tmp_path, fold, why):
+    """PE 0 or a string PE was a ZeroDivisionError / TypeError (exit 3) in dataflow-fold."""
+    import json
+
+    (tmp_path / "fold.json").write_text(json.dumps({"MatMul_16": fold}))
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = main([str(MODELS / "tfc_1w1a_zoo" / "model.onnx"), "-o", str(tmp_path / "out"),
+                     "--folding", str(tmp_path / "fold.json")])
+    assert_error(code, err.getvalue(), "layer 'MatMul_16'", why)
+
+
+@pytest.mark.parametrize("flag", ["--lanes-budget=0", "--target-cycles=-1", "--samples=-1",
+                                  "--seed=-1"])
+def test_negative_counts_are_refused(tmp_path, flag):
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), pytest.raises(SystemExit) as e:
+        main([str(MODELS / "tfc_1w1a_zoo" / "model.onnx"), "-o", str(tmp_path / "out"), flag])
+    assert e.value.code == 2 and "must be at least" in err.getvalue()
+    assert not (tmp_path / "out").exists()
