@@ -72,6 +72,14 @@ def load_folding_file(path: str) -> dict[str, dict[str, int]]:
         raise QnncError(f"cannot read folding file '{path}': {e}")
     if not isinstance(data, dict):
         raise QnncError(f"folding file '{path}' must map layer names to {{\"pe\", \"simd\"}}")
+    for name, fold in data.items():  # the fold arithmetic below assumes positive integers
+        if not isinstance(fold, dict):
+            raise QnncError(f"folding file '{path}': layer '{name}' must map to "
+                            f"{{\"pe\": P, \"simd\": S}}")
+        for key, v in fold.items():
+            if key in ("pe", "simd") and (type(v) is not int or v < 1):
+                raise QnncError(f"folding file '{path}': layer '{name}': {key} must be a "
+                                f"positive integer, got {json.dumps(v)}")
     return data
 
 

@@ -549,6 +549,9 @@ class ThresholdPattern(RewritePattern):
             for op in chain.ops:
                 (env[op.results[0]],) = interp.run_op(op, tuple(arg(v) for v in op.operands))
             x = arg(q.operands[0])
+            if np.any(np.isnan(x)):  # no threshold reproduces a NaN (±inf clamps): refuse
+                raise NotThresholdable("the ops feeding it compute NaN (e.g. a negative "
+                                       "BatchNorm variance)")
             if isinstance(q, quant.QuantOp):
                 _, sc, zp, b = (arg(v) for v in q.operands)
                 bits = int(b.reshape(-1)[0])

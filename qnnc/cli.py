@@ -1,7 +1,12 @@
 """`qnnc model.onnx -o out/ [--verify]`: compile a QONNX model to Verilog (+ host ONNX, report).
 
-Exit codes: 0 success, 1 verification found mismatches, 2 bad input (an
-`error: node '<name>' (<OpType>): <reason>` line on stderr), 3 internal error.
+Exit codes: 0 success, 1 verification found mismatches, 2 bad input or a refused output
+directory (an `error: node '<name>' (<OpType>): <reason>` or `error: <reason>` line on stderr,
+nothing written), 3 internal error (a compiler bug: the line names the pass and node and asks for
+a bug report).
+
+The output directory is replaced as a whole, so qnnc refuses an existing non-empty directory it
+did not write itself (it marks its own with a `.qnnc-output` file) unless `--force` is given.
 """
 
 from __future__ import annotations
@@ -15,46 +20,68 @@ import time
 import traceback
 from pathlib import Path
 
-from qnnc.diagnostics import QnncError
+from qnnc.diagnostics import BUG_REPORT, InternalError, QnncError, internal_errors, one_line
 from qnnc.pipeline import STAGES, Options
+
+
+def _count(least: int):
+    """An argparse type: an integer >= least (a negative cycle budget or seed is a user error,
+    reported by argparse with exit code 2)."""
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not an integer")
+        if v < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {v}")
+        return v
+    return parse
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="qnnc", description=__doc__.splitlines()[0])
     ap.add_argument("model", help="QONNX model (.onnx)")
-    ap.add_argument("-o", "--output", required=True, help="output directory (replaced)")
+    ap.add_argument("-o", "--output", required=True,
+                    help="output directory (replaced as a whole; an existing non-empty one only "
+                         "if qnnc wrote it, see --force)")
+    ap.add_argument("--force", action="store_true",
+                    help="replace the output directory even if it is not empty and qnnc did not "
+                         "write it")
     ap.add_argument("--emit", choices=STAGES + ("verilog",), default="verilog",
                     help="stop after this level (default: verilog)")
     ap.add_argument("--folding", metavar="FILE.json", default="",
                     help='per-layer folding {"<node>": {"pe": P, "simd": S}}')
-    ap.add_argument("--target-cycles", type=int, default=0,
+    ap.add_argument("--target-cycles", type=_count(0), default=0,
                     help="cycles per frame to fold for (default: from --lanes-budget)")
-    ap.add_argument("--lanes-budget", type=int, default=64,
+    ap.add_argument("--lanes-budget", type=_count(1), default=64,
                     help="multipliers for the largest layer when choosing the default target")
     ap.add_argument("--verify", action="store_true", help="simulate with Verilator and compare "
                     "with qonnx's execution of the model")
     ap.add_argument("--inputs", metavar="IO.npz", help="verification inputs (array 'inputs', "
                     "first axis = samples)")
-    ap.add_argument("--samples", type=int, default=200, help="random inputs to verify with "
+    ap.add_argument("--samples", type=_count(0), default=200, help="random inputs to verify with "
                     "(default 200; also used with --inputs)")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=_count(0), default=0)
     return ap.parse_args(argv)
 
 
 def run(args: argparse.Namespace) -> int:
-    from qnnc.driver import compile_model, write_outputs
+    from qnnc.driver import check_output_dir, compile_model, write_outputs
 
+    check_output_dir(Path(args.output), args.force, args.model)  # refuse before the work
     opts = Options(target_cycles=args.target_cycles, lanes_budget=args.lanes_budget,
                    folding_file=args.folding)
     if args.verify and args.emit != "verilog":
         raise QnncError("--verify needs the full pipeline (drop --emit)")
+    if args.verify and not args.inputs and args.samples <= 0:
+        raise QnncError("--verify needs inputs: --inputs IO.npz or --samples N with N > 0")
     t0 = time.perf_counter()
     comp = compile_model(args.model, opts, args.emit)
     compile_s = time.perf_counter() - t0
     for layer in comp.report.get("host_layers", []):
-        print(f"warning: node '{layer['name']}' ({layer['onnx_op']}): not mapped to hardware, "
-              f"runs on the host in float32 (host/{layer['function']}.onnx): {layer['reason']}",
-              file=sys.stderr)
+        print(one_line(f"warning: node '{layer['name']}' ({layer['onnx_op']}): not mapped to "
+                       f"hardware, runs on the host in float32 (host/{layer['function']}.onnx): "
+                       f"{layer['reason']}"), file=sys.stderr)
     out = Path(args.output)
     extra: dict[str, bytes] = {}
     status = 0
@@ -71,11 +98,13 @@ def run(args: argparse.Namespace) -> int:
             for name, text in comp.verilog.items():
                 (work_dir / "verilog" / name).write_text(text)
             results = []
-            if args.inputs:
-                results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir, args.seed))
-            if args.samples > 0:
-                results.append(verify(comp, random_inputs(comp, args.samples, args.seed), work_dir,
-                                      args.seed))
+            with internal_errors("--verify (Verilator build and simulation)"):
+                if args.inputs:
+                    results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir,
+                                          args.seed))
+                if args.samples > 0:
+                    results.append(verify(comp, random_inputs(comp, args.samples, args.seed),
+                                          work_dir, args.seed))
         merged = _merge(results)
         extra["verify.json"] = (json.dumps(merged, indent=2) + "\n").encode()
         status = 1 if merged["mismatches"] else 0
@@ -84,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
                    f"max abs err {merged['max_abs_err']:.3g}, cycles/frame measured "
                    f"{merged['cycles_per_frame_measured']:.1f} vs analytical "
                    f"{merged['cycles_per_frame_analytical']} (compile {compile_s:.2f} s)")
-    write_outputs(comp, out, extra)
+    write_outputs(comp, out, extra, force=args.force, model=args.model)
     print(summary)
     return status
 
@@ -110,11 +139,16 @@ def main(argv: list[str] | None = None) -> int:
         code = 2
     except KeyboardInterrupt:
         code = 130
-    except Exception as e:  # a compiler bug: one line, the traceback only on request
+    except InternalError as e:  # a compiler bug caught at a pass or step boundary
+        if os.environ.get("QNNC_DEBUG"):
+            traceback.print_exception(e.cause)
+        print(str(e), file=sys.stderr)
+        code = 3
+    except Exception as e:  # a compiler bug elsewhere: one line, the traceback only on request
         if os.environ.get("QNNC_DEBUG"):
             traceback.print_exc()
-        print(f"error: internal compiler error: {type(e).__name__}: {e} "
-              "(set QNNC_DEBUG=1 for a traceback)", file=sys.stderr)
+        print(one_line(f"error: internal compiler error: {type(e).__name__}: {e}; {BUG_REPORT}"),
+              file=sys.stderr)
         code = 3
     return code
 

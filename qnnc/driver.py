@@ -3,6 +3,11 @@
 `compile_model` keeps the module in memory through all stages (text only for the dumps) and
 `write_outputs` writes everything into a fresh temporary directory that replaces `out/` only when
 the whole compilation succeeded, so a failure never leaves a partial output directory.
+
+An output directory costs a user no file: qnnc writes a marker (`.qnnc-output`) into every
+directory it creates and replaces an existing directory only when it is empty, carries that
+marker, or `--force` is given (`check_output_dir`). Every step runs under `internal_errors`, so
+a compiler bug is reported naming the step (and pass and node) rather than as a traceback.
 """
 
 from __future__ import annotations
@@ -18,8 +23,11 @@ from pathlib import Path
 import onnx
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.utils.exceptions import VerifyException
 
+from qnnc.diagnostics import QnncError, culprit_op, internal_errors
 from qnnc.frontend.onnx_import import import_model, load_and_clean
+from qnnc.frontend.validate import check_batch_one, check_has_quantizer
 from qnnc.ir import make_context, print_module
 from qnnc.pipeline import STAGES, Options, run_stage
 from qnnc.report import design_report
@@ -45,23 +53,44 @@ def compile_model(path: str | Path, opts: Options = Options(), emit: str = "veri
 
     t0 = time.perf_counter()
     ctx = make_context()
-    model = load_and_clean(path)
-    module = import_model(model)
-    comp = Compilation(ctx, module, model, module.clone())
     last = STAGES.index(emit) if emit in STAGES else len(STAGES) - 1
+    with internal_errors("the ONNX frontend (loading and qonnx cleanup)"):
+        model = load_and_clean(path)
+        if last >= STAGES.index("quant-streamlined"):  # integer core from here on
+            check_has_quantizer(model.model)
+        if last >= STAGES.index("dataflow"):  # hardware from here on
+            check_batch_one(model.model)
+    with internal_errors("the ONNX importer"):
+        module = _import_checked(model)
+    comp = Compilation(ctx, module, model, module.clone())
     for i, stage in enumerate(STAGES[: last + 1]):
         run_stage(ctx, module, stage, opts)
         if stage == "quant-streamlined":
             names_in = [i.name for i in model.graph.input
                         if i.name not in {x.name for x in model.graph.initializer}]
-            comp.host = export_host(module, names_in, [o.name for o in model.graph.output])
+            with internal_errors("the host ONNX export"):
+                comp.host = export_host(module, names_in, [o.name for o in model.graph.output])
         if stage == "dataflow":
-            comp.report = design_report(module)
+            with internal_errors("the design report"):
+                comp.report = design_report(module)
         if stage == "rtl":
-            comp.verilog = export_verilog(ctx, module)  # names legalized in place: dump after
-        comp.dumps[f"{i:02d}-{stage}.mlir"] = print_module(module)
+            with internal_errors("the Verilog export"):
+                comp.verilog = export_verilog(ctx, module)  # names legalized in place: dump after
+        with internal_errors(f"printing the IR after stage '{stage}'"):
+            comp.dumps[f"{i:02d}-{stage}.mlir"] = print_module(module)
     comp.seconds = time.perf_counter() - t0
     return comp
+
+
+def _import_checked(model) -> ModuleOp:
+    """Import the cleaned model. The import is 1:1, so an op the `quant` verifiers reject was
+    built from a node whose operands or shapes contradict its definition: a user error about
+    that node (validation missed it), not a compiler bug."""
+    try:
+        return import_model(model)
+    except VerifyException as e:
+        node, op_type = culprit_op(e.__traceback__) or (None, None)
+        raise QnncError(f"the node does not fit its op's definition: {e}", node, op_type)
 
 
 def integration_readme(comp: Compilation) -> str:
@@ -101,32 +130,98 @@ Any simulator works: the Verilog is plain Verilog-2005 with no include or memory
 """
 
 
-def write_outputs(comp: Compilation, outdir: Path, extra: dict[str, bytes] | None = None) -> None:
-    """Write every artefact into a temporary sibling directory, then swap it in for outdir."""
+MARKER = ".qnnc-output"
+MARKER_TEXT = "This directory was written by qnnc; the next `qnnc -o` naming it replaces it.\n"
+"""The marker file in every output directory: qnnc replaces a non-empty directory only if it
+holds this file (or with --force). Fixed content, no timestamp: outputs stay deterministic."""
+
+
+def check_output_dir(outdir: Path, force: bool = False, model: str | Path | None = None) -> None:
+    """Refuse (QnncError) an output directory qnnc may not replace: an existing file or symbolic
+    link, a non-empty directory without qnnc's marker (unless `force`), or, even with `force`,
+    a directory holding the current directory or the model. Called before compiling, so the user
+    learns it at once, and again just before the swap."""
     outdir = Path(outdir)
-    parent = outdir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=parent))
+    if outdir.is_symlink():
+        raise QnncError(f"output '{outdir}' is a symbolic link; give the directory itself")
+    if outdir.exists() and not outdir.is_dir():
+        raise QnncError(f"output '{outdir}' is an existing file, not a directory")
+    for anc in outdir.absolute().parents:
+        if anc.exists() and not anc.is_dir():
+            raise QnncError(f"cannot create output directory '{outdir}': '{anc}' is a file")
+    if not outdir.is_dir():
+        return
+    real = outdir.resolve()
+    protected = [Path.cwd().resolve()] + ([Path(model).resolve()] if model else [])
+    for p in protected:
+        if p == real or real in p.parents:
+            raise QnncError(f"refusing to replace output directory '{outdir}': it contains "
+                            f"'{p}'")
+    if force or (outdir / MARKER).is_file():
+        return
+    if any(outdir.iterdir()):
+        raise QnncError(f"output directory '{outdir}' is not empty and was not written by qnnc "
+                        f"(no {MARKER} file); qnnc replaces its output directory, so choose "
+                        f"another one or pass --force to replace it")
+
+
+def write_outputs(comp: Compilation, outdir: Path, extra: dict[str, bytes] | None = None,
+                  force: bool = False, model: str | Path | None = None) -> None:
+    """Write every artefact into a temporary sibling directory, then swap it in for outdir (the
+    old directory, if any, is moved aside first and deleted only after the swap). An OS error
+    (permissions, disk full, a name too long) is a user-facing error, and leaves nothing
+    behind."""
+    outdir = Path(outdir)
+    check_output_dir(outdir, force, model)
     try:
-        (tmp / "ir").mkdir()
-        for name, text in comp.dumps.items():
-            (tmp / "ir" / name).write_text(text)
-        if comp.verilog:
-            (tmp / "verilog").mkdir()
-            for name, text in comp.verilog.items():
-                (tmp / "verilog" / name).write_text(text)
-        if comp.host:
-            (tmp / "host").mkdir()
-            onnx.save(comp.host[0], str(tmp / "host" / "pre.onnx"))
-            onnx.save(comp.host[1], str(tmp / "host" / "post.onnx"))
-        if comp.report:
-            (tmp / "report.json").write_text(json.dumps(comp.report, indent=2) + "\n")
-            (tmp / "README.md").write_text(integration_readme(comp))
-        for name, data in (extra or {}).items():
-            (tmp / name).write_bytes(data)
-        if outdir.exists():
-            shutil.rmtree(outdir)
+        parent = outdir.absolute().parent
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name[:64]}.", dir=parent))
+    except OSError as e:
+        raise QnncError(f"cannot create output directory '{outdir}': {e.strerror or e}")
+    try:
+        _write_tree(comp, tmp, extra or {})
+        _swap_in(tmp, outdir)
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(e, OSError):
+            raise QnncError(f"cannot write output directory '{outdir}': {e.strerror or e}")
+        raise
+
+
+def _write_tree(comp: Compilation, tmp: Path, extra: dict[str, bytes]) -> None:
+    """Every artefact of `comp` (and `extra`, name → bytes) into the fresh directory tmp."""
+    (tmp / MARKER).write_text(MARKER_TEXT)
+    (tmp / "ir").mkdir()
+    for name, text in comp.dumps.items():
+        (tmp / "ir" / name).write_text(text)
+    if comp.verilog:
+        (tmp / "verilog").mkdir()
+        for name, text in comp.verilog.items():
+            (tmp / "verilog" / name).write_text(text)
+    if comp.host:
+        (tmp / "host").mkdir()
+        onnx.save(comp.host[0], str(tmp / "host" / "pre.onnx"))
+        onnx.save(comp.host[1], str(tmp / "host" / "post.onnx"))
+    if comp.report:
+        (tmp / "report.json").write_text(json.dumps(comp.report, indent=2) + "\n")
+        (tmp / "README.md").write_text(integration_readme(comp))
+    for name, data in extra.items():
+        (tmp / name).write_bytes(data)
+
+
+def _swap_in(tmp: Path, outdir: Path) -> None:
+    """Put tmp where outdir is: move the old outdir aside, rename tmp into place, then delete
+    the old one (restored if the rename fails), so outdir is never half-written."""
+    if not outdir.exists():
+        os.replace(tmp, outdir)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{outdir.name[:64]}.old.", dir=tmp.parent))
+    os.replace(outdir, old / "d")
+    try:
         os.replace(tmp, outdir)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        os.replace(old / "d", outdir)
+        shutil.rmtree(old, ignore_errors=True)
         raise
+    shutil.rmtree(old, ignore_errors=True)

@@ -12,6 +12,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
+from qnnc.diagnostics import internal_errors
 from qnnc.universe import all_passes
 
 STAGES = ("quant", "quant-streamlined", "dataflow", "rtl")
@@ -44,6 +45,12 @@ def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
 
 
 def run_stage(ctx: Context, module: ModuleOp, stage: str, opts: Options) -> None:
+    """Run a stage's passes, verifying after each. A pass that fails with anything but a
+    `QnncError` (a user error it diagnosed) is a compiler bug: it surfaces as an
+    `InternalError` naming the pass and, when known, the ONNX node it was lowering; so does IR
+    a pass leaves invalid."""
     for ps in stage_passes(stage, opts):
-        ps.apply(ctx, module)
-        module.verify()
+        with internal_errors(f"pass '{ps.name}'"):
+            ps.apply(ctx, module)
+        with internal_errors(f"the IR verifier after pass '{ps.name}'"):
+            module.verify()

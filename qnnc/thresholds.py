@@ -33,9 +33,23 @@ class Thresholds:
     base: int  # output for count 0
 
 
+MAX_LEVELS = 2**12
+"""Most thresholds per channel derive_thresholds builds (a 12-bit activation): a streaming
+threshold unit compares against all of them, and deriving and checking a wider table takes
+gigabytes, so wider activations are refused rather than attempted."""
+
+CHECK_CHUNK = 2**24
+"""Elements (points x channels x thresholds) `apply_thresholds` compares at a time."""
+
+
 def _eval(f: Levels, acc_ck: np.ndarray) -> np.ndarray:
-    """f on a (C, K) grid of accumulator values (column k evaluated as one batch row)."""
-    return np.asarray(f(np.ascontiguousarray(acc_ck.T))).astype(np.int64).T
+    """f on a (C, K) grid of accumulator values (column k evaluated as one batch row). A level
+    that is NaN or infinite (a model computing NaN, e.g. a negative BatchNorm variance) has no
+    threshold: refused rather than cast to a garbage integer."""
+    levels = np.asarray(f(np.ascontiguousarray(acc_ck.T)))
+    if not np.all(np.isfinite(levels)):
+        raise NotThresholdable("the activation is NaN or infinite for some accumulator values")
+    return levels.astype(np.int64).T
 
 
 def derive_thresholds(f: Levels, lo: np.ndarray, hi: np.ndarray, base: int | None = None,
@@ -55,6 +69,10 @@ def derive_thresholds(f: Levels, lo: np.ndarray, hi: np.ndarray, base: int | Non
     base = reach_lo if base is None else min(base, reach_lo)
     top = reach_hi if top is None else max(top, reach_hi)
     k = top - base
+    if k > MAX_LEVELS:
+        raise NotThresholdable(f"it needs {k} thresholds per channel (it reaches {k + 1} "
+                               f"output levels); at most {MAX_LEVELS} are supported: use a "
+                               f"narrower activation quantizer")
     levels = base + 1 + np.arange(k, dtype=np.int64)[None, :]  # (1, K)
     lo_ck = np.broadcast_to(lo[:, None], (c, k))
     hi_ck = np.broadcast_to(hi[:, None], (c, k))
@@ -82,7 +100,12 @@ def derive_thresholds(f: Levels, lo: np.ndarray, hi: np.ndarray, base: int | Non
 
 
 def apply_thresholds(acc: np.ndarray, t: Thresholds) -> np.ndarray:
-    """Counting semantics (the hardware's), for acc of shape (M, C)."""
+    """Counting semantics (the hardware's), for acc of shape (M, C); CHECK_CHUNK elements at a
+    time, so a large table is checked without an (M, C, K) array of gigabytes."""
+    rows = max(1, CHECK_CHUNK // max(1, t.thresholds.size))
+    if acc.ndim == 2 and acc.shape[0] > rows:
+        return np.concatenate([apply_thresholds(acc[i:i + rows], t)
+                               for i in range(0, acc.shape[0], rows)])
     a = acc[..., None]
     up = np.count_nonzero(a >= t.thresholds, axis=-1)
     down = np.count_nonzero(a <= t.thresholds, axis=-1)

@@ -21,6 +21,9 @@ A second, full-rate run (no gaps, no back-pressure) measures cycles per frame.
 
 from __future__ import annotations
 
+import os
+import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,6 +108,26 @@ def output_is_quantized(comp: Compilation) -> bool:
     return isinstance(v, OpResult) and v.op.name in QUANTIZER_NAMES
 
 
+def runtime_cache_dir() -> Path | bool:
+    """Where `--verify` caches Verilator's compiled runtime: a private directory in the system
+    temp directory (qnnc writes nothing outside `-o` but there), unless QNNC_VERILATOR_CACHE
+    chooses (True: the simulator driver reads the variable). False (no cache) when that
+    directory is not a directory of ours that only we can write: its objects are linked into
+    the simulator."""
+    if "QNNC_VERILATOR_CACHE" in os.environ:
+        return True
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    d = Path(tempfile.gettempdir()) / f"qnnc-verilator-runtime-{uid}"
+    try:
+        d.mkdir(mode=0o700, exist_ok=True)
+        st = d.lstat()
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or st.st_mode & 0o022:
+        return False
+    return d
+
+
 def verify(comp: Compilation, samples: Samples, outdir: Path, seed: int = 0) -> dict:
     from qnnc.backends.sim import verilator as vsim
     from qnnc.ir import run_function
@@ -124,7 +147,8 @@ def verify(comp: Compilation, samples: Samples, outdir: Path, seed: int = 0) -> 
     bipolar_in = i_s["element_type"] == "bipolar"
     beats = vsim.pack_beats(flat_in.reshape(-1), i_s["element_bits"], i_s["lanes"], bipolar=bipolar_in)
     build = Path(outdir) / "sim"
-    sim = vsim.VerilatorSim.build(sorted((Path(outdir) / "verilog").glob("*.v")), "qnnc_top", build)
+    sim = vsim.VerilatorSim.build(sorted((Path(outdir) / "verilog").glob("*.v")), "qnnc_top", build,
+                                  runtime_cache=runtime_cache_dir())
     out_beats_per_frame = o_s["elements"] // o_s["lanes"]
     n_out = n * out_beats_per_frame
     max_cycles = 50 * (n + 4) * max(r["cycles_per_frame"], 1) + 10 * r["latency_cycles"] + 10000

@@ -53,10 +53,12 @@ def load_and_clean(path: str | Path):
     from qonnx.transformation.infer_shapes import InferShapes
     from qonnx.transformation.quant_constant_folding import FoldTransposeIntoQuantInit
 
-    try:
-        model = onnx.load(str(path))
-    except Exception as e:  # onnx raises DecodeError and friends
-        raise QnncError(f"cannot read '{path}' as an ONNX model: {e}")
+    from qnnc.frontend.load import load_model
+    from qnnc.frontend.validate import validate_cleaned, validate_model
+
+    model = load_model(path)  # safe loading: external data checked before it is read
+    name_nodes(model.graph)
+    validate_model(model)
     try:
         mw = ModelWrapper(model)
         for node in mw.graph.node:  # qonnx's own fix-up of the QONNX op domain
@@ -72,6 +74,7 @@ def load_and_clean(path: str | Path):
     except Exception as e:
         raise QnncError(f"qonnx cleanup failed on '{path}': {type(e).__name__}: {e}")
     name_nodes(mw.graph)
+    validate_cleaned(mw)
     return mw
 
 
@@ -372,7 +375,7 @@ class _Importer:
 
 
 def _ssa_name(name: str) -> str:
-    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in name)
     return cleaned if cleaned and not cleaned[0].isdigit() else f"v{cleaned}"
 
 

@@ -44,8 +44,8 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>) -> !rtl.stream<!rt
 // CHECK-NEXT:    %fifo_1_out = rtl.cell "qnnc_fifo"(%fifo_out) {instance_name = "fifo_1",
 // CHECK-NEXT:    rtl.output %fifo_1_out
 
-// Verilog keywords get a trailing '_'; several ports are numbered.
-// CHECK:       rtl.module "module_" : {{.*}} attributes {port_names = ["in0", "in1", "out0", "out1"]} {
+// Verilog, SystemVerilog and C++ keywords get the suffix '_v'; several ports are numbered.
+// CHECK:       rtl.module "module_v" : {{.*}} attributes {port_names = ["in0", "in1", "out0", "out1"]} {
 // CHECK-NEXT:  ^bb0(%in0: !rtl.stream<!rtl.fixed<4, 0>, 2, 1>, %in1: !rtl.stream<!rtl.fixed<4, 0>, 2, 1>):
 // CHECK-NEXT:    rtl.output %in1, %in0
 
@@ -55,5 +55,5 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>) -> !rtl.stream<!rt
 // CHECK-NEXT:  ^bb0(%s_axis: !rtl.stream<!rtl.fixed<2, 0>, 2, 1>):
 // CHECK-NEXT:    %mvau_L0_out = rtl.instance @mvau_L0(%s_axis) {instance_name = "mvau_L0"}
 // CHECK-NEXT:    %n_9_out = rtl.instance @qnnc_fifo_1(%mvau_L0_out) {instance_name = "n_9"}
-// CHECK-NEXT:    %wire__out0, %wire__out1 = rtl.instance @module_(%n_9_out, %mvau_L0_out) {instance_name = "wire_"}
-// CHECK-NEXT:    rtl.output %wire__out0
+// CHECK-NEXT:    %wire_v_out0, %wire_v_out1 = rtl.instance @module_v(%n_9_out, %mvau_L0_out) {instance_name = "wire_v"}
+// CHECK-NEXT:    rtl.output %wire_v_out0
