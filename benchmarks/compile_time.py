@@ -28,7 +28,7 @@ def main() -> None:
             t0 = time.perf_counter()
             comp = compile_model(model / "model.onnx")
             times.append(time.perf_counter() - t0)
-        lines = sum(t.count("\n") for t in comp.verilog.values())
+        lines = sum(t.count("\n") for t in comp.outputs["verilog"].values())
         print(f"{model.name:<20} {statistics.median(times):>9.2f} {len(comp.report['layers']):>7} "
               f"{comp.report['cycles_per_frame']:>13} {lines:>14}")
     print("peers: see benchmarks/peer_compile_time.py (hls4ml side by side; FINN needs Vivado HLS)")

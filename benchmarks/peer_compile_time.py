@@ -87,7 +87,7 @@ def run_qnnc(path: Path) -> tuple[float, str]:
         write_outputs(comp, Path(tmp) / "out")
         seconds = time.perf_counter() - t0
         files = len(list((Path(tmp) / "out" / "verilog").glob("*.v")))
-    lines = sum(t.count("\n") for t in comp.verilog.values())
+    lines = sum(t.count("\n") for t in comp.outputs["verilog"].values())
     host = len(comp.report.get("host_layers", []))
     produced = f"Verilog: {files} .v, {len(comp.report['layers'])} layers, {lines} lines"
     if host:

@@ -1,4 +1,4 @@
-"""`qnnc model.onnx -o out/ [--verify]`: compile a QONNX model to Verilog (+ host ONNX, report).
+"""`qnnc model.onnx -o out/ [--verify]`: compile a QONNX model to Verilog and HLS C++ (+ host ONNX, report).
 
 Exit codes: 0 success, 1 verification found mismatches, 2 bad input or a refused output
 directory (an `error: node '<name>' (<OpType>): <reason>` or `error: <reason>` line on stderr,
@@ -20,8 +20,9 @@ import time
 import traceback
 from pathlib import Path
 
+from qnnc.backends import EmitOptions
 from qnnc.diagnostics import BUG_REPORT, InternalError, QnncError, internal_errors, one_line
-from qnnc.pipeline import STAGES, Options
+from qnnc.pipeline import DEFAULT_EMIT, STAGES, Options, emit_plan
 
 
 def _count(least: int):
@@ -38,6 +39,17 @@ def _count(least: int):
     return parse
 
 
+def _period(text: str) -> float:
+    """An argparse type: a positive, finite clock period in ns."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number")
+    if not 0 < v < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of ns, got {text}")
+    return v
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="qnnc", description=__doc__.splitlines()[0])
     ap.add_argument("model", help="QONNX model (.onnx)")
@@ -47,8 +59,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--force", action="store_true",
                     help="replace the output directory even if it is not empty and qnnc did not "
                          "write it")
-    ap.add_argument("--emit", choices=STAGES + ("verilog",), default="verilog",
-                    help="stop after this level (default: verilog)")
+    ap.add_argument("--emit", default=DEFAULT_EMIT, metavar="LEVEL|BACKENDS",
+                    help=f"stop after a level ({', '.join(STAGES)}), or the backends to emit "
+                         f"after the full pipeline, comma-separated (verilog, hls; default: "
+                         f"{DEFAULT_EMIT}, every backend)")
+    ap.add_argument("--part", default=EmitOptions.part,
+                    help=f"FPGA part of the HLS project's run_hls.tcl (default {EmitOptions.part})")
+    ap.add_argument("--clock-ns", type=_period, default=EmitOptions.clock_ns,
+                    help=f"clock period the HLS project targets (default {EmitOptions.clock_ns:g})")
     ap.add_argument("--folding", metavar="FILE.json", default="",
                     help='per-layer folding {"<node>": {"pe": P, "simd": S}}')
     ap.add_argument("--target-cycles", type=_count(0), default=0,
@@ -71,12 +89,13 @@ def run(args: argparse.Namespace) -> int:
     check_output_dir(Path(args.output), args.force, args.model)  # refuse before the work
     opts = Options(target_cycles=args.target_cycles, lanes_budget=args.lanes_budget,
                    folding_file=args.folding)
-    if args.verify and args.emit != "verilog":
-        raise QnncError("--verify needs the full pipeline (drop --emit)")
+    if args.verify and not emit_plan(args.emit)[1]:
+        raise QnncError("--verify needs the full pipeline and a backend (drop --emit, or "
+                        "--emit verilog,hls)")
     if args.verify and not args.inputs and args.samples <= 0:
         raise QnncError("--verify needs inputs: --inputs IO.npz or --samples N with N > 0")
     t0 = time.perf_counter()
-    comp = compile_model(args.model, opts, args.emit)
+    comp = compile_model(args.model, opts, args.emit, EmitOptions(args.part, args.clock_ns))
     compile_s = time.perf_counter() - t0
     for layer in comp.report.get("host_layers", []):
         print(one_line(f"warning: node '{layer['name']}' ({layer['onnx_op']}): not mapped to "
@@ -94,11 +113,8 @@ def run(args: argparse.Namespace) -> int:
 
         with tempfile.TemporaryDirectory(prefix="qnnc-verify-") as work:
             work_dir = Path(work)
-            (work_dir / "verilog").mkdir()
-            for name, text in comp.verilog.items():
-                (work_dir / "verilog" / name).write_text(text)
             results = []
-            with internal_errors("--verify (Verilator build and simulation)"):
+            with internal_errors("--verify (simulator builds and runs)"):
                 if args.inputs:
                     results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir,
                                           args.seed))
@@ -108,10 +124,12 @@ def run(args: argparse.Namespace) -> int:
         merged = _merge(results)
         extra["verify.json"] = (json.dumps(merged, indent=2) + "\n").encode()
         status = 1 if merged["mismatches"] else 0
+        per_backend = ", ".join(f"{name} {b['mismatches']}" for name, b in merged["backends"].items())
+        cycles = merged["cycles_per_frame_measured"]
         summary = (f"qnnc: verify {'PASS' if status == 0 else 'FAIL'}: {merged['samples']} samples, "
-                   f"{merged['mismatches']} mismatches, {merged['ambiguous']} ambiguous, "
-                   f"max abs err {merged['max_abs_err']:.3g}, cycles/frame measured "
-                   f"{merged['cycles_per_frame_measured']:.1f} vs analytical "
+                   f"{merged['mismatches']} mismatches ({per_backend}), {merged['ambiguous']} "
+                   f"ambiguous, max abs err {merged['max_abs_err']:.3g}, cycles/frame measured "
+                   f"{'n/a' if cycles is None else f'{cycles:.1f}'} vs analytical "
                    f"{merged['cycles_per_frame_analytical']} (compile {compile_s:.2f} s)")
     write_outputs(comp, out, extra, force=args.force, model=args.model)
     print(summary)
@@ -119,14 +137,26 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _merge(results: list[dict]) -> dict:
-    merged = {"samples": sum(r["samples"] for r in results),
-              "mismatches": sum(r["mismatches"] for r in results),
-              "ambiguous": sum(r["ambiguous"] for r in results),
-              "max_abs_err": max(r["max_abs_err"] for r in results),
-              "max_rel_err": max(r["max_rel_err"] for r in results),
-              "cycles_per_frame_measured": max(r["cycles_per_frame_measured"] for r in results),
-              "cycles_per_frame_analytical": results[0]["cycles_per_frame_analytical"],
-              "runs": results}
+    """One summary of several verification runs (--inputs, then random samples): counts add up,
+    errors and cycles take the worst run; the same per backend; `runs` keeps each run."""
+    def combine(rs: list[dict]) -> dict:
+        cycles = [r["cycles_per_frame_measured"] for r in rs
+                  if r.get("cycles_per_frame_measured") is not None]
+        out = {"samples": sum(r["samples"] for r in rs),
+               "mismatches": sum(r["mismatches"] for r in rs),
+               "ambiguous": sum(r["ambiguous"] for r in rs),
+               "accelerator_vs_rtl_semantics_mismatched_frames": sum(
+                   r["accelerator_vs_rtl_semantics_mismatched_frames"] for r in rs),
+               "max_abs_err": max(r["max_abs_err"] for r in rs),
+               "max_rel_err": max(r["max_rel_err"] for r in rs),
+               "cycles_per_frame_measured": max(cycles) if cycles else None}
+        return out
+
+    merged = combine(results)
+    merged["cycles_per_frame_analytical"] = results[0]["cycles_per_frame_analytical"]
+    merged["backends"] = {name: combine([r["backends"][name] for r in results])
+                          for name in results[0]["backends"]}
+    merged["runs"] = results
     return merged
 
 

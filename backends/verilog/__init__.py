@@ -68,7 +68,8 @@ class VerilogBackend:
     def simulate(self, project: Path, work: Path, stimulus: Stimulus) -> SimRun:
         from qnnc.backends.sim import verilator as vsim
 
-        sim = vsim.VerilatorSim.build(sorted(project.glob("*.v")), TOP, work / "verilator")
+        sim = vsim.VerilatorSim.build(sorted(project.glob("*.v")), TOP, work / "verilator",
+                                      runtime_cache=vsim.runtime_cache_dir())
         s = stimulus
         n_out = s.frames * s.out_beats_per_frame
         max_cycles = 50 * (s.frames + 4) * max(s.cycles_per_frame, 1) + 10 * s.latency_cycles + 10000

@@ -28,6 +28,8 @@ def test_model_verifies_bit_exactly(name, tmp_path):
     v = json.loads((out / "verify.json").read_text())
     assert v["samples"] == 208
     assert v["mismatches"] == 0
+    assert sorted(v["backends"]) == ["hls", "verilog"]
+    assert all(b["samples"] == 208 and b["mismatches"] == 0 for b in v["backends"].values())
     assert all(run["accelerator_vs_rtl_semantics_mismatched_frames"] == 0 for run in v["runs"])
     measured, analytical = v["cycles_per_frame_measured"], v["cycles_per_frame_analytical"]
     assert abs(measured - analytical) <= 0.05 * analytical, (measured, analytical)

@@ -24,7 +24,7 @@ MODELS = Path(__file__).resolve().parents[1] / "models"
 def _emit(name: str, tmp_path: Path, **opts) -> list[Path]:
     comp = compile_model(MODELS / name / "model.onnx", Options(**opts))
     files = []
-    for fname, text in comp.verilog.items():
+    for fname, text in comp.outputs["verilog"].items():
         p = tmp_path / fname
         p.write_text(text)
         files.append(p)
@@ -63,7 +63,7 @@ def test_generated_designs_lint_clean(spec, lanes, tmp_path_factory):
     work = tmp_path_factory.mktemp("lint")
     comp = compile_model(save_model(build_model(spec), work), Options(lanes_budget=lanes))
     files = []
-    for fname, text in comp.verilog.items():
+    for fname, text in comp.outputs["verilog"].items():
         (work / fname).write_text(text)
         files.append(str(work / fname))
     r = subprocess.run([verilator, "--lint-only", "-Wall", "--top-module", "qnnc_top", *files],
