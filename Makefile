@@ -33,7 +33,7 @@ setup: $(STAMP) tools
 
 demo: setup
 	$(BIN)/qnnc $(EXAMPLE)/model.onnx -o out/ --verify --inputs $(EXAMPLE)/io.npz --samples 200
-	@echo "demo: Verilog in out/verilog, report in out/report.json, verification in out/verify.json"
+	@echo "demo: Verilog in out/verilog, HLS C++ in out/hls, report in out/report.json, verification in out/verify.json"
 
 test: setup
 	$(BIN)/python -m pytest -n $(JOBS) -q -p no:cacheprovider tests
