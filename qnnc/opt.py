@@ -13,7 +13,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.target import Target
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from qnnc.universe import all_dialects, all_passes, all_targets
+from qnnc.universe import all_dialects, all_passes, all_targets, backend_passes
 
 
 def backend_target(name: str, backend_cls) -> type[Target]:
@@ -73,7 +73,7 @@ class QnncOptMain(xDSLOptMain):
 
     def register_all_passes(self):
         super().register_all_passes()
-        for name, factory in all_passes().items():
+        for name, factory in {**all_passes(), **backend_passes()}.items():
             if name not in self.available_passes:
                 self.register_pass(name, factory)
 

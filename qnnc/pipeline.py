@@ -40,7 +40,7 @@ def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
                   lanes_budget=opts.lanes_budget, folding_file=opts.folding_file),
                 p("dataflow-insert-fifos")]
     if stage == "rtl":
-        return [p("convert-dataflow-to-rtl"), p("rtl-legalize-names")]
+        return [p("convert-dataflow-to-rtl")]  # each backend prepares (names) for itself
     raise ValueError(stage)
 
 

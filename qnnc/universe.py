@@ -50,8 +50,21 @@ def all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "dataflow-fold": _pass("dataflow_fold", "DataflowFoldPass"),
         "dataflow-insert-fifos": _pass("dataflow_insert_fifos", "DataflowInsertFifosPass"),
         "convert-dataflow-to-rtl": _pass("convert_dataflow_to_rtl", "ConvertDataflowToRtlPass"),
-        "rtl-legalize-names": _pass("rtl_legalize_names", "RtlLegalizeNamesPass"),
     }
+
+
+def backend_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    """Backends' prepare steps, also usable as passes (`qnnc-opt -p rtl-legalize-names`): they
+    live with their backend (`qnnc.backends.<target>.<key_with_underscores>`), which applies them
+    before printing, as CIRCT's ExportVerilog does."""
+    def load(target: str, module: str, cls: str) -> Callable[[], type[ModulePass]]:
+        def get() -> type[ModulePass]:
+            import importlib
+
+            return getattr(importlib.import_module(f"qnnc.backends.{target}.{module}"), cls)
+        return get
+
+    return {"rtl-legalize-names": load("verilog", "rtl_legalize_names", "RtlLegalizeNamesPass")}
 
 
 def _target(module: str, cls: str) -> Callable[[], type]:
@@ -72,4 +85,5 @@ def make_backend(name: str):
     return all_targets()[name]()()
 
 
-QNNC_UNIVERSE = Universe(all_dialects=all_dialects(), all_passes=all_passes())
+QNNC_UNIVERSE = Universe(all_dialects=all_dialects(),
+                         all_passes={**all_passes(), **backend_passes()})

@@ -24,7 +24,7 @@ def export_verilog(ctx: Context, module: ModuleOp) -> dict[str, str]:
     """File name → Verilog text for every rtl.module and every library cell used.
     Mutates the module's names (the prepare step), never its structure."""
     from qnnc.backends.verilog.printer import print_verilog_module
-    from qnnc.lowering.rtl_legalize_names import RtlLegalizeNamesPass
+    from qnnc.backends.verilog.rtl_legalize_names import RtlLegalizeNamesPass
 
     RtlLegalizeNamesPass().apply(ctx, module)
     files: dict[str, str] = {}

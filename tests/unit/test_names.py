@@ -19,7 +19,7 @@ import pytest
 from hostile_names import UNSAFE_FRAGMENTS, hostile_model
 from simtools import require_tool
 
-from qnnc.lowering.rtl_legalize_names import MAX_IDENTIFIER, VERILOG_KEYWORDS, legal_identifier
+from qnnc.backends.verilog.rtl_legalize_names import MAX_IDENTIFIER, VERILOG_KEYWORDS, legal_identifier
 
 
 def compile_tree(model: Path, out: Path, hashseed: str) -> None:

@@ -18,7 +18,7 @@ import pytest
 from xdsl.ir import Dialect
 from xdsl.passes import ModulePass
 
-from qnnc.universe import all_dialects, all_passes
+from qnnc.universe import all_dialects, all_passes, backend_passes
 
 ROOT = Path(__file__).resolve().parents[2]
 FILECHECK = ROOT / "tests" / "filecheck"
@@ -68,6 +68,23 @@ def test_pass_has_filecheck_test(key: str) -> None:
     assert test.is_file(), f"missing FileCheck test {test.relative_to(ROOT)}"
     assert f"-p {key}" in test.read_text() or f"-p '{key}" in test.read_text(), \
         f"{test.relative_to(ROOT)} never runs -p {key}"
+
+
+BACKEND_PASSES = backend_passes()
+
+
+@pytest.mark.parametrize("key", sorted(BACKEND_PASSES))
+def test_backend_prepare_pass_layout(key: str) -> None:
+    """A backend's prepare step: same naming rules, but it lives in its backend's folder and its
+    FileCheck test under tests/filecheck/backends/."""
+    cls = BACKEND_PASSES[key]()
+    assert cls.name == key and cls.__name__ == camel_case(key) + "Pass"
+    package, module = cls.__module__.rsplit(".", 1)
+    assert package.startswith("qnnc.backends.") and module == module_name(key)
+    assert (ROOT / "backends" / package.split(".")[-1] / f"{module}.py").is_file()
+    test = FILECHECK / "backends" / f"{key}.mlir"
+    assert test.is_file() and f"-p {key}" in test.read_text()
+    assert key not in PASSES
 
 
 def test_every_pass_file_is_registered() -> None:

@@ -1,6 +1,7 @@
 """rtl-legalize-names: give every module, port, instance and wire a legal, unique Verilog name
-(rtl → rtl). This is the "prepare for emission" step of the Verilog exporter (as in CIRCT):
-after it the printer only prints.
+(rtl → rtl). This is the "prepare for emission" step of the Verilog backend, which applies it
+before printing (as CIRCT's ExportVerilog does), so it lives here rather than in lowering/;
+after it the printer only prints. Registered as a pass too (`qnnc-opt -p rtl-legalize-names`).
 
 Postconditions:
 * module symbols are Verilog identifiers, unique, not keywords (instances follow renames);
