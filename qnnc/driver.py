@@ -51,7 +51,7 @@ class Compilation:
 def compile_model(path: str | Path, opts: Options = Options(), emit: str = DEFAULT_EMIT,
                   emit_options: EmitOptions = EmitOptions()) -> Compilation:
     """Run the pipeline up to `emit` (see `emit_plan`) and every backend it names."""
-    from qnnc.host_export import export_host
+    from qnnc.backends.onnx import export_host
     from qnnc.universe import make_backend
 
     t0 = time.perf_counter()
