@@ -299,9 +299,14 @@ def to_finn_onnx(model: onnx.ModelProto) -> onnx.ModelProto:
         a = onnx.TensorAnnotation(tensor_name=name)
         a.quant_parameter_tensor_names.add(key="finn_datatype", value=dtype)
         graph.quantization_annotation.append(a)
-    std = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
+    return _finish(graph, next((o.version for o in model.opset_import
+                                if o.domain in ("", "ai.onnx")), 13))
+
+
+def _finish(graph: onnx.GraphProto, std_opset: int = 13) -> onnx.ModelProto:
+    """A checked model of the graph at the given standard opset and QONNX opset 2."""
     m = helper.make_model(graph, producer_name="qnnc-tests-finn_onnx", opset_imports=[
-        helper.make_opsetid("", std), helper.make_opsetid(QONNX_DOMAIN, 2)])
+        helper.make_opsetid("", std_opset), helper.make_opsetid(QONNX_DOMAIN, 2)])
     m.ir_version = 8
     onnx.checker.check_model(m)
     return m
@@ -363,12 +368,7 @@ def _dense(nodes, inits, x: str, k: int, n: int, name: str, rng, wbits: int, act
 def _model(nodes, inits, inp: str, in_shape, out: str, out_shape, name: str) -> onnx.ModelProto:
     graph = helper.make_graph(nodes, name, [helper.make_tensor_value_info(inp, TensorProto.FLOAT, in_shape)],
                               [helper.make_tensor_value_info(out, TensorProto.FLOAT, out_shape)], inits)
-    std = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 13)
-    m = helper.make_model(graph, producer_name="qnnc-tests-finn_onnx", opset_imports=[
-        helper.make_opsetid("", std), helper.make_opsetid(QONNX_DOMAIN, 2)])
-    m.ir_version = 8
-    onnx.checker.check_model(m)
-    return m
+    return _finish(graph)
 
 
 def unsw_like_model(in_features: int = 24, hidden: tuple[int, ...] = (16, 16), seed: int = 0,
