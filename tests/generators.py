@@ -193,7 +193,8 @@ class MLPSpec:
         k = self.in_features
         rows = max(d for d in range(1, int(k ** 0.5) + 1) if k % d == 0)  # a KWS-like 1x1xHxW
         return {"": (1, k), "flatten": (1, 1, rows, k // rows), "reshape": (1, k, 1),
-                "squeeze": (1, 1, k), "unsqueeze": (k,), "transpose": (k, 1)}[self.input_layout]
+                "squeeze": (1, 1, k), "unsqueeze": (k,),
+                "transpose": (1, rows, k // rows)}[self.input_layout]
 
     @property
     def output_is_quantized(self) -> bool:
@@ -567,7 +568,8 @@ def build_mlp(spec: MLPSpec) -> onnx.ModelProto:
 
 INPUT_LAYOUTS = ("flatten", "reshape", "squeeze", "unsqueeze", "transpose")
 """Layout ops a model may put between its input quantizer and its first layer (input shapes in
-`MLPSpec.input_shape`; each yields the (1, K) row the first layer reads, in the same order)."""
+`MLPSpec.input_shape`; each yields the (1, K) row the first layer reads; "transpose" permutes
+the features on the way)."""
 
 
 def _input_layout(b: GraphBuilder, x: str, spec: MLPSpec) -> str:
@@ -580,8 +582,8 @@ def _input_layout(b: GraphBuilder, x: str, spec: MLPSpec) -> str:
         return b.node("Squeeze", [x, b.int_const("axes", [1])])
     if spec.input_layout == "unsqueeze":
         return b.node("Unsqueeze", [x, b.int_const("axes", [0])])
-    if spec.input_layout == "transpose":
-        return b.node("Transpose", [x], perm=[1, 0])
+    if spec.input_layout == "transpose":  # (1, R, C) -> (1, C, R) -> (1, K): features permuted
+        return b.node("Flatten", [b.node("Transpose", [x], perm=[0, 2, 1])], axis=1)
     return x
 
 
