@@ -21,6 +21,7 @@ Classification of an output element that is not identical to the reference (the 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,10 +131,11 @@ def output_codes(comp: Compilation, out_beats: list[int], frames: int) -> np.nda
                              bipolar=o_s["element_type"] == "bipolar").reshape(frames, -1)
 
 
-def judge(comp: Compilation, samples: Samples, ref: np.ndarray, hw_codes: np.ndarray,
+def judge(comp: Compilation, precise, ref: np.ndarray, hw_codes: np.ndarray,
           expect: np.ndarray) -> dict:
     """One backend's output codes, through host/post.onnx, against the reference (the tie
-    policy classifies what differs), and against the rtl-level semantics of the same IR."""
+    policy classifies what differs; `precise(k)` is sample k's `PreciseReference`, shared by the
+    backends), and against the rtl-level semantics of the same IR."""
     post = comp.host[1]
     n = hw_codes.shape[0]
     post_in_shape = tuple(d.dim_value for d in post.graph.input[0].type.tensor_type.shape.dim)
@@ -145,8 +147,7 @@ def judge(comp: Compilation, samples: Samples, ref: np.ndarray, hw_codes: np.nda
     for k in range(n):
         if np.all(hw[k] == ref[k]):
             continue
-        counts, bad = classify(hw[k], ref[k], PreciseReference(comp.reference_module,
-                                                                samples.inputs[k]), exact)
+        counts, bad = classify(hw[k], ref[k], precise(k), exact)
         counts.pop(FLOAT32_ROUNDING, None)  # a match, not a tie
         ambiguous += sum(counts.values())
         for level, c in counts.items():
@@ -194,13 +195,15 @@ def verify(comp: Compilation, samples: Samples, work: Path, seed: int = 0) -> di
     # expected accelerator output from the rtl-level semantics of the same IR
     expect = np.stack([run_function(comp.module, "core", [c])[0] for c in codes_in]).reshape(n, -1)
     stim = stimulus(comp, codes_in.reshape(n, -1), seed)
+    precise = functools.lru_cache(maxsize=None)(
+        lambda k: PreciseReference(comp.reference_module, samples.inputs[k]))
     results: dict[str, dict] = {}
     for name, backend in backends.items():
         project = Path(work) / name
         if not project.exists():
             write_files(comp.outputs[name], project)
         run = backend.simulate(project, Path(work) / f"{name}-sim", stim)
-        results[name] = judge(comp, samples, ref, output_codes(comp, run.out_beats, n),
+        results[name] = judge(comp, precise, ref, output_codes(comp, run.out_beats, n),
                               expect) | run.figures
     cycle_accurate = next((r for r in results.values() if "cycles_per_frame_measured" in r), {})
     return {
