@@ -22,6 +22,10 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
 
+class EmissionError(Exception):
+    """IR a backend cannot print (not lowered to its level, names not prepared, ...)."""
+
+
 @dataclass(frozen=True)
 class EmitOptions:
     """Style and tool options of the emitters (never semantics)."""

@@ -83,8 +83,41 @@ class QnncOptMain(xDSLOptMain):
             self.available_targets[name] = _target_factory(name, factory)
 
 
-def main() -> None:
-    QnncOptMain().run()
+def _tool_error(e: Exception) -> str:
+    """One `error:` line for a bad command line or input file, with close matches for an
+    unknown pass name."""
+    import difflib
+    import re
+
+    text = str(e).splitlines()[0] if str(e) else type(e).__name__
+    m = re.match(r"Unrecognized passes: \[(.*)\]", text)
+    if m:
+        known = sorted({*all_passes(), *backend_passes()})
+        names = [n.strip(" '\"") for n in m.group(1).split(",")]
+        hints = {n: difflib.get_close_matches(n, known, n=3) for n in names}
+        text = "unknown pass " + ", ".join(
+            f"'{n}'" + (f" (did you mean {', '.join(h)}?)" if h else "") for n, h in hints.items())
+        text += f"; available: {', '.join(known)}"
+    elif isinstance(e, OSError) and e.filename:
+        text = f"cannot read '{e.filename}': {e.strerror}"
+    return f"error: {text}"
+
+
+def main() -> int:
+    """Run the tool; a bad pass name or option, or an unreadable file, is one `error:` line and
+    exit code 2 (never a traceback). Diagnostics about the IR keep xDSL's own format."""
+    from xdsl.utils.exceptions import DiagnosticException, ParseError
+
+    from qnnc.backends import EmissionError
+
+    try:
+        QnncOptMain().run()
+    except (ParseError, DiagnosticException):
+        raise
+    except (ValueError, OSError, EmissionError) as e:
+        print(_tool_error(e), file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
