@@ -152,3 +152,19 @@ def test_layer_left_on_host_is_reported_by_node_name(tmp_path):
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert [h["name"] for h in report["host_layers"]] == ["MatMul_1"]
     assert report["host_layers"][0]["function"] == "post"
+
+
+def test_emit_chooses_backends(tmp_path):
+    """--emit names backends (default all): only their folders are written; an unknown name is
+    a user error listing the choices."""
+    model = str(MODELS / "tfc_1w1a_zoo" / "model.onnx")
+    r = qnnc(model, "-o", str(tmp_path / "hls_only"), "--emit", "hls")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "hls_only" / "hls" / "qnnc_top.cpp").is_file()
+    assert not (tmp_path / "hls_only" / "verilog").exists()
+    r = qnnc(model, "-o", str(tmp_path / "both"))
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "both" / "hls").is_dir() and (tmp_path / "both" / "verilog").is_dir()
+    r = qnnc(model, "-o", str(tmp_path / "bad"), "--emit", "verilog,vhdl")
+    assert r.returncode == 2 and r.stderr.startswith("error: --emit 'verilog,vhdl': choose")
+    assert "verilog, hls" in r.stderr and not (tmp_path / "bad").exists()
