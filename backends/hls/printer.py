@@ -178,7 +178,8 @@ class HlsPrinter:
         name = self.names.modules[m.sym_name.data]
         t_in, t_out = m.function_type.inputs.data[0], m.function_type.outputs.data[0]
         roms = [f"{name}_{cpp_identifier(port.name)}" for port, _ in cell.roms()]
-        return (f"// {m.sym_name.data}: {cell.cell.data}\n"
+        named = " ".join(f"{k}={cell.param(k)}" for k in cell.spec().params)
+        return (f"// {m.sym_name.data}: {cell.cell.data} {named}\n"
                 f"void {name}({stream_type(t_in)} &in, {stream_type(t_out)} &out) {{\n"
                 f"#pragma HLS INLINE off\n"
                 f"    {self.template_call(cell, ['in', 'out'] + roms)}\n}}\n")

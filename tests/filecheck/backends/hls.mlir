@@ -38,7 +38,7 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK:       #include "qnnc_top.h"
 // CHECK-NEXT:  #include "qnnc_hls.h"
 // CHECK-NEXT:  #include "weights.h"
-// CHECK:       // mvau_L0: qnnc_mvau
+// CHECK:       // mvau_L0: qnnc_mvau MW=4 MH=2 SIMD=2 PE=2 IN_W=2 IN_SIGNED=1 IN_BIPOLAR=0 W_W=2 W_SIGNED=1 W_BIPOLAR=0 ACC_W=4 N_THRES=2 OUT_W=2 OUT_BIAS=0
 // CHECK-NEXT:  void mvau_L0(hls::stream<ap_uint<4> > &in, hls::stream<ap_uint<4> > &out) {
 // CHECK-NEXT:  #pragma HLS INLINE off
 // CHECK-NEXT:      qnnc::mvau<2, 4, 2, 2, 2, 2, 1, 0, 2, 1, 0, 4, 2, 2, 0>(in, out, mvau_L0_w, mvau_L0_t, mvau_L0_t_desc);
