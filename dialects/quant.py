@@ -783,6 +783,9 @@ def _ints(attr: DenseArrayBase) -> tuple[int, ...]:
     return tuple(int(v) for v in attr.get_values())
 
 
+dense_array_ints = _ints
+
+
 def i64_array(values: Sequence[int]) -> DenseArrayBase:
     """An `array<i64: ...>` property value."""
     from xdsl.dialects.builtin import i64

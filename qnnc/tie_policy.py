@@ -56,8 +56,8 @@ QUANTIZER_NAMES = tuple(op.name for op in quant.QONNX_QUANTIZER_OPS)
 
 def term_magnitude(op, args, results) -> float:
     """Largest magnitude of the terms an op adds up (what its float32 rounding error scales
-    with): Σ|a·b| for a matrix product, |x·scale|, |mean·scale| and |bias| for BatchNorm,
-    operands and results otherwise."""
+    with): Σ|a·b| for a matrix product or a convolution, |x·scale|, |mean·scale| and |bias| for
+    BatchNorm, operands and results otherwise."""
     vals = [np.asarray(a, dtype=np.float64) for a in args]
     vals = [v for v in vals if v.dtype.kind == "f"]
     name = op.name
@@ -69,6 +69,12 @@ def term_magnitude(op, args, results) -> float:
         terms = [np.abs(a @ b) * abs(op.alpha.value.data) if name == "quant.gemm" else a @ b]
         if name == "quant.gemm" and len(vals) > 2:
             terms.append(np.abs(vals[2]) * abs(op.beta.value.data))
+    elif name == "quant.conv" and len(vals) >= 2:
+        ints = quant.dense_array_ints
+        terms = [np.abs(quant.conv2d(np.abs(vals[0]), np.abs(vals[1]),
+                                     np.abs(vals[2]) if len(vals) > 2 else None,
+                                     ints(op.strides), ints(op.pads), ints(op.dilations),
+                                     op.group.value.data))]
     elif name == "quant.batchnorm":
         x, g, b, m, v = vals
         sc = np.abs(g) / np.sqrt(v + op.epsilon.value.data)
