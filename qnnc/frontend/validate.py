@@ -7,14 +7,16 @@ it is about. They exist because the stages after them assume what these function
 (reading the file safely is `load.py`'s job):
 
 * `validate_model` (before cleanup): only ONNX and QONNX domains; every edge has a producer;
-  one graph input and one output, static shapes, batch 1; at least one quantizer; nodes that
-  match their schemas (inputs, attribute types; qonnx's declarations for custom ops); shapes
-  consistent under ONNX's strict shape inference, and nothing inferred too large to allocate
-  (qonnx's constant folding executes nodes, so a `ConstantOfShape([2**40])` must be refused
-  before it runs).
+  one graph input (static shape) and one output computed from it; nodes that match their schemas (inputs,
+  attribute types; qonnx's declarations for custom ops; known rounding modes); shapes consistent
+  under ONNX's strict shape inference, and nothing inferred too large to allocate (qonnx's
+  constant folding executes nodes, so a `ConstantOfShape([2**40])` must be refused before it
+  runs).
 * `validate_cleaned` (after cleanup, when computed shapes and quantizer parameters are
-  initializers): shapes again, and bit widths, scales, zero points and rounding modes that the
-  QONNX semantics and qnnc's integer lowering can represent.
+  initializers): shapes again, and bit widths, scales and zero points that the QONNX semantics
+  and qnnc's integer lowering can represent.
+* `check_has_quantizer` and `check_batch_one`, which the driver applies only when compiling past
+  the `quant` level (that level imports float and batched networks too).
 """
 
 from __future__ import annotations
@@ -67,6 +69,28 @@ def check_edges(graph: onnx.GraphProto) -> None:
     for o in graph.output:
         if o.name not in known:
             raise QnncError(f"graph output '{o.name}' is not produced by any node")
+
+
+def check_output_depends_on_input(graph: onnx.GraphProto) -> None:
+    """The graph output must be computed from the graph input: a constant output is folded
+    away by qonnx's cleanup and leaves nothing to compile (or import). Assumes `check_edges`
+    and `check_io` passed."""
+    producer = {o: n for n in graph.node for o in n.output if o}
+    data_in = {i.name for i in graph_inputs(graph)}
+    out = graph.output[0].name
+    seen, todo = set(), [out]
+    while todo:
+        t = todo.pop()
+        if t in data_in:
+            return
+        if t in seen or t not in producer:
+            continue
+        seen.add(t)
+        todo += [x for x in producer[t].input if x]
+    node = producer.get(out)
+    raise QnncError(f"graph output '{out}' does not depend on the graph input (it is a "
+                    f"constant); qnnc compiles a function of the input",
+                    node.name if node else None, node.op_type if node else None)
 
 
 def check_domains(model: onnx.ModelProto) -> None:
@@ -286,6 +310,7 @@ def validate_model(model: onnx.ModelProto) -> None:
     check_domains(model)
     check_edges(model.graph)
     check_io(model)
+    check_output_depends_on_input(model.graph)
     check_custom_ops(model)
     check_quantizer_attributes(model)
     check_schemas(model)

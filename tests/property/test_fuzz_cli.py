@@ -275,8 +275,23 @@ _NAN_BN = MLPSpec(
     qonnx_opset=1, seed=1)
 
 
+# The last node rewired to two constants: qonnx's cleanup folds the output away and the importer
+# failed on the dangling graph output (AttributeError, exit 3) -> "does not depend on the input"
+_CONST_OUT = MLPSpec(
+    in_features=8, input_quant=QuantSpec("bipolar", 1, True, False, "ROUND", (0.125,), True, 0.0),
+    layers=(DenseSpec(out_features=1, weight_quant=QuantSpec("quant", 3, True, True, "HALF_EVEN",
+                                                             (-0.03125,), True, 0.0),
+                      op="Gemm", seed=41189, weight_scale_shape="1d", bias_add="2d",
+                      batchnorm="pos", bn_epsilon=1e-05,
+                      act_quant=QuantSpec("quant", 1, False, True, "ROUND", (1.889998197555542,),
+                                          False, 0.0),
+                      post_ops=(("Add", False), ("Mul", True))),),
+    qonnx_opset=2, seed=8264696)
+
+
 @settings(max_examples=examples(40))
 @example(case=(_NAN_BN, (("init_type", 11, 0, 15.0),)))
+@example(case=(_CONST_OUT, (("rewire", 7, 0, 19.0), ("drop_attr", 6, 5, 36.0))))
 @given(mutants())
 def test_mutated_models_get_a_clear_answer(case):
     base, muts = case

@@ -188,6 +188,14 @@ def test_inconsistent_shapes(tmp_path):
                  "inconsistent shapes")
 
 
+def test_constant_output(tmp_path):
+    """An output computed from constants only is folded away by qonnx's cleanup (was exit 3)."""
+    model = mlp()
+    next(n for n in model.graph.node if n.name == "qout").input[0] = "w"
+    assert_error(*run(tmp_path, model), "error: node 'qout' (Quant): graph output 'y' does not "
+                 "depend on the graph input")
+
+
 def test_several_inputs(tmp_path):
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
     x2 = helper.make_tensor_value_info("x2", TensorProto.FLOAT, [1, 4])
