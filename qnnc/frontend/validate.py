@@ -71,6 +71,16 @@ def check_edges(graph: onnx.GraphProto) -> None:
             raise QnncError(f"graph output '{o.name}' is not produced by any node")
 
 
+FIXED_UP_OPS = ("Quant", "Trunc", "BipolarQuant")
+"""QONNX ops that `load_and_clean` moves into the QONNX domain whatever domain they come with
+(qonnx's own fix-up), so a default-domain `Quant` is a QONNX Quant, not an unknown ONNX op."""
+
+
+def is_qonnx_op(node: onnx.NodeProto) -> bool:
+    """A node qnnc reads as a QONNX/FINN custom op (checked against qonnx, not onnx)."""
+    return node.domain in QONNX_DOMAINS or node.op_type in FIXED_UP_OPS
+
+
 def check_output_depends_on_input(graph: onnx.GraphProto) -> None:
     """The graph output must be computed from the graph input: a constant output is folded
     away by qonnx's cleanup and leaves nothing to compile (or import). Assumes `check_edges`
@@ -97,7 +107,7 @@ def check_domains(model: onnx.ModelProto) -> None:
     """Only standard ONNX and QONNX/FINN custom ops: qonnx's shape inference would fail on any
     other custom op with an error that names no node."""
     for node in model.graph.node:
-        if node.domain not in ONNX_DOMAINS + QONNX_DOMAINS:
+        if node.domain not in ONNX_DOMAINS + QONNX_DOMAINS and node.op_type not in FIXED_UP_OPS:
             raise QnncError(f"unsupported op domain '{node.domain}' (qnnc reads standard ONNX "
                             f"and QONNX ops)", node.name or "?", node.op_type)
         if node.domain in QONNX_DOMAINS and not _known_custom_op(node):
@@ -192,7 +202,7 @@ def check_shapes(model: onnx.ModelProto) -> None:
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
     for node in probe.graph.node:
-        if node.domain in QONNX_DOMAINS:
+        if is_qonnx_op(node):
             x = node.input[0] if node.input else ""
             del node.input[:]
             del node.attribute[:]
@@ -249,7 +259,7 @@ def check_schemas(model: onnx.ModelProto) -> None:
             except Exception as e:
                 raise QnncError(f"initializer '{t.name}' is invalid: {_checker_reason(e)}")
     for node in model.graph.node:
-        if node.domain in ONNX_DOMAINS:
+        if not is_qonnx_op(node):
             try:
                 checker.check_node(node, ctx, scope)
             except Exception as e:
@@ -276,7 +286,7 @@ def check_custom_ops(model: onnx.ModelProto) -> None:
     """QONNX nodes have their number of inputs and one output, and attributes of the types
     qonnx declares for them (`get_nodeattr_types`): onnx's checker cannot see custom ops."""
     for node in model.graph.node:
-        if node.domain not in QONNX_DOMAINS:
+        if not is_qonnx_op(node):
             continue
         lo, hi = QONNX_ARITY.get(node.op_type, (0, 1 << 30))
         if not lo <= len(node.input) <= hi or (lo and not all(node.input)):

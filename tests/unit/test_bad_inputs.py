@@ -95,6 +95,18 @@ def test_the_small_model_compiles(tmp_path):
     assert (tmp_path / "out" / "verilog" / "qnnc_top.v").is_file()
 
 
+@pytest.mark.parametrize("domain", ["", "onnx.brevitas", "com.example"])
+def test_quant_in_another_domain_still_compiles(tmp_path, domain):
+    """qonnx moves Quant/Trunc/BipolarQuant into its domain whatever domain they come with;
+    validation must not refuse what that fix-up accepts."""
+    model = mlp()
+    for n in model.graph.node:
+        if n.op_type == "Quant":
+            n.domain = domain
+    code, err = run(tmp_path, model)
+    assert code == 0, err
+
+
 # ----------------------------------------------------------------------------------------------
 # the file itself
 # ----------------------------------------------------------------------------------------------
