@@ -22,6 +22,7 @@ it is about. They exist because the stages after them assume what these function
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import onnx
@@ -226,15 +227,18 @@ def _check_inferred_output_dims(model: onnx.ModelProto) -> None:
 
 
 def _shape_error(model: onnx.ModelProto, e: Exception) -> QnncError:
-    """A QnncError for an ONNX inference error, naming the node when the message does."""
+    """A QnncError for an ONNX inference error: its first per-node error, naming that node with
+    its real op type (quantizers stood in as Identity in the probe)."""
     msg = exception_text(e)
-    for node in model.graph.node:
-        if node.name and f"node name: {node.name})" in msg:
-            reason = msg.split(f"node name: {node.name}):", 1)[-1].strip()
-            reason = reason.replace("[ShapeInferenceError]", "").replace("[TypeInferenceError]", "")
-            return QnncError(f"inconsistent shapes or types: {reason.strip()}", node.name,
-                             node.op_type)
-    return QnncError(f"inconsistent shapes or types: {msg}")
+    tag = re.compile(r"\[\w+Error\]\s*")
+    first = re.search(r"\(op_type:\w*, node name: (.*?)\): (.*?)(?= \(op_type:\w*, node name: |$)",
+                      msg)
+    if first:
+        node = next((n for n in model.graph.node if n.name == first.group(1)), None)
+        if node is not None:
+            reason = tag.sub("", first.group(2)).strip()
+            return QnncError(f"inconsistent shapes or types: {reason}", node.name, node.op_type)
+    return QnncError(f"inconsistent shapes or types: {tag.sub('', msg)}")
 
 
 def check_schemas(model: onnx.ModelProto) -> None:
