@@ -361,6 +361,11 @@ def _broadcastable(a: Sequence[int], b: Sequence[int]) -> bool:
         return False
 
 
+def _broadcasts_to(a: Sequence[int], b: Sequence[int]) -> bool:
+    """a broadcasts to b without growing b (ONNX's unidirectional broadcasting, e.g. Gemm's C)."""
+    return _broadcastable(a, b) and np.broadcast_shapes(tuple(a), tuple(b)) == tuple(b)
+
+
 def _check_float(op: IRDLOperation, *values: SSAValue) -> None:
     for v in values:
         if not _is_float_tensor(v.type):
@@ -667,8 +672,9 @@ class GemmOp(IRDLOperation):
         if a[1] != b[0] or tensor_shape(self.result) != (a[0], b[1]):
             raise VerifyException(f"{self.name}: shapes {a} x {b} do not give "
                                   f"{tensor_shape(self.result)}")
-        if self.c is not None and not _broadcastable(tensor_shape(self.c), (a[0], b[1])):
-            raise VerifyException(f"{self.name}: C does not broadcast to the result")
+        if self.c is not None and not _broadcasts_to(tensor_shape(self.c), (a[0], b[1])):
+            raise VerifyException(f"{self.name}: C does not broadcast to the result (C "
+                                  f"{tensor_shape(self.c)}, result {(a[0], b[1])})")
 
 
 @irdl_op_definition

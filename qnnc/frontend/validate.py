@@ -7,19 +7,22 @@ it is about. They exist because the stages after them assume what these function
 (reading the file safely is `load.py`'s job):
 
 * `validate_model` (before cleanup): only ONNX and QONNX domains; every edge has a producer;
-  one graph input and one output, static shapes, batch 1; at least one quantizer; nodes that
-  match their schemas (inputs, attribute types; qonnx's declarations for custom ops); shapes
-  consistent under ONNX's strict shape inference, and nothing inferred too large to allocate
-  (qonnx's constant folding executes nodes, so a `ConstantOfShape([2**40])` must be refused
-  before it runs).
+  one graph input (static shape) and one output computed from it; nodes that match their schemas (inputs,
+  attribute types; qonnx's declarations for custom ops; known rounding modes); shapes consistent
+  under ONNX's strict shape inference, and nothing inferred too large to allocate (qonnx's
+  constant folding executes nodes, so a `ConstantOfShape([2**40])` must be refused before it
+  runs).
 * `validate_cleaned` (after cleanup, when computed shapes and quantizer parameters are
-  initializers): shapes again, and bit widths, scales, zero points and rounding modes that the
-  QONNX semantics and qnnc's integer lowering can represent.
+  initializers): shapes again, and bit widths, scales and zero points that the QONNX semantics
+  and qnnc's integer lowering can represent.
+* `check_has_quantizer` and `check_batch_one`, which the driver applies only when compiling past
+  the `quant` level (that level imports float and batched networks too).
 """
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import onnx
@@ -69,11 +72,43 @@ def check_edges(graph: onnx.GraphProto) -> None:
             raise QnncError(f"graph output '{o.name}' is not produced by any node")
 
 
+FIXED_UP_OPS = ("Quant", "Trunc", "BipolarQuant")
+"""QONNX ops that `load_and_clean` moves into the QONNX domain whatever domain they come with
+(qonnx's own fix-up), so a default-domain `Quant` is a QONNX Quant, not an unknown ONNX op."""
+
+
+def is_qonnx_op(node: onnx.NodeProto) -> bool:
+    """A node qnnc reads as a QONNX/FINN custom op (checked against qonnx, not onnx)."""
+    return node.domain in QONNX_DOMAINS or node.op_type in FIXED_UP_OPS
+
+
+def check_output_depends_on_input(graph: onnx.GraphProto) -> None:
+    """The graph output must be computed from the graph input: a constant output is folded
+    away by qonnx's cleanup and leaves nothing to compile (or import). Assumes `check_edges`
+    and `check_io` passed."""
+    producer = {o: n for n in graph.node for o in n.output if o}
+    data_in = {i.name for i in graph_inputs(graph)}
+    out = graph.output[0].name
+    seen, todo = set(), [out]
+    while todo:
+        t = todo.pop()
+        if t in data_in:
+            return
+        if t in seen or t not in producer:
+            continue
+        seen.add(t)
+        todo += [x for x in producer[t].input if x]
+    node = producer.get(out)
+    raise QnncError(f"graph output '{out}' does not depend on the graph input (it is a "
+                    f"constant); qnnc compiles a function of the input",
+                    node.name if node else None, node.op_type if node else None)
+
+
 def check_domains(model: onnx.ModelProto) -> None:
     """Only standard ONNX and QONNX/FINN custom ops: qonnx's shape inference would fail on any
     other custom op with an error that names no node."""
     for node in model.graph.node:
-        if node.domain not in ONNX_DOMAINS + QONNX_DOMAINS:
+        if node.domain not in ONNX_DOMAINS + QONNX_DOMAINS and node.op_type not in FIXED_UP_OPS:
             raise QnncError(f"unsupported op domain '{node.domain}' (qnnc reads standard ONNX "
                             f"and QONNX ops)", node.name or "?", node.op_type)
         if node.domain in QONNX_DOMAINS and not _known_custom_op(node):
@@ -178,7 +213,7 @@ def check_shapes(model: onnx.ModelProto) -> None:
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
     for node in probe.graph.node:
-        if node.domain in QONNX_DOMAINS:
+        if is_qonnx_op(node):
             x = node.input[0] if node.input else ""
             del node.input[:]
             del node.attribute[:]
@@ -202,15 +237,18 @@ def _check_inferred_output_dims(model: onnx.ModelProto) -> None:
 
 
 def _shape_error(model: onnx.ModelProto, e: Exception) -> QnncError:
-    """A QnncError for an ONNX inference error, naming the node when the message does."""
+    """A QnncError for an ONNX inference error: its first per-node error, naming that node with
+    its real op type (quantizers stood in as Identity in the probe)."""
     msg = exception_text(e)
-    for node in model.graph.node:
-        if node.name and f"node name: {node.name})" in msg:
-            reason = msg.split(f"node name: {node.name}):", 1)[-1].strip()
-            reason = reason.replace("[ShapeInferenceError]", "").replace("[TypeInferenceError]", "")
-            return QnncError(f"inconsistent shapes or types: {reason.strip()}", node.name,
-                             node.op_type)
-    return QnncError(f"inconsistent shapes or types: {msg}")
+    tag = re.compile(r"\[\w+Error\]\s*")
+    first = re.search(r"\(op_type:\w*, node name: (.*?)\): (.*?)(?= \(op_type:\w*, node name: |$)",
+                      msg)
+    if first:
+        node = next((n for n in model.graph.node if n.name == first.group(1)), None)
+        if node is not None:
+            reason = tag.sub("", first.group(2)).strip()
+            return QnncError(f"inconsistent shapes or types: {reason}", node.name, node.op_type)
+    return QnncError(f"inconsistent shapes or types: {tag.sub('', msg)}")
 
 
 def check_schemas(model: onnx.ModelProto) -> None:
@@ -235,7 +273,7 @@ def check_schemas(model: onnx.ModelProto) -> None:
             except Exception as e:
                 raise QnncError(f"initializer '{t.name}' is invalid: {_checker_reason(e)}")
     for node in model.graph.node:
-        if node.domain in ONNX_DOMAINS:
+        if not is_qonnx_op(node):
             try:
                 checker.check_node(node, ctx, scope)
             except Exception as e:
@@ -262,7 +300,7 @@ def check_custom_ops(model: onnx.ModelProto) -> None:
     """QONNX nodes have their number of inputs and one output, and attributes of the types
     qonnx declares for them (`get_nodeattr_types`): onnx's checker cannot see custom ops."""
     for node in model.graph.node:
-        if node.domain not in QONNX_DOMAINS:
+        if not is_qonnx_op(node):
             continue
         lo, hi = QONNX_ARITY.get(node.op_type, (0, 1 << 30))
         if not lo <= len(node.input) <= hi or (lo and not all(node.input)):
@@ -296,6 +334,7 @@ def validate_model(model: onnx.ModelProto) -> None:
     check_domains(model)
     check_edges(model.graph)
     check_io(model)
+    check_output_depends_on_input(model.graph)
     check_custom_ops(model)
     check_quantizer_attributes(model)
     check_schemas(model)

@@ -275,8 +275,23 @@ _NAN_BN = MLPSpec(
     qonnx_opset=1, seed=1)
 
 
+# The last node rewired to two constants: qonnx's cleanup folds the output away and the importer
+# failed on the dangling graph output (AttributeError, exit 3) -> "does not depend on the input"
+_CONST_OUT = MLPSpec(
+    in_features=8, input_quant=QuantSpec("bipolar", 1, True, False, "ROUND", (0.125,), True, 0.0),
+    layers=(DenseSpec(out_features=1, weight_quant=QuantSpec("quant", 3, True, True, "HALF_EVEN",
+                                                             (-0.03125,), True, 0.0),
+                      op="Gemm", seed=41189, weight_scale_shape="1d", bias_add="2d",
+                      batchnorm="pos", bn_epsilon=1e-05,
+                      act_quant=QuantSpec("quant", 1, False, True, "ROUND", (1.889998197555542,),
+                                          False, 0.0),
+                      post_ops=(("Add", False), ("Mul", True))),),
+    qonnx_opset=2, seed=8264696)
+
+
 @settings(max_examples=examples(40))
 @example(case=(_NAN_BN, (("init_type", 11, 0, 15.0),)))
+@example(case=(_CONST_OUT, (("rewire", 7, 0, 19.0), ("drop_attr", 6, 5, 36.0))))
 @given(mutants())
 def test_mutated_models_get_a_clear_answer(case):
     base, muts = case
@@ -321,6 +336,10 @@ REGRESSIONS: list[tuple[str, tuple]] = [
     # a 20-bit activation quantizer: 38,916 thresholds per channel, whose check allocated
     # 140 GiB (MemoryError in quant-streamline) -> at most thresholds.MAX_LEVELS, checked in chunks
     ("fixedmlp_w8a6", (("scalar_param", 2, 0, 1.0), ("scalar_param", 4, 1, 20.0))),
+    # Gemm's C rewired to a (64, 32) tensor for a (1, 32) result: the quant.gemm verifier took
+    # bidirectional broadcasting, quant-streamline then built an invalid quant.add (internal
+    # error in the verifier after the pass) -> C must broadcast *to* the result
+    ("fixedmlp_w8a6", (("rewire", 6, 5, -1.0),)),
 ]
 """(bundled model, mutations) the campaigns found to crash qnnc (exit 3) before the fix; each
 now gets a clear answer. Generated-model findings are kept as `@example`s above."""

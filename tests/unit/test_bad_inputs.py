@@ -95,6 +95,18 @@ def test_the_small_model_compiles(tmp_path):
     assert (tmp_path / "out" / "verilog" / "qnnc_top.v").is_file()
 
 
+@pytest.mark.parametrize("domain", ["", "onnx.brevitas", "com.example"])
+def test_quant_in_another_domain_still_compiles(tmp_path, domain):
+    """qonnx moves Quant/Trunc/BipolarQuant into its domain whatever domain they come with;
+    validation must not refuse what that fix-up accepts."""
+    model = mlp()
+    for n in model.graph.node:
+        if n.op_type == "Quant":
+            n.domain = domain
+    code, err = run(tmp_path, model)
+    assert code == 0, err
+
+
 # ----------------------------------------------------------------------------------------------
 # the file itself
 # ----------------------------------------------------------------------------------------------
@@ -186,6 +198,14 @@ def test_symbolic_shape(tmp_path):
 def test_inconsistent_shapes(tmp_path):
     assert_error(*run(tmp_path, mlp(weight_shape=(5, 3))), "error: node 'mm' (MatMul): "
                  "inconsistent shapes")
+
+
+def test_constant_output(tmp_path):
+    """An output computed from constants only is folded away by qonnx's cleanup (was exit 3)."""
+    model = mlp()
+    next(n for n in model.graph.node if n.name == "qout").input[0] = "w"
+    assert_error(*run(tmp_path, model), "error: node 'qout' (Quant): graph output 'y' does not "
+                 "depend on the graph input")
 
 
 def test_several_inputs(tmp_path):

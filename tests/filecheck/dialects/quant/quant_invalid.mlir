@@ -376,6 +376,16 @@ func.func @f(%a: tensor<1x4xf32>, %b: tensor<4x3xf32>, %c: tensor<2xf32>) {
 
 // -----
 
+// quant.gemm: C broadcasts *to* the result (unidirectionally, as ONNX Gemm says): a C larger
+// than the result is refused even though the two shapes broadcast together
+func.func @f(%a: tensor<1x4xf32>, %b: tensor<4x3xf32>, %c: tensor<2x3xf32>) {
+  %r = quant.gemm %a, %b, %c {alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = false, trans_b = false} : (tensor<1x4xf32>, tensor<4x3xf32>, tensor<2x3xf32>) -> tensor<1x3xf32>
+  func.return
+}
+// CHECK: Operation does not verify: quant.gemm: C does not broadcast to the result (C (2, 3), result (1, 3))
+
+// -----
+
 // quant.batchnorm: float tensors only
 func.func @f(%x: tensor<1x4xsi8>, %p: tensor<4xf32>) {
   %r = quant.batchnorm %x, %p, %p, %p, %p {epsilon = 1.000000e-05 : f32} : (tensor<1x4xsi8>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4xf32>
