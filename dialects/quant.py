@@ -770,7 +770,7 @@ class TransposeOp(IRDLOperation):
                          properties={"perm": i64_array(perm)})
 
     def permutation(self) -> tuple[int, ...]:
-        return _ints(self.perm)
+        return array_ints(self.perm)
 
     def verify_(self) -> None:
         perm, xs = self.permutation(), tensor_shape(self.x)
@@ -784,12 +784,10 @@ class TransposeOp(IRDLOperation):
             raise VerifyException(f"{self.name}: element type changes")
 
 
-def _ints(attr: DenseArrayBase) -> tuple[int, ...]:
+def array_ints(attr: DenseArrayBase) -> tuple[int, ...]:
     """The values of an `array<i64: ...>` property."""
     return tuple(int(v) for v in attr.get_values())
 
-
-dense_array_ints = _ints
 
 
 def i64_array(values: Sequence[int]) -> DenseArrayBase:
@@ -858,12 +856,12 @@ class ConvOp(IRDLOperation):
         if ws[1] * g != xs[1]:
             raise VerifyException(f"{self.name}: weight {ws} takes {ws[1] * g} input channels, "
                                   f"input has {xs[1]}")
-        kernel = _ints(self.kernel_shape)
+        kernel = array_ints(self.kernel_shape)
         if kernel != ws[2:]:
             raise VerifyException(f"{self.name}: kernel_shape {kernel} differs from the weight's "
                                   f"{ws[2:]}")
-        out = _check_window(self, xs[2:], kernel, _ints(self.strides), _ints(self.pads),
-                            _ints(self.dilations))
+        out = _check_window(self, xs[2:], kernel, array_ints(self.strides), array_ints(self.pads),
+                            array_ints(self.dilations))
         want = (xs[0], ws[0]) + out
         if rs != want:
             raise VerifyException(f"{self.name}: result shape {rs}, expected {want}")
@@ -899,9 +897,9 @@ class MaxPoolOp(IRDLOperation):
                                   f"result {rs})")
         if self.ceil_mode.value.data != 0:
             raise VerifyException(f"{self.name}: ceil_mode must be 0")
-        kernel, pads = _ints(self.kernel_shape), _ints(self.pads)
-        out = _check_window(self, xs[2:], kernel, _ints(self.strides), pads,
-                            _ints(self.dilations))
+        kernel, pads = array_ints(self.kernel_shape), array_ints(self.pads)
+        out = _check_window(self, xs[2:], kernel, array_ints(self.strides), pads,
+                            array_ints(self.dilations))
         n = len(kernel)
         if any(pads[i] >= kernel[i] or pads[i + n] >= kernel[i] for i in range(n)):
             raise VerifyException(f"{self.name}: pads {pads} must be smaller than the kernel "
@@ -1230,14 +1228,14 @@ class QuantFunctions(InterpreterFunctions):
     def run_conv(self, interp: Interpreter, op: ConvOp, args: tuple):
         x, w = _f(interp, args[0]), _f(interp, args[1])
         bias = _f(interp, args[2]) if len(args) > 2 else None
-        return conv2d(x, w, bias, _ints(op.strides), _ints(op.pads), _ints(op.dilations),
+        return conv2d(x, w, bias, array_ints(op.strides), array_ints(op.pads), array_ints(op.dilations),
                       op.group.value.data),
 
     @impl(MaxPoolOp)
     def run_maxpool(self, interp: Interpreter, op: MaxPoolOp, args: tuple):
         x = np.asarray(args[0])
-        return maxpool2d(x, _ints(op.kernel_shape), _ints(op.strides), _ints(op.pads),
-                         _ints(op.dilations)),
+        return maxpool2d(x, array_ints(op.kernel_shape), array_ints(op.strides), array_ints(op.pads),
+                         array_ints(op.dilations)),
 
     @impl(QuantizeOp)
     def run_quantize(self, interp: Interpreter, op: QuantizeOp, args: tuple):

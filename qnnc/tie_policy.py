@@ -70,7 +70,7 @@ def term_magnitude(op, args, results) -> float:
         if name == "quant.gemm" and len(vals) > 2:
             terms.append(np.abs(vals[2]) * abs(op.beta.value.data))
     elif name == "quant.conv" and len(vals) >= 2:
-        ints = quant.dense_array_ints
+        ints = quant.array_ints
         terms = [np.abs(quant.conv2d(np.abs(vals[0]), np.abs(vals[1]),
                                      np.abs(vals[2]) if len(vals) > 2 else None,
                                      ints(op.strides), ints(op.pads), ints(op.dilations),

@@ -15,13 +15,12 @@ from profiles import examples
 from simtools import require_tool
 
 from generators import build_model, mlp_specs, save_model
-from qnnc.backends.hls import export_hls
 from qnnc.backends.sim import csim
-from qnnc.backends.sim import verilator as vsim
-from qnnc.driver import compile_model
+from qnnc.driver import compile_model, write_files
 from qnnc.ir import run_function
 from qnnc.pipeline import Options
-from qnnc.verify import _run_host
+from qnnc.universe import make_backend
+from qnnc.verify import _run_host, output_codes, stimulus
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -37,20 +36,13 @@ def require_csim() -> None:
 
 
 def csim_codes(comp, codes: np.ndarray, work: Path) -> np.ndarray:
-    """The accelerator's output codes for input codes (S, ...) from the C-simulated project."""
-    proj = work / "hls"
-    proj.mkdir()
-    for name, text in export_hls(comp.module).items():
-        (proj / name).write_text(text)
-    exe = csim.build(proj, work / "build")
-    i_s, o_s = comp.report["input_stream"], comp.report["output_stream"]
+    """The accelerator's output codes for input codes (S, ...) from the C-simulated project,
+    through the backend seam (`--verify` runs the same)."""
+    backend = make_backend("hls")
+    write_files(comp.outputs["hls"], work / "hls")
     n = codes.shape[0]
-    beats = vsim.pack_beats(codes.reshape(-1), i_s["element_bits"], i_s["lanes"],
-                            bipolar=i_s["element_type"] == "bipolar")
-    out = csim.run(exe, beats, n, i_s["lanes"] * i_s["element_bits"], work)
-    return vsim.unpack_beats(out, o_s["element_bits"], o_s["lanes"],
-                             signed=o_s["element_type"].startswith("int"),
-                             bipolar=o_s["element_type"] == "bipolar").reshape(n, -1)
+    run = backend.simulate(work / "hls", work / "hls-sim", stimulus(comp, codes.reshape(n, -1), 0))
+    return output_codes(comp, run.out_beats, n)
 
 
 def rtl_codes(comp, codes: np.ndarray) -> np.ndarray:
@@ -62,7 +54,7 @@ def rtl_codes(comp, codes: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("name", ["tfc_1w1a_zoo", "fixedmlp_w8a6"])
 def test_model_csim_bit_exact(name, tmp_path):
     require_csim()
-    comp = compile_model(MODELS / name / "model.onnx", Options(lanes_budget=32))
+    comp = compile_model(MODELS / name / "model.onnx", Options(lanes_budget=32), emit="hls")
     io = np.load(MODELS / name / "io.npz")
     codes = _run_host(comp.host[0], io["inputs"].astype(np.float32)).astype(np.int64)
     hw = csim_codes(comp, codes, tmp_path)
@@ -80,7 +72,8 @@ def test_model_csim_bit_exact(name, tmp_path):
 def test_generated_mlp_csim_matches_rtl(spec, lanes, seed, tmp_path_factory):
     require_csim()
     work = tmp_path_factory.mktemp("hls")
-    comp = compile_model(save_model(build_model(spec), work), Options(lanes_budget=lanes))
+    comp = compile_model(save_model(build_model(spec), work), Options(lanes_budget=lanes),
+                         emit="hls")
     i_s = comp.report["input_stream"]
     shape = tuple(d.dim_value for d in comp.host[0].graph.output[0].type.tensor_type.shape.dim)
     rng = np.random.default_rng(seed)
