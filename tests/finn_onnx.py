@@ -51,7 +51,8 @@ class NotConvertible(Exception):
 def finnable(spec: MLPSpec) -> MLPSpec:
     """The spec with FINN's restrictions applied: zero points 0, ReLU activation quantizers
     unsigned and not narrow, 1-bit activation quantizers made 2-bit (FINN takes them only with
-    scale 1, which calibrated scales are not), a bipolar input quantizer of scale 1, no Trunc."""
+    scale 1, which calibrated scales are not), a bipolar input quantizer of scale 1, no Trunc,
+    an input of rank 2 or more."""
     def noz(q: QuantSpec) -> QuantSpec:
         return dataclasses.replace(q, zeropt=0.0)
 
@@ -69,7 +70,9 @@ def finnable(spec: MLPSpec) -> MLPSpec:
                 act = dataclasses.replace(act, signed=False, narrow=False)
         layers.append(dataclasses.replace(layer, weight_quant=noz(layer.weight_quant),
                                           act_quant=act, trunc=None))
-    return dataclasses.replace(spec, input_quant=iq, layers=tuple(layers))
+    # qonnx's MultiThreshold needs a channel axis: no rank-1 input (the "unsqueeze" layout)
+    layout = "" if spec.input_layout == "unsqueeze" else spec.input_layout
+    return dataclasses.replace(spec, input_quant=iq, layers=tuple(layers), input_layout=layout)
 
 
 # ----------------------------------------------------------------------------------------------
