@@ -22,80 +22,18 @@ becomes a file `<name>.v` and file systems may ignore case.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, FlatSymbolRefAttr, ModuleOp, StringAttr, UnitAttr
 from xdsl.passes import ModulePass
 
+from qnnc.backends.names import MAX_IDENTIFIER, VERILOG_KEYWORDS, Namer, legal_identifier
 from qnnc.dialects import rtl
 
-VERILOG_KEYWORDS = frozenset("""
-always and assign automatic begin buf bufif0 bufif1 case casex casez cell cmos config deassign
-default defparam design disable edge else end endcase endconfig endfunction endgenerate endmodule
-endprimitive endspecify endtable endtask event for force forever fork function generate genvar
-highz0 highz1 if ifnone incdir include initial inout input instance integer join large liblist
-library localparam logic macromodule medium module nand negedge nmos nor noshowcancelled not
-notif0 notif1 or output parameter pmos posedge primitive pull0 pull1 pulldown pullup
-pulsestyle_ondetect pulsestyle_onevent rcmos real realtime reg release repeat rnmos rpmos rtran
-rtranif0 rtranif1 scalared showcancelled signed small specify specparam strong0 strong1 supply0
-supply1 table task time tran tranif0 tranif1 tri tri0 tri1 triand trior trireg unsigned use uwire
-vectored wait wand weak0 weak1 while wire wor xnor xor clk rst_n bit byte int
-accept_on alias always_comb always_ff always_latch assert assume before bind bins binsof break
-chandle checker class clocking const constraint context continue cover covergroup coverpoint
-cross dist do endchecker endclass endclocking endgroup endinterface endpackage endprogram
-endproperty endsequence enum eventually expect export extends extern final first_match
-foreach forkjoin global iff ignore_bins illegal_bins implements implies import inside interface
-interconnect intersect join_any join_none let local longint matches modport nettype new
-nexttime null package packed priority program property protected pure rand randc randcase
-randsequence ref reject_on restrict return s_always s_eventually s_nexttime s_until
-s_until_with sequence shortint shortreal soft solve static string strong struct super
-sync_accept_on sync_reject_on tagged this throughout timeprecision timeunit type typedef union
-unique unique0 until until_with untyped var virtual void wait_order weak wildcard with within
-alignas alignof asm auto bool case catch char char16_t char32_t char8_t co_await co_return
-co_yield concept const_cast constexpr consteval constinit decltype delete double dynamic_cast
-explicit false float friend goto inline long mutable namespace noexcept nullptr operator
-private public register reinterpret_cast requires short sizeof static_assert static_cast
-switch template thread_local throw true try typeid typename using volatile wchar_t
-""".split())
-"""Verilog-2005, SystemVerilog-2017 and C++20 keywords, plus the ports every module has."""
-
-MAX_IDENTIFIER = 64
-"""Longest identifier qnnc emits (module names are also file names; tools truncate long ones)."""
+__all__ = ["MAX_IDENTIFIER", "VERILOG_KEYWORDS", "RtlLegalizeNamesPass", "legal_identifier"]
 
 TOP = "qnnc_top"
-
-
-def legal_identifier(name: str) -> str:
-    """A Verilog identifier close to name: [A-Za-z][A-Za-z0-9_]*, no keyword, no `__` (reserved
-    by Verilator), no trailing `_` (so suffixes never make one), at most MAX_IDENTIFIER long."""
-    s = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")
-    if not s or not s[0].isalpha():
-        s = "n_" + s if s else "n"
-    if len(s) > MAX_IDENTIFIER:
-        digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-        s = s[: MAX_IDENTIFIER - 9].rstrip("_") + "_" + digest
-    if s.lower() in VERILOG_KEYWORDS:
-        s += "_v"
-    return s
-
-
-class _Namer:
-    """Hands out unique legal names within one scope, unique even ignoring case (module names
-    are file names; a case-insensitive file system must not merge two modules)."""
-
-    def __init__(self, taken=()):
-        self.used = {t.lower() for t in taken}
-
-    def __call__(self, want: str) -> str:
-        base = legal_identifier(want)
-        name, i = base, 1
-        while name.lower() in self.used:
-            name, i = f"{base}_{i}", i + 1
-        self.used.add(name.lower())
-        return name
 
 
 def _legalize_module(m: rtl.ModuleOp, is_top: bool) -> None:
@@ -106,7 +44,7 @@ def _legalize_module(m: rtl.ModuleOp, is_top: bool) -> None:
     m.attributes["port_names"] = ArrayAttr([StringAttr(p) for p in ins + outs])
     if is_top:
         m.attributes["pad_to_bytes"] = UnitAttr()
-    namer = _Namer(ins + outs)
+    namer = Namer(ins + outs)
     for arg, p in zip(m.body.block.args, ins):
         arg.name_hint = p
     for op in m.body.block.ops:
@@ -129,7 +67,7 @@ class RtlLegalizeNamesPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         modules = [m for m in op.ops if isinstance(m, rtl.ModuleOp)]
-        namer = _Namer(rtl.CELLS)  # library cell modules keep their names
+        namer = Namer(rtl.CELLS)  # library cell modules keep their names
         renamed: dict[str, str] = {}
         for m in sorted(modules, key=lambda m: m.sym_name.data != TOP):  # the top keeps its name
             new = namer(m.sym_name.data)
