@@ -1047,6 +1047,150 @@ class ThresholdOp(_ShapePreservingOp):
         return dense_to_numpy(self.thresholds), dense_to_numpy(self.descending).astype(bool)
 
 
+def int_conv2d_nhwc(x: np.ndarray, w: np.ndarray, strides, pads, dilations, group: int,
+                    pad_value: int) -> np.ndarray:
+    """Exact integer convolution, channels-last: x (N, H, W, C), w (kH, kW, C/group, M) → (N, Ho,
+    Wo, M) in int64; padded positions hold the code `pad_value` (the activation zero point, which
+    is the real value 0)."""
+    pt, pl, pb, pr = pads
+    xp = np.pad(x.astype(np.int64), ((0, 0), (pt, pb), (pl, pr), (0, 0)),
+                constant_values=int(pad_value))
+    y = conv2d(xp.transpose(0, 3, 1, 2), w.astype(np.int64).transpose(3, 2, 0, 1), None, strides,
+               (0, 0, 0, 0), dilations, group)
+    return y.transpose(0, 2, 3, 1)
+
+
+def int_maxpool2d_nhwc(x: np.ndarray, kernel, strides, pads, dilations) -> np.ndarray:
+    """Integer max pooling, channels-last; padded positions never win."""
+    y = maxpool2d(x.astype(np.float64).transpose(0, 3, 1, 2), kernel, strides, pads, dilations)
+    return y.transpose(0, 2, 3, 1).astype(np.int64)
+
+
+def _check_codes(op: IRDLOperation, *values: SSAValue) -> None:
+    for v in values:
+        if not is_code_type(elem_type(v)):
+            raise VerifyException(f"{op.name}: operands and result must be integer tensors")
+
+
+@irdl_op_definition
+class IntConvOp(IRDLOperation):
+    """Exact integer 2-D convolution of codes, **channels-last**: x (N, H, W, C), w (kH, kW,
+    C/group, M) constant codes, result (N, Ho, Wo, M). Padded positions hold `pad_value` (the
+    input's zero point: real 0). A window's products are ordered (kh, kw, c), as the sliding
+    window generator streams them, so `w.reshape(kH·kW·C/group, M)` is the MVAU's matrix."""
+
+    name = "quant.int_conv"
+    x = operand_def(TensorType)
+    w = operand_def(TensorType)
+    result = result_def(TensorType)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    group = prop_def(IntegerAttr[I64])
+    pad_value = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$x `,` $w attr-dict `:` `(` type($x) `,` type($w) `)` `->` type($result)"
+
+    def kernel(self) -> tuple[int, int]:
+        kh, kw = tensor_shape(self.w)[:2]
+        return kh, kw
+
+    def verify_(self) -> None:
+        _check_codes(self, self.x, self.w, self.result)
+        if isinstance(elem_type(self.result), BipolarType):
+            raise VerifyException(f"{self.name}: accumulator cannot be bipolar")
+        xs, ws, rs = tensor_shape(self.x), tensor_shape(self.w), tensor_shape(self.result)
+        if len(xs) != 4 or len(ws) != 4 or len(rs) != 4:
+            raise VerifyException(f"{self.name}: NHWC input, (kH, kW, C/group, M) weights and "
+                                  f"NHWC result required (got {xs}, {ws}, {rs})")
+        g = self.group.value.data
+        if g < 1 or xs[3] % g or ws[3] % g or ws[2] * g != xs[3]:
+            raise VerifyException(f"{self.name}: group {g}, input channels {xs[3]} and weight "
+                                  f"{ws} disagree")
+        out = _check_window(self, xs[1:3], ws[:2], array_ints(self.strides), array_ints(self.pads),
+                            array_ints(self.dilations))
+        want = (xs[0],) + out + (ws[3],)
+        if rs != want:
+            raise VerifyException(f"{self.name}: result shape {rs}, expected {want}")
+        if any(array_ints(self.pads)):
+            lo, hi = code_range(elem_type(self.x))
+            pv = self.pad_value.value.data
+            if isinstance(elem_type(self.x), BipolarType) or not lo <= pv <= hi:
+                raise VerifyException(f"{self.name}: pad value {pv} is not a code of "
+                                      f"{elem_type(self.x)}")
+
+
+@irdl_op_definition
+class IntMaxPoolOp(IRDLOperation):
+    """Max pooling of codes, **channels-last**: x (N, H, W, C) → (N, Ho, Wo, C), same element
+    type; padded positions never win. (Max commutes with a dequantize of positive scale.)"""
+
+    name = "quant.int_maxpool"
+    x = operand_def(TensorType)
+    result = result_def(TensorType)
+    kernel_shape = prop_def(DenseArrayBase)
+    strides = prop_def(DenseArrayBase)
+    pads = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$x attr-dict `:` type($x) `->` type($result)"
+
+    def verify_(self) -> None:
+        _check_codes(self, self.x, self.result)
+        if elem_type(self.x) != elem_type(self.result):
+            raise VerifyException(f"{self.name}: result element type must be the input's")
+        xs, rs = tensor_shape(self.x), tensor_shape(self.result)
+        if len(xs) != 4 or len(rs) != 4:
+            raise VerifyException(f"{self.name}: NHWC tensors required (got {xs}, {rs})")
+        kernel, pads = array_ints(self.kernel_shape), array_ints(self.pads)
+        out = _check_window(self, xs[1:3], kernel, array_ints(self.strides), pads,
+                            array_ints(self.dilations))
+        if any(pads[i] >= kernel[i] or pads[i + 2] >= kernel[i] for i in range(2)):
+            raise VerifyException(f"{self.name}: pads {pads} must be smaller than the kernel "
+                                  f"{kernel}")
+        want = (xs[0],) + out + (xs[3],)
+        if rs != want:
+            raise VerifyException(f"{self.name}: result shape {rs}, expected {want}")
+
+
+@irdl_op_definition
+class IntAddOp(IRDLOperation):
+    """Exact weighted sum of two code tensors of one shape: `ka·x + kb·y` (a residual join; the
+    integer weights make the activation after it a threshold function of the sum)."""
+
+    name = "quant.int_add"
+    x = operand_def(TensorType)
+    y = operand_def(TensorType)
+    result = result_def(TensorType)
+    ka = prop_def(IntegerAttr[I64])
+    kb = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$x `,` $y attr-dict `:` `(` type($x) `,` type($y) `)` `->` type($result)"
+
+    def bounds(self) -> tuple[int, int]:
+        """The least and greatest value the sum can take."""
+        terms = []
+        for k, v in ((self.ka.value.data, self.x), (self.kb.value.data, self.y)):
+            lo, hi = code_range(elem_type(v))
+            terms.append(sorted((k * lo, k * hi)))
+        return terms[0][0] + terms[1][0], terms[0][1] + terms[1][1]
+
+    def verify_(self) -> None:
+        _check_codes(self, self.x, self.y, self.result)
+        re = elem_type(self.result)
+        if isinstance(re, BipolarType):
+            raise VerifyException(f"{self.name}: the sum cannot be bipolar")
+        if tensor_shape(self.x) != tensor_shape(self.y) or tensor_shape(self.x) != tensor_shape(self.result):
+            raise VerifyException(f"{self.name}: operands and result must have one shape")
+        lo, hi = self.bounds()
+        rlo, rhi = code_range(re)
+        if lo < rlo or hi > rhi:
+            raise VerifyException(f"{self.name}: {re} cannot hold the sums {lo}..{hi}")
+
+
 Quant = Dialect(
     "quant",
     [
@@ -1054,7 +1198,8 @@ Quant = Dialect(
         AddOp, SubOp, MulOp, DivOp, MatMulOp, GemmOp, BatchNormOp, ReluOp, IdentityOp, ReshapeOp,
         TransposeOp,
         ConvOp, MaxPoolOp,
-        QuantizeOp, DequantizeOp, IntMatMulOp, ThresholdOp,
+        QuantizeOp, DequantizeOp, IntMatMulOp, ThresholdOp, IntConvOp, IntMaxPoolOp,
+        IntAddOp,
     ],
     [BipolarType],
 )
@@ -1263,3 +1408,20 @@ class QuantFunctions(InterpreterFunctions):
         if isinstance(elem_type(op.result), BipolarType):
             return np.where(cnt > 0, 1, -1).astype(np.int64),
         return (cnt + op.out_bias.value.data).astype(np.int64),
+
+    @impl(IntConvOp)
+    def run_int_conv(self, interp: Interpreter, op: IntConvOp, args: tuple):
+        return int_conv2d_nhwc(np.asarray(args[0]), np.asarray(args[1]), array_ints(op.strides),
+                               array_ints(op.pads), array_ints(op.dilations),
+                               op.group.value.data, op.pad_value.value.data),
+
+    @impl(IntMaxPoolOp)
+    def run_int_maxpool(self, interp: Interpreter, op: IntMaxPoolOp, args: tuple):
+        return int_maxpool2d_nhwc(np.asarray(args[0]), array_ints(op.kernel_shape),
+                                  array_ints(op.strides), array_ints(op.pads),
+                                  array_ints(op.dilations)),
+
+    @impl(IntAddOp)
+    def run_int_add(self, interp: Interpreter, op: IntAddOp, args: tuple):
+        x, y = (np.asarray(a).astype(np.int64) for a in args)
+        return op.ka.value.data * x + op.kb.value.data * y,

@@ -153,3 +153,18 @@ func.func @integer_ops(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
 // CHECK-GENERIC:       %q = "quant.quantize"(%x, %s, %z) <{bits = 2 : i64, signed = true, narrow = true, rounding_mode = "ROUND"}> : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4xsi2>
 // CHECK-GENERIC-NEXT:  %qb = "quant.quantize"(%x, %s, %z) <{bits = 1 : i64, signed = true, narrow = false, rounding_mode = "ROUND"}> : (tensor<1x4xf32>, tensor<f32>, tensor<f32>) -> tensor<1x4x!quant.bipolar>
 // CHECK-GENERIC:       %th = "quant.threshold"(%acc) <{thresholds = dense<{{\[}}[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = -1 : i64}> : (tensor<1x3xsi3>) -> tensor<1x3xsi2>
+
+// Channels-last integer ops of convolutional networks.
+func.func @conv_ops(%x: tensor<1x5x5x2xsi4>, %y: tensor<1x2x2x3xui4>) -> tensor<1x2x2x3xsi7> {
+  %w = quant.const dense<1> : tensor<3x3x2x3xsi2>
+  %c = quant.int_conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, pad_value = 0 : i64} : (tensor<1x5x5x2xsi4>, tensor<3x3x2x3xsi2>) -> tensor<1x2x2x3xsi9>
+  %m = quant.int_maxpool %x {kernel_shape = array<i64: 2, 3>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : tensor<1x5x5x2xsi4> -> tensor<1x2x2x2xsi4>
+  %a = quant.int_add %y, %y {ka = 3 : i64, kb = 1 : i64} : (tensor<1x2x2x3xui4>, tensor<1x2x2x3xui4>) -> tensor<1x2x2x3xsi7>
+  func.return %a : tensor<1x2x2x3xsi7>
+}
+
+// CHECK-LABEL: func.func @conv_ops
+// CHECK-NEXT:    %w = quant.const dense<1> : tensor<3x3x2x3xsi2>
+// CHECK-NEXT:    %c = quant.int_conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, pad_value = 0 : i64} : (tensor<1x5x5x2xsi4>, tensor<3x3x2x3xsi2>) -> tensor<1x2x2x3xsi9>
+// CHECK-NEXT:    %m = quant.int_maxpool %x {kernel_shape = array<i64: 2, 3>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : tensor<1x5x5x2xsi4> -> tensor<1x2x2x2xsi4>
+// CHECK-NEXT:    %a = quant.int_add %y, %y {ka = 3 : i64, kb = 1 : i64} : (tensor<1x2x2x3xui4>, tensor<1x2x2x3xui4>) -> tensor<1x2x2x3xsi7>
