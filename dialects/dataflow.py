@@ -22,8 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.dialects.builtin import (
+    DenseArrayBase,
     DenseIntOrFPElementsAttr,
     IntAttr,
+    StringAttr,
     IntegerAttr,
     IntegerType,
     I64,
@@ -49,6 +51,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from qnnc.dialects.quant import (
     BipolarType,
+    array_ints,
     code_range,
     dense_to_numpy,
     is_code_type,
@@ -168,7 +171,11 @@ def _verify_thresholds(op: IRDLOperation, channels: int, t_attr, d_attr, out_bia
 
 
 def _apply_thresholds(acc: np.ndarray, t_attr, d_attr, out_bias: int, out_elem) -> np.ndarray:
-    cnt = threshold_count(acc, dense_to_numpy(t_attr), dense_to_numpy(d_attr).astype(bool))
+    """Thresholds of channel c on every element i with i mod C = c (frames of pixels)."""
+    t = dense_to_numpy(t_attr)
+    b = acc.shape[0]
+    cnt = threshold_count(acc.reshape(b, -1, t.shape[0]), t,
+                          dense_to_numpy(d_attr).astype(bool)).reshape(b, -1)
     if isinstance(out_elem, BipolarType):
         return np.where(cnt > 0, 1, -1).astype(np.int64)
     return (cnt + out_bias).astype(np.int64)
@@ -219,8 +226,13 @@ class MVAUOp(_UnitOp):
         return isinstance(self.weight_type, BipolarType) and isinstance(
             self.in_type.element_type, BipolarType)
 
+    @property
+    def vectors(self) -> int:
+        """Matrix-vector products per frame (OH·OW for a convolution, 1 for a dense layer)."""
+        return self.in_type.n // self.mw
+
     def cycles(self) -> int:
-        return (self.mw // self.simd.value.data) * (self.mh // self.pe.value.data)
+        return self.vectors * (self.mw // self.simd.value.data) * (self.mh // self.pe.value.data)
 
     def verify_(self) -> None:
         w = dense_to_numpy(self.weights)
@@ -232,12 +244,13 @@ class MVAUOp(_UnitOp):
             raise VerifyException(f"{self.name}: PE={pe} must divide MH={mh} and SIMD={simd} "
                                   f"must divide MW={mw}")
         i, o = self.in_type, self.out_type
-        if (i.n, i.p) != (mw, simd):
-            raise VerifyException(f"{self.name}: input stream must carry {mw} elements, "
-                                  f"{simd} per beat")
-        if (o.n, o.p) != (mh, pe):
-            raise VerifyException(f"{self.name}: output stream must carry {mh} elements, "
-                                  f"{pe} per beat")
+        if i.n % mw or i.p != simd:
+            raise VerifyException(f"{self.name}: input stream must carry vectors of {mw} "
+                                  f"elements, {simd} per beat")
+        v = i.n // mw
+        if (o.n, o.p) != (v * mh, pe):
+            raise VerifyException(f"{self.name}: output stream must carry {v} vectors of {mh} "
+                                  f"elements, {pe} per beat")
         if not is_code_type(self.weight_type):
             raise VerifyException(f"{self.name}: weight_type must be an integer code type")
         wlo, whi = code_range(self.weight_type)
@@ -278,18 +291,25 @@ class ThresholdOp(_UnitOp):
     out_bias = prop_def(IntegerAttr[I64])
     pe = prop_def(IntegerAttr[I64])
 
+    @property
+    def channels(self) -> int:
+        return tensor_shape(self.thresholds.type)[0]
+
     def cycles(self) -> int:
         return self.in_type.n // self.pe.value.data
 
     def verify_(self) -> None:
         i, o = self.in_type, self.out_type
-        pe = self.pe.value.data
+        pe, c = self.pe.value.data, self.channels
         if i.n != o.n or i.p != pe or o.p != pe:
             raise VerifyException(f"{self.name}: input and output must carry the same frame "
                                   f"with PE={pe} lanes")
+        if c < 1 or i.n % c or c % pe:
+            raise VerifyException(f"{self.name}: a frame of {i.n} elements is not pixels of "
+                                  f"{c} channels in groups of PE={pe}")
         if isinstance(i.element_type, BipolarType):
             raise VerifyException(f"{self.name}: bipolar input cannot be thresholded")
-        _verify_thresholds(self, i.n, self.thresholds, self.descending, self.out_bias.value.data,
+        _verify_thresholds(self, c, self.thresholds, self.descending, self.out_bias.value.data,
                            o.element_type)
 
 
@@ -323,6 +343,262 @@ class DwcOp(_UnitOp):
         i, o = self.in_type, self.out_type
         if i.element_type != o.element_type or i.n != o.n:
             raise VerifyException(f"{self.name}: only the lanes may change")
+
+
+
+def _ints(attr) -> tuple[int, ...]:
+    return array_ints(attr)
+
+
+def _check_lanes(op: IRDLOperation, lanes: int, channels: int) -> None:
+    if lanes < 1 or channels % lanes:
+        raise VerifyException(f"{op.name}: {lanes} lanes do not divide {channels} channels")
+
+
+class _MapUnitOp(_UnitOp):
+    """A unit on a channels-last feature map (H, W, C): `ifm` = (H, W); C = frame / (H·W)."""
+
+    ifm = prop_def(DenseArrayBase)
+
+    @property
+    def height(self) -> int:
+        return _ints(self.ifm)[0]
+
+    @property
+    def width(self) -> int:
+        return _ints(self.ifm)[1]
+
+    @property
+    def channels(self) -> int:
+        return self.in_type.n // (self.height * self.width)
+
+    def _verify_map(self) -> None:
+        hw = _ints(self.ifm)
+        if len(hw) != 2 or min(hw) < 1 or self.in_type.n % (hw[0] * hw[1]):
+            raise VerifyException(f"{self.name}: input frame of {self.in_type.n} elements is "
+                                  f"not an {hw} map")
+
+
+@irdl_op_definition
+class PadOp(_MapUnitOp):
+    """Spatial padding of a feature map with one code (`value`, the zero point: real 0):
+    `pads` = (top, left, bottom, right). PE channel lanes in and out."""
+
+    name = "dataflow.pad"
+    pads = prop_def(DenseArrayBase)
+    value = prop_def(IntegerAttr[I64])
+    pe = prop_def(IntegerAttr[I64])
+
+    def out_hw(self) -> tuple[int, int]:
+        t, left, b, r = _ints(self.pads)
+        return self.height + t + b, self.width + left + r
+
+    def cycles(self) -> int:
+        return self.out_type.beats
+
+    def verify_(self) -> None:
+        self._verify_map()
+        pads = _ints(self.pads)
+        if len(pads) != 4 or min(pads) < 0:
+            raise VerifyException(f"{self.name}: pads must be 4 non-negative values")
+        i, o = self.in_type, self.out_type
+        pe, c = self.pe.value.data, self.channels
+        _check_lanes(self, pe, c)
+        oh, ow = self.out_hw()
+        if i.element_type != o.element_type or (o.n, o.p, i.p) != (oh * ow * c, pe, pe):
+            raise VerifyException(f"{self.name}: output must be the ({oh}, {ow}, {c}) map of "
+                                  f"the input's elements, {pe} lanes in and out")
+        lo, hi = code_range(i.element_type)
+        if isinstance(i.element_type, BipolarType) or not lo <= self.value.value.data <= hi:
+            raise VerifyException(f"{self.name}: pad value {self.value.value.data} is not a code "
+                                  f"of {i.element_type}")
+
+
+@irdl_op_definition
+class SwgOp(_MapUnitOp):
+    """Sliding-window generator (FINN's ConvolutionInputGenerator): for each output pixel
+    (row-major) its window, kernel positions (kh, kw) row-major, channels fastest: the input
+    vectors of an MVAU computing the convolution. SIMD channel lanes in and out; a line buffer
+    of (kH−1)·dH + 1 + sH rows in hardware."""
+
+    name = "dataflow.swg"
+    kernel = prop_def(DenseArrayBase)
+    strides = prop_def(DenseArrayBase)
+    dilations = prop_def(DenseArrayBase)
+    simd = prop_def(IntegerAttr[I64])
+
+    def out_hw(self) -> tuple[int, int]:
+        (kh, kw), (sh, sw), (dh, dw) = _ints(self.kernel), _ints(self.strides), _ints(self.dilations)
+        return ((self.height - (kh - 1) * dh - 1) // sh + 1,
+                (self.width - (kw - 1) * dw - 1) // sw + 1)
+
+    def window(self) -> int:
+        kh, kw = _ints(self.kernel)
+        return kh * kw
+
+    def cycles(self) -> int:
+        return max(self.in_type.beats, self.out_type.beats)
+
+    def verify_(self) -> None:
+        self._verify_map()
+        for what in ("kernel", "strides", "dilations"):
+            v = _ints(getattr(self, what))
+            if len(v) != 2 or min(v) < 1:
+                raise VerifyException(f"{self.name}: {what} must be 2 positive values")
+        oh, ow = self.out_hw()
+        if oh < 1 or ow < 1:
+            raise VerifyException(f"{self.name}: the window does not fit the {_ints(self.ifm)} map")
+        i, o = self.in_type, self.out_type
+        simd, c = self.simd.value.data, self.channels
+        _check_lanes(self, simd, c)
+        if i.element_type != o.element_type or (o.n, o.p, i.p) != (oh * ow * self.window() * c,
+                                                                   simd, simd):
+            raise VerifyException(f"{self.name}: output must be {oh}x{ow} windows of "
+                                  f"{self.window()}x{c} input elements, {simd} lanes in and out")
+
+
+POOL_MODES = ("max", "sum")
+
+
+@irdl_op_definition
+class PoolOp(_UnitOp):
+    """Reduces each group of `window`·C elements (window positions, channels fastest, as the
+    sliding-window generator writes them) to C: the maximum (codes; the maximum of bipolar codes
+    is their OR) or the sum. PE channel lanes in and out."""
+
+    name = "dataflow.pool"
+    window = prop_def(IntegerAttr[I64])
+    channels_ = prop_def(IntegerAttr[I64], prop_name="channels")
+    mode = prop_def(StringAttr)
+    pe = prop_def(IntegerAttr[I64])
+
+    @property
+    def channels(self) -> int:
+        return self.channels_.value.data
+
+    def cycles(self) -> int:
+        return self.in_type.beats
+
+    def verify_(self) -> None:
+        k, c, pe = self.window.value.data, self.channels, self.pe.value.data
+        if self.mode.data not in POOL_MODES:
+            raise VerifyException(f"{self.name}: mode must be one of {', '.join(POOL_MODES)}")
+        if k < 1 or c < 1:
+            raise VerifyException(f"{self.name}: window and channels must be positive")
+        _check_lanes(self, pe, c)
+        i, o = self.in_type, self.out_type
+        if i.n % (k * c) or (o.n, o.p, i.p) != (i.n // k, pe, pe):
+            raise VerifyException(f"{self.name}: groups of {k}x{c} elements must become {c}, "
+                                  f"{pe} lanes in and out")
+        if self.mode.data == "max":
+            if i.element_type != o.element_type:
+                raise VerifyException(f"{self.name}: max keeps the element type")
+        else:
+            if isinstance(i.element_type, BipolarType) or isinstance(o.element_type, BipolarType):
+                raise VerifyException(f"{self.name}: sums of bipolar codes are not supported")
+            lo, hi = code_range(i.element_type)
+            olo, ohi = code_range(o.element_type)
+            if k * lo < olo or k * hi > ohi:
+                raise VerifyException(f"{self.name}: {o.element_type} cannot hold sums of {k} "
+                                      f"codes of {i.element_type}")
+
+
+@irdl_op_definition
+class ForkOp(IRDLOperation):
+    """One stream to two identical streams (a residual branch point)."""
+
+    name = "dataflow.fork"
+    input = operand_def(StreamType)
+    out0 = result_def(StreamType)
+    out1 = result_def(StreamType)
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` type($input) `->` type($out0) `,` type($out1)"
+
+    @property
+    def in_type(self) -> StreamType:
+        return _stream(self.input)
+
+    @property
+    def out_type(self) -> StreamType:
+        return _stream(self.out0)
+
+    def cycles(self) -> int:
+        return self.in_type.beats
+
+    def verify_(self) -> None:
+        if not (self.input.type == self.out0.type == self.out1.type):
+            raise VerifyException(f"{self.name}: both outputs carry the input stream")
+
+
+@irdl_op_definition
+class AddOp(IRDLOperation):
+    """Residual join: `acc = ka·a + kb·b` element by element on two streams of one frame
+    (pixels of C channels, PE lanes), then optional thresholds per channel (as an MVAU's)."""
+
+    name = "dataflow.add"
+    lhs = operand_def(StreamType)
+    rhs = operand_def(StreamType)
+    output = result_def(StreamType)
+    ka = prop_def(IntegerAttr[I64])
+    kb = prop_def(IntegerAttr[I64])
+    acc_type = prop_def(IntegerType)
+    channels_ = prop_def(IntegerAttr[I64], prop_name="channels")
+    pe = prop_def(IntegerAttr[I64])
+    thresholds = opt_prop_def(DenseIntOrFPElementsAttr)
+    descending = opt_prop_def(DenseIntOrFPElementsAttr)
+    out_bias = opt_prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` "
+                       "type($output)")
+
+    @property
+    def channels(self) -> int:
+        return self.channels_.value.data
+
+    @property
+    def in_type(self) -> StreamType:
+        return _stream(self.lhs)
+
+    @property
+    def out_type(self) -> StreamType:
+        return _stream(self.output)
+
+    def n_thresholds(self) -> int:
+        return 0 if self.thresholds is None else tensor_shape(self.thresholds.type)[1]
+
+    def cycles(self) -> int:
+        return self.in_type.beats
+
+    def acc_bounds(self) -> tuple[int, int]:
+        terms = []
+        for k, t in ((self.ka.value.data, _stream(self.lhs)), (self.kb.value.data, _stream(self.rhs))):
+            lo, hi = code_range(t.element_type)
+            terms.append(sorted((k * lo, k * hi)))
+        return terms[0][0] + terms[1][0], terms[0][1] + terms[1][1]
+
+    def verify_(self) -> None:
+        a, b, o = _stream(self.lhs), _stream(self.rhs), self.out_type
+        pe, c = self.pe.value.data, self.channels
+        _check_lanes(self, pe, c)
+        if (a.n, a.p) != (b.n, b.p) or (o.n, o.p) != (a.n, a.p) or a.p != pe or a.n % c:
+            raise VerifyException(f"{self.name}: both inputs and the output must carry one frame "
+                                  f"of {c}-channel pixels with PE={pe} lanes")
+        lo, hi = self.acc_bounds()
+        alo, ahi = code_range(self.acc_type)
+        if lo < alo or hi > ahi:
+            raise VerifyException(f"{self.name}: accumulator {self.acc_type} cannot hold {lo}..{hi}")
+        has_t = self.thresholds is not None
+        if has_t != (self.descending is not None) or has_t != (self.out_bias is not None):
+            raise VerifyException(f"{self.name}: thresholds, descending and out_bias go together")
+        if has_t:
+            _verify_thresholds(self, c, self.thresholds, self.descending,
+                               self.out_bias.value.data, o.element_type)
+            t = dense_to_numpy(self.thresholds)
+            if t.size and (t.min() < alo or t.max() > ahi):
+                raise VerifyException(f"{self.name}: thresholds do not fit {self.acc_type}")
+        elif o.element_type != self.acc_type:
+            raise VerifyException(f"{self.name}: without thresholds the output is the accumulator")
 
 
 @irdl_op_definition
@@ -359,11 +635,15 @@ class FromStreamOp(IRDLOperation):
 
 Dataflow = Dialect(
     "dataflow",
-    [ToStreamOp, FromStreamOp, MVAUOp, ThresholdOp, FifoOp, DwcOp],
+    [ToStreamOp, FromStreamOp, MVAUOp, ThresholdOp, FifoOp, DwcOp, PadOp, SwgOp, PoolOp, ForkOp,
+     AddOp],
     [StreamType],
 )
 
-UNIT_OPS: tuple[type[_UnitOp], ...] = (MVAUOp, ThresholdOp, FifoOp, DwcOp)
+UNIT_OPS: tuple[type[IRDLOperation], ...] = (MVAUOp, ThresholdOp, FifoOp, DwcOp, PadOp, SwgOp,
+                                             PoolOp, ForkOp, AddOp)
+"""Every streaming unit: each has `in_type`, `out_type` (its first input and output stream)
+and `cycles()`."""
 
 
 # ----------------------------------------------------------------------------------------------
@@ -372,8 +652,11 @@ UNIT_OPS: tuple[type[_UnitOp], ...] = (MVAUOp, ThresholdOp, FifoOp, DwcOp)
 
 
 def mvau_frames(x: np.ndarray, w: np.ndarray, acc_type) -> np.ndarray:
-    """Exact accumulation of frames x (B, MW) against W (MW, MH), wrapped to the acc type."""
-    return wrap(x.astype(np.int64) @ w.astype(np.int64), acc_type)
+    """Exact accumulation of frames x (B, V·MW) of V vectors against W (MW, MH), wrapped to the
+    acc type: (B, V·MH)."""
+    b = x.shape[0]
+    acc = x.astype(np.int64).reshape(b, -1, w.shape[0]) @ w.astype(np.int64)
+    return wrap(acc.reshape(b, -1), acc_type)
 
 
 @register_impls
@@ -407,3 +690,50 @@ class DataflowFunctions(InterpreterFunctions):
     @impl(DwcOp)
     def run_dwc(self, interp: Interpreter, op: DwcOp, args: tuple):
         return args[0],
+
+    @impl(PadOp)
+    def run_pad(self, interp: Interpreter, op: PadOp, args: tuple):
+        x = np.asarray(args[0])
+        b = x.shape[0]
+        t, left, bot, r = _ints(op.pads)
+        m = x.reshape(b, op.height, op.width, op.channels)
+        m = np.pad(m, ((0, 0), (t, bot), (left, r), (0, 0)), constant_values=op.value.value.data)
+        return m.reshape(b, -1),
+
+    @impl(SwgOp)
+    def run_swg(self, interp: Interpreter, op: SwgOp, args: tuple):
+        x = np.asarray(args[0])
+        return sliding_windows(x.reshape(x.shape[0], op.height, op.width, op.channels),
+                               _ints(op.kernel), _ints(op.strides), _ints(op.dilations)),
+
+    @impl(PoolOp)
+    def run_pool(self, interp: Interpreter, op: PoolOp, args: tuple):
+        x = np.asarray(args[0])
+        g = x.reshape(x.shape[0], -1, op.window.value.data, op.channels)
+        y = g.max(axis=2) if op.mode.data == "max" else g.sum(axis=2)
+        return y.reshape(x.shape[0], -1).astype(np.int64),
+
+    @impl(ForkOp)
+    def run_fork(self, interp: Interpreter, op: ForkOp, args: tuple):
+        return args[0], args[0]
+
+    @impl(AddOp)
+    def run_add(self, interp: Interpreter, op: AddOp, args: tuple):
+        a, b = (np.asarray(v).astype(np.int64) for v in args)
+        acc = wrap(op.ka.value.data * a + op.kb.value.data * b, op.acc_type)
+        if op.thresholds is None:
+            return acc,
+        return _apply_thresholds(acc, op.thresholds, op.descending, op.out_bias.value.data,
+                                 op.out_type.element_type),
+
+
+def sliding_windows(m: np.ndarray, kernel, strides, dilations) -> np.ndarray:
+    """Frames (B, H, W, C) → (B, Ho·Wo·kH·kW·C): each output pixel's window, kernel positions
+    row-major, channels fastest (what `dataflow.swg` streams)."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, strides, dilations
+    b, h, w, c = m.shape
+    ho, wo = (h - (kh - 1) * dh - 1) // sh + 1, (w - (kw - 1) * dw - 1) // sw + 1
+    rows = (np.arange(ho) * sh)[:, None, None, None] + (np.arange(kh) * dh)[None, None, :, None]
+    cols = (np.arange(wo) * sw)[None, :, None, None] + (np.arange(kw) * dw)[None, None, None, :]
+    win = m[:, rows, cols, :]  # (B, Ho, Wo, kH, kW, C)
+    return win.reshape(b, -1)

@@ -1,14 +1,15 @@
 """convert-dataflow-to-rtl: streaming units become hardware modules (dataflow → rtl).
 
-Preconditions: `@core` is folded and buffered: `dataflow.to_stream`, a chain of `mvau` /
-`threshold` / `dwc` / `fifo` units, `dataflow.from_stream`.
+Preconditions: `@core` is folded and buffered: `dataflow.to_stream`, a graph of units,
+`dataflow.from_stream`.
 
 Postconditions:
-* one `rtl.module` per MVAU or threshold unit, holding its ROMs (weights, thresholds, threshold
-  directions, packed in the word layout of docs/hardware-interface.md) and one `rtl.cell` of the
-  Verilog library;
-* FIFOs and width converters are `rtl.cell`s of the library placed directly in the top;
-* `rtl.module @qnnc_top` chains them; `@core` is `rtl.to_stream → rtl.instance @qnnc_top →
+* one `rtl.module` per MVAU, threshold or add unit, holding its ROMs (weights, thresholds,
+  threshold directions, packed in the word layout of docs/hardware-interface.md) and one
+  `rtl.cell` of the library (`rtl.CELLS`);
+* units without ROMs (FIFOs, width converters, padding, window generators, pools, forks) are
+  `rtl.cell`s placed directly in the top;
+* `rtl.module @qnnc_top` connects them; `@core` is `rtl.to_stream → rtl.instance @qnnc_top →
   rtl.from_stream`. No `dataflow` op remains.
 
 Strategy: one pattern per unit replaces it, inside `@core`, by its rtl instance between
@@ -43,7 +44,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from qnnc.diagnostics import node_name
+from qnnc.diagnostics import node_name, op_error
 from qnnc.dialects import dataflow, quant, rtl
 
 TOP = "qnnc_top"
@@ -149,6 +150,48 @@ def mvau_module(u: dataflow.MVAUOp, name: str) -> rtl.ModuleOp:
     return rtl.ModuleOp(name, [in_t], [out_t], Region(block))
 
 
+def signed_compare_width(lo: int, hi: int, t: np.ndarray) -> int:
+    """Bits of a signed number holding lo..hi and every threshold (cells compare signed)."""
+    return quant.int_type(min(lo, int(t.min(initial=0)), -1), max(hi, int(t.max(initial=0)))).width.data
+
+
+def add_module(u: dataflow.AddOp, name: str) -> rtl.ModuleOp:
+    """The rtl.module of a residual add: two input ports, threshold ROMs, a qnnc_add cell."""
+    a_t, b_t = rtl_stream(u.in_type), rtl_stream(u.rhs.type)
+    out_t = rtl_stream(u.out_type)
+    block = Block(arg_types=[a_t, b_t])
+    ops: list[Operation] = []
+    pe = u.pe.value.data
+    lo, hi = u.acc_bounds()
+    params: dict[str, int] = {"C": u.channels, "PE": pe}
+    for key, t in (("A", u.in_type.element_type), ("B", u.rhs.type.element_type)):
+        if isinstance(t, quant.BipolarType):
+            raise op_error(u, "a residual add of bipolar codes is not supported yet")
+        params[f"{key}_W"] = t.width.data
+        params[f"{key}_SIGNED"] = int(quant.code_range(t)[0] < 0)
+    params.update(KA=u.ka.value.data, KB=u.kb.value.data)
+    roms: list[SSAValue] = []
+    if u.thresholds is not None:
+        t = quant.dense_to_numpy(u.thresholds)
+        troms, k, acc_w = _threshold_roms(ops, t, quant.dense_to_numpy(u.descending), pe,
+                                          signed_compare_width(lo, hi, t))
+        roms += troms
+        oe = u.out_type.element_type
+        params.update(ACC_W=acc_w, N_THRES=k,
+                      OUT_W=1 if isinstance(oe, quant.BipolarType) else oe.width.data,
+                      OUT_BIAS=u.out_bias.value.data)
+    else:
+        acc_w = u.acc_type.width.data
+        params.update(ACC_W=acc_w, N_THRES=0, OUT_W=acc_w, OUT_BIAS=0)
+    cell = rtl.CellOp.build(operands=[[block.args[0], block.args[1], *roms]], result_types=[[out_t]],
+                            properties={"cell": StringAttr("qnnc_add"),
+                                        "instance_name": StringAttr("core"),
+                                        "params": _params(params)})
+    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    block.add_ops(ops)
+    return rtl.ModuleOp(name, [a_t, b_t], [out_t], Region(block))
+
+
 def threshold_module(u: dataflow.ThresholdOp, name: str) -> rtl.ModuleOp:
     """The rtl.module of a standalone thresholding unit."""
     in_t, out_t = rtl_stream(u.in_type), rtl_stream(u.out_type)
@@ -164,7 +207,7 @@ def threshold_module(u: dataflow.ThresholdOp, name: str) -> rtl.ModuleOp:
     tw = quant.int_type(min(lo, int(t.min(initial=0)), -1), max(hi, int(t.max(initial=0)))).width.data
     roms, k, tw = _threshold_roms(ops, t, quant.dense_to_numpy(u.descending), pe, tw)
     oe = u.out_type.element_type
-    params = {"C": u.in_type.n, "PE": pe, "IN_W": ie.width.data, "IN_SIGNED": int(lo < 0),
+    params = {"C": u.channels, "PE": pe, "IN_W": ie.width.data, "IN_SIGNED": int(lo < 0),
               "T_W": tw, "N_THRES": k,
               "OUT_W": 1 if isinstance(oe, quant.BipolarType) else oe.width.data,
               "OUT_BIAS": u.out_bias.value.data}
@@ -192,8 +235,22 @@ def _swap_unit(rewriter: PatternRewriter, u: Operation, new: Operation) -> None:
     """Replace unit u (dataflow types) by new (rtl types) between casts."""
     new.location = u.location
     rewriter.insert(new)
-    back = UnrealizedConversionCastOp.get([new.results[0]], [u.results[0].type])
-    rewriter.replace(u, back)
+    backs = [UnrealizedConversionCastOp.get([r], [old.type])
+             for r, old in zip(new.results, u.results)]
+    for b in backs:
+        rewriter.insert(b)
+    rewriter.replace(u, [], [b.results[0] for b in backs])
+
+
+def _cell(rewriter: PatternRewriter, u: Operation, cell: str, instance: str,
+          params: dict[str, int]) -> None:
+    """Replace a unit without ROMs by a library cell in place (its streams cast to rtl)."""
+    ins = [_cast(rewriter, v, rtl_stream(v.type)) for v in u.operands]
+    new = rtl.CellOp.build(operands=[ins], result_types=[[rtl_stream(r.type) for r in u.results]],
+                           properties={"cell": StringAttr(cell),
+                                       "instance_name": StringAttr(instance),
+                                       "params": _params(params)})
+    _swap_unit(rewriter, u, new)
 
 
 @dataclass
@@ -226,9 +283,9 @@ class MVAUToModulePattern(RewritePattern):
 
     @staticmethod
     def _instance(op: Operation, name: str, rewriter: PatternRewriter) -> None:
-        x = _cast(rewriter, op.input, rtl_stream(op.in_type))
+        ins = [_cast(rewriter, v, rtl_stream(v.type)) for v in op.operands]
         inst = rtl.InstanceOp.build(
-            operands=[[x]], result_types=[[rtl_stream(op.out_type)]],
+            operands=[ins], result_types=[[rtl_stream(op.out_type)]],
             properties={"module": FlatSymbolRefAttr(name), "instance_name": StringAttr(name)})
         _swap_unit(rewriter, op, inst)
 
@@ -244,6 +301,55 @@ class ThresholdToModulePattern(RewritePattern):
     def match_and_rewrite(self, op: dataflow.ThresholdOp, rewriter: PatternRewriter) -> None:
         name = self.sink.add(threshold_module(op, f"thres_{node_name(op)}"))
         MVAUToModulePattern._instance(op, name, rewriter)
+
+
+class AddToModulePattern(RewritePattern):
+    """dataflow.add → rtl.instance of a new rtl.module (ROMs + qnnc_add)."""
+
+    def __init__(self, sink: _ModuleSink):
+        super().__init__()
+        self.sink = sink
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: dataflow.AddOp, rewriter: PatternRewriter) -> None:
+        name = self.sink.add(add_module(op, f"add_{node_name(op)}"))
+        MVAUToModulePattern._instance(op, name, rewriter)
+
+
+def _elem(t: dataflow.StreamType) -> tuple[int, int]:
+    """(bits, signed) of a stream's elements; a bipolar element is one unsigned bit (1 = +1)."""
+    e = t.element_type
+    if isinstance(e, quant.BipolarType):
+        return 1, 0
+    return e.width.data, int(quant.code_range(e)[0] < 0)
+
+
+class WindowCellsPattern(RewritePattern):
+    """dataflow.pad / swg / pool / fork → their rtl.cell (no ROMs)."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        name = node_name(op)
+        if isinstance(op, dataflow.PadOp):
+            t, left, b, r = quant.array_ints(op.pads)
+            _cell(rewriter, op, "qnnc_pad", f"pad_{name}", {
+                "H": op.height, "W": op.width, "C": op.channels, "P": op.pe.value.data,
+                "ELEM_W": _elem(op.in_type)[0], "PT": t, "PL": left, "PB": b, "PR": r,
+                "VALUE": op.value.value.data})
+        elif isinstance(op, dataflow.SwgOp):
+            (kh, kw), (sh, sw), (dh, dw) = (quant.array_ints(a) for a in (op.kernel, op.strides,
+                                                                          op.dilations))
+            _cell(rewriter, op, "qnnc_swg", f"swg_{name}", {
+                "H": op.height, "W": op.width, "C": op.channels, "SIMD": op.simd.value.data,
+                "ELEM_W": _elem(op.in_type)[0], "KH": kh, "KW": kw, "SH": sh, "SW": sw,
+                "DH": dh, "DW": dw})
+        elif isinstance(op, dataflow.PoolOp):
+            in_w, signed = _elem(op.in_type)
+            _cell(rewriter, op, "qnnc_pool", f"pool_{name}", {
+                "K": op.window.value.data, "C": op.channels, "PE": op.pe.value.data,
+                "IN_W": in_w, "IN_SIGNED": signed, "OUT_W": _elem(op.out_type)[0],
+                "MODE": dataflow.POOL_MODES.index(op.mode.data)})
+        elif isinstance(op, dataflow.ForkOp):
+            _cell(rewriter, op, "qnnc_fork", f"fork_{name}", {"W": rtl_stream(op.in_type).data_width})
 
 
 class FifoToCellPattern(RewritePattern):
@@ -344,7 +450,8 @@ class ConvertDataflowToRtlPass(ModulePass):
             return
         sink = _ModuleSink(op)
         PatternRewriteWalker(GreedyRewritePatternApplier([
-            MVAUToModulePattern(sink), ThresholdToModulePattern(sink), FifoToCellPattern(),
+            MVAUToModulePattern(sink), ThresholdToModulePattern(sink), AddToModulePattern(sink),
+            WindowCellsPattern(), FifoToCellPattern(),
             DwcToCellPattern(), BoundaryToStreamPattern(), BoundaryFromStreamPattern(),
         ])).rewrite_region(core.body)
         outline_top(op, core)

@@ -1,16 +1,23 @@
 """convert-quant-to-dataflow: the integer core becomes streaming units (quant → dataflow).
 
 Preconditions: `quant-partition-host` has run; `@core` holds only integer ops
-(`quant.int_matmul`, `quant.threshold`, integer `quant.reshape`, integer `quant.const`).
+(`quant.int_matmul`, `quant.int_conv`, `quant.int_maxpool`, `quant.int_add`, `quant.threshold`,
+integer `quant.reshape`, integer `quant.const`), 4-D tensors channels-last (1, H, W, C).
 
-Postconditions: `@core` is `dataflow.to_stream`, a chain of `dataflow.mvau` /
-`dataflow.threshold` units on `!dataflow.stream<E, N, 1>` values (unfolded: one element per beat;
-`dataflow-fold` picks PE/SIMD), and `dataflow.from_stream`. No `quant` op remains in `@core`.
+Postconditions: `@core` is `dataflow.to_stream`, a graph of units on `!dataflow.stream<E, N, 1>`
+values (unfolded: one element per beat; `dataflow-fold` picks PE/SIMD), and
+`dataflow.from_stream`; a stream read by two units goes through a `dataflow.fork`. No `quant`
+op remains in `@core`. A tensor (1, H, W, C) streams in row-major order, i.e. channels-last.
 
-Strategy: one pattern per source op replaces `quant.X` on tensors by the unit on streams, wrapped
-in `to_stream`/`from_stream` casts (like MLIR's unrealized conversion casts); a final pattern
-cancels `to_stream(from_stream(s))` pairs, leaving one cast at each end of the accelerator.
-A matrix product followed by its only consumer, a threshold, becomes one MVAU with thresholds.
+Strategy: one pattern per source op replaces `quant.X` on tensors by its units on streams,
+wrapped in `to_stream`/`from_stream` casts (like MLIR's unrealized conversion casts); a final
+pattern cancels `to_stream(from_stream(s))` pairs, leaving one cast at each end of the
+accelerator. Then every stream with several readers gets forks.
+* `int_matmul` → MVAU; `int_conv` → [`pad`] → [`swg`] → MVAU on OH·OW vectors (a 1×1
+  stride-1 unpadded convolution needs no window generator); an `int_matmul`/`int_conv`/`int_add`
+  whose only consumer is a threshold takes the thresholds into the same unit;
+* `int_maxpool` → [`pad` with the least code] → `swg` → `pool` (max);
+* `int_add` → `add`; a standalone `threshold` → `threshold`.
 """
 
 from __future__ import annotations
@@ -20,9 +27,10 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp, TensorType
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute, Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
     PatternRewriter,
@@ -74,10 +82,18 @@ def _threshold_props(th: quant.ThresholdOp) -> dict:
     return {"thresholds": th.thresholds, "descending": th.descending, "out_bias": th.out_bias}
 
 
-def _mvau(x: SSAValue, mm: quant.IntMatMulOp, out_t: TensorType, props: dict) -> dataflow.MVAUOp:
-    if len(quant.tensor_shape(mm.x)) != 2 or quant.tensor_shape(mm.x)[0] != 1:
+def _mvau(x: SSAValue, mm: quant.IntMatMulOp | quant.IntConvOp, out_t: TensorType,
+          props: dict) -> dataflow.MVAUOp:
+    """The MVAU of a matrix product, or of a convolution on the windows `x` streams."""
+    if quant.tensor_shape(mm.x)[0] != 1 or (isinstance(mm, quant.IntMatMulOp)
+                                            and len(quant.tensor_shape(mm.x)) != 2):
         raise op_error(mm, "only a batch of one frame (1, K) per matrix product is supported")
     w = _const(mm.w)
+    if isinstance(mm, quant.IntConvOp):
+        if mm.group.value.data != 1:
+            raise op_error(mm, f"grouped convolution (group {mm.group.value.data}) is not mapped "
+                           "to hardware yet (it needs a vector unit)")
+        w = w.reshape(-1, w.shape[-1])  # (kH·kW·C, M): the window order of dataflow.swg
     wt = weight_code_type(w)
     storage = quant.int_type(-1, 1) if isinstance(wt, quant.BipolarType) else wt
     acc_t = quant.elem_type(mm.result)
@@ -88,7 +104,46 @@ def _mvau(x: SSAValue, mm: quant.IntMatMulOp, out_t: TensorType, props: dict) ->
                     **props})
 
 
-def _single_threshold_user(mm: quant.IntMatMulOp) -> quant.ThresholdOp | None:
+def _unit(rewriter: PatternRewriter, cls, x: SSAValue, out: dataflow.StreamType, anchor: Operation,
+          **props) -> SSAValue:
+    """Insert one single-input unit reading x, located at the anchor's ONNX node."""
+    u = cls.build(operands=[x], result_types=[out], properties=props)
+    u.location = anchor.location
+    rewriter.insert(u)
+    return u.results[0]
+
+
+def _i64(v: int) -> IntegerAttr:
+    return IntegerAttr(int(v), 64)
+
+
+def window_units(rewriter: PatternRewriter, s: SSAValue, op: quant.IntConvOp | quant.IntMaxPoolOp,
+                 kernel: tuple[int, int], pad_value: int) -> SSAValue:
+    """The stream of op's input (1, H, W, C) → [pad] → [swg]: the windows op reads, one per
+    output pixel (kernel positions row-major, channels fastest). Nothing for a 1×1 kernel at
+    stride 1 without padding (the pixels are the windows)."""
+    _, h, w, c = quant.tensor_shape(op.x)
+    elem = quant.elem_type(op.x)
+    pads = quant.array_ints(op.pads)
+    strides, dilations = quant.array_ints(op.strides), quant.array_ints(op.dilations)
+    if any(pads):
+        t, left, b, r = pads
+        h, w = h + t + b, w + left + r
+        s = _unit(rewriter, dataflow.PadOp, s, dataflow.StreamType(elem, h * w * c, 1), op,
+                  ifm=quant.i64_array(quant.tensor_shape(op.x)[1:3]), pads=quant.i64_array(pads),
+                  value=_i64(pad_value), pe=_i64(1))
+    if kernel == (1, 1) and strides == (1, 1):
+        return s
+    kh, kw = kernel
+    oh = (h - (kh - 1) * dilations[0] - 1) // strides[0] + 1
+    ow = (w - (kw - 1) * dilations[1] - 1) // strides[1] + 1
+    return _unit(rewriter, dataflow.SwgOp, s, dataflow.StreamType(elem, oh * ow * kh * kw * c, 1),
+                 op, ifm=quant.i64_array((h, w)), kernel=quant.i64_array(kernel),
+                 strides=quant.i64_array(strides), dilations=quant.i64_array(dilations),
+                 simd=_i64(1))
+
+
+def _single_threshold_user(mm: Operation) -> quant.ThresholdOp | None:
     uses = list(mm.result.uses)
     if len(uses) == 1 and isinstance(uses[0].operation, quant.ThresholdOp):
         return uses[0].operation
@@ -100,30 +155,73 @@ def _single_threshold_user(mm: quant.IntMatMulOp) -> quant.ThresholdOp | None:
 # ----------------------------------------------------------------------------------------------
 
 
-class MatMulThresholdToMVAUPattern(RewritePattern):
-    """threshold(int_matmul(x, W)) → from_stream(mvau(to_stream(x)) {W, thresholds})."""
+FUSES_THRESHOLD = (quant.IntMatMulOp, quant.IntConvOp, quant.IntAddOp)
+"""Ops whose unit computes an accumulator and can threshold it in place."""
+
+
+def _fused_threshold(op: quant.ThresholdOp) -> Operation | None:
+    """The accumulator op a threshold fuses into (it is that op's only consumer), else None."""
+    src = op.x.op if isinstance(op.x, OpResult) else None
+    if isinstance(src, FUSES_THRESHOLD) and _single_threshold_user(src) is op:
+        return src
+    return None
+
+
+def _accumulator_unit(rewriter: PatternRewriter, acc: Operation, out_t: TensorType,
+                      props: dict) -> Operation:
+    """The unit computing acc (an int_matmul, int_conv or int_add), with `props` (thresholds
+    or nothing), its inputs streamed."""
+    if isinstance(acc, quant.IntAddOp):
+        a, b = _to_stream(rewriter, acc.x, acc), _to_stream(rewriter, acc.y, acc)
+        return dataflow.AddOp.build(
+            operands=[a, b], result_types=[unfolded_stream(out_t)],
+            properties={"ka": acc.ka, "kb": acc.kb, "acc_type": quant.elem_type(acc.result),
+                        "channels": _i64(quant.tensor_shape(acc.result)[-1]), "pe": _i64(1),
+                        **props})
+    s = _to_stream(rewriter, acc.x, acc)
+    if isinstance(acc, quant.IntConvOp):
+        s = window_units(rewriter, s, acc, acc.kernel(), acc.pad_value.value.data)
+    return _mvau(s, acc, out_t, props)
+
+
+class FusedThresholdPattern(RewritePattern):
+    """threshold(acc op) → the acc op's unit with the thresholds (an MVAU or add unit)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: quant.ThresholdOp, rewriter: PatternRewriter) -> None:
-        mm = op.x.op if isinstance(op.x, OpResult) else None
-        if not isinstance(mm, quant.IntMatMulOp) or _single_threshold_user(mm) is not op:
+        acc = _fused_threshold(op)
+        if acc is None:
             return
-        s = _to_stream(rewriter, mm.x, mm)
-        unit = _mvau(s, mm, op.result.type, _threshold_props(op))
+        unit = _accumulator_unit(rewriter, acc, op.result.type, _threshold_props(op))
         _replace_with_unit(rewriter, op, unit)
-        unit.location = mm.location
-        rewriter.erase(mm)
+        unit.location = acc.location
+        rewriter.erase(acc)
 
 
-class MatMulToMVAUPattern(RewritePattern):
-    """int_matmul(x, W) (not followed by a threshold) → mvau without thresholds."""
+class AccumulatorPattern(RewritePattern):
+    """int_matmul / int_conv / int_add not followed by a threshold → its unit, accumulator out."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(op, FUSES_THRESHOLD) or _single_threshold_user(op) is not None:
+            return
+        _replace_with_unit(rewriter, op, _accumulator_unit(rewriter, op, op.result.type, {}))
+
+
+class MaxPoolPattern(RewritePattern):
+    """int_maxpool(x) → [pad with the least code] → swg → pool(max)."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: quant.IntMatMulOp, rewriter: PatternRewriter) -> None:
-        if _single_threshold_user(op) is not None:
-            return
-        s = _to_stream(rewriter, op.x, op)
-        _replace_with_unit(rewriter, op, _mvau(s, op, op.result.type, {}))
+    def match_and_rewrite(self, op: quant.IntMaxPoolOp, rewriter: PatternRewriter) -> None:
+        kernel = quant.array_ints(op.kernel_shape)
+        elem = quant.elem_type(op.x)
+        s = window_units(rewriter, _to_stream(rewriter, op.x, op), op, kernel,
+                         quant.code_range(elem)[0])
+        c = quant.tensor_shape(op.x)[-1]
+        unit = dataflow.PoolOp.build(
+            operands=[s], result_types=[unfolded_stream(op.result.type)],
+            properties={"window": _i64(kernel[0] * kernel[1]), "channels": _i64(c),
+                        "mode": StringAttr("max"), "pe": _i64(1)})
+        _replace_with_unit(rewriter, op, unit)
 
 
 class ThresholdToUnitPattern(RewritePattern):
@@ -131,8 +229,7 @@ class ThresholdToUnitPattern(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: quant.ThresholdOp, rewriter: PatternRewriter) -> None:
-        if isinstance(op.x, OpResult) and isinstance(op.x.op, quant.IntMatMulOp) \
-                and _single_threshold_user(op.x.op) is op:
+        if _fused_threshold(op) is not None:
             return
         s = _to_stream(rewriter, op.x, op)
         unit = dataflow.ThresholdOp.build(
@@ -182,8 +279,9 @@ class ConvertQuantToDataflowPass(ModulePass):
         if core is None:
             return
         PatternRewriteWalker(GreedyRewritePatternApplier([
-            MatMulThresholdToMVAUPattern(),
-            MatMulToMVAUPattern(),
+            FusedThresholdPattern(),
+            AccumulatorPattern(),
+            MaxPoolPattern(),
             ThresholdToUnitPattern(),
             ReshapeToStreamPattern(),
             CancelStreamCastsPattern(),
@@ -191,3 +289,39 @@ class ConvertQuantToDataflowPass(ModulePass):
         for o in core.walk():
             if o.dialect_name() == "quant" and not isinstance(o, quant.ConstOp):
                 raise op_error(o, f"'{o.name}' cannot be mapped to a streaming unit yet")
+        merge_boundary_streams(core.body.block)
+        insert_forks(core.body.block)
+
+
+def merge_boundary_streams(block) -> None:
+    """One `to_stream` per host tensor: the accelerator reads its input once (a second reader,
+    such as a residual branch from the input, is served by a fork)."""
+    first: dict[SSAValue, dataflow.ToStreamOp] = {}
+    for op in list(block.ops):
+        if isinstance(op, dataflow.ToStreamOp):
+            if op.input in first and first[op.input].output.type == op.output.type:
+                op.output.replace_all_uses_with(first[op.input].output)
+                Rewriter.erase_op(op)
+            else:
+                first.setdefault(op.input, op)
+
+
+def insert_forks(block) -> None:
+    """Give every stream read by several units a chain of `dataflow.fork`s, one reader per
+    fork output (hardware streams have exactly one consumer)."""
+    for op in list(block.ops):
+        for v in op.results:
+            if not isinstance(v.type, dataflow.StreamType):
+                continue
+            uses = sorted(v.uses, key=lambda u: block.get_operation_index(u.operation))
+            src = v
+            while len(uses) > 1:
+                fork = dataflow.ForkOp.build(operands=[src], result_types=[v.type, v.type])
+                fork.location = op.location
+                anchor = src.op if isinstance(src, OpResult) else op
+                Rewriter.insert_op(fork, InsertPoint.after(anchor))
+                first = uses.pop(0)
+                first.operation.operands[first.index] = fork.out0
+                for u in uses:
+                    u.operation.operands[u.index] = fork.out1
+                src = fork.out1

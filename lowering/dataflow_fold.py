@@ -1,15 +1,20 @@
-"""dataflow-fold: choose PE/SIMD for every unit and insert width converters (dataflow → dataflow).
+"""dataflow-fold: choose the lanes of every unit and insert width converters (dataflow → dataflow).
 
-Preconditions: `@core` is a chain `to_stream → units → from_stream` (any current folding).
+Preconditions: `@core` is `to_stream → units → from_stream` (any current folding), a graph whose
+branch points are `dataflow.fork`s.
 
-Postconditions: every `dataflow.mvau` / `dataflow.threshold` has its PE (and SIMD) set, every
-stream type carries the matching lanes, and a `dataflow.dwc` sits wherever a producer's lanes
-differ from what its consumer reads. `to_stream` produces what the first unit reads.
+Postconditions: every unit has its lanes set (MVAU: PE/SIMD; threshold, pool, add, pad: PE;
+sliding-window generator: SIMD; a fork passes its input's lanes on), every stream type carries
+the matching lanes, and a `dataflow.dwc` sits wherever a producer's lanes differ from what its
+consumer reads. `to_stream` produces what its first reader reads.
 
 Strategy: a target of cycles per frame T is chosen (the `target-cycles` option, or by default
 the cycles the largest layer needs with `lanes-budget` multipliers); each unit then gets the
-cheapest folding (fewest PE·SIMD lanes) that meets T, so the layers are balanced around the
-slowest one. A JSON file (`folding-file`) can pin `{"<node>": {"pe": P, "simd": S}}` per layer.
+cheapest folding (fewest lanes) of its fold space that meets T (`unit_folding`), so all units
+are balanced around the slowest one. A window generator (and the padding before it) takes the
+lanes of the unit it feeds, so a convolution's MVAU chooses SIMD among the divisors of its input
+channels. A JSON file (`folding-file`) can pin `{"<node>": {"pe": P, "simd": S}}` per layer
+(MVAUs, thresholds, pools and adds, by ONNX node name).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from pathlib import Path
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
-from xdsl.ir import Operation
+from xdsl.ir import Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
@@ -38,31 +43,55 @@ def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
-def cheapest_mvau_folding(mw: int, mh: int, target: int, prefer_simd: int = 0) -> tuple[int, int]:
-    """(pe, simd) with the fewest lanes such that (mw/simd)·(mh/pe) ≤ target; ties go first to
-    the smaller PE (every PE lane has its own thresholds and comparators, a SIMD lane only a
-    multiplier), then to SIMD = prefer_simd (the producer's lanes: no width converter).
-    Full parallelism if nothing meets the target."""
+def cheapest_mvau_folding(mw: int, mh: int, target: int, prefer_simd: int = 0, vectors: int = 1,
+                          simd_options: list[int] | None = None) -> tuple[int, int]:
+    """(pe, simd) with the fewest lanes such that vectors·(mw/simd)·(mh/pe) ≤ target; ties go
+    first to the smaller PE (every PE lane has its own thresholds and comparators, a SIMD lane
+    only a multiplier), then to SIMD = prefer_simd (the producer's lanes: no width converter).
+    SIMD is one of `simd_options` (default: the divisors of mw). The most parallel folding
+    if nothing meets the target."""
+    options = simd_options or divisors(mw)
     best = None
     for pe in divisors(mh):
-        for simd in divisors(mw):
-            if (mw // simd) * (mh // pe) <= target:
+        for simd in options:
+            if vectors * (mw // simd) * (mh // pe) <= target:
                 key = (pe * simd, pe, simd != prefer_simd)
                 if best is None or key < best[0]:
                     best = (key, (pe, simd))
-    return best[1] if best else (mh, mw)
+    return best[1] if best else (mh, max(options))
 
 
-def cheapest_threshold_folding(channels: int, target: int) -> int:
-    return next((pe for pe in divisors(channels) if channels // pe <= target), channels)
+def cheapest_lanes(channels: int, beats_per_lane: int, target: int) -> int:
+    """The fewest lanes (a divisor of channels) with beats_per_lane / lanes ≤ target cycles
+    (a unit that moves beats_per_lane elements a frame, one beat a cycle)."""
+    return next((p for p in divisors(channels) if beats_per_lane // p <= target), channels)
 
 
 def default_target(units: list[Operation], lanes_budget: int) -> int:
     """Cycles per frame of the largest matrix product given `lanes_budget` multipliers."""
-    work = [u.mw * u.mh for u in units if isinstance(u, dataflow.MVAUOp)]
+    work = [u.vectors * u.mw * u.mh for u in units if isinstance(u, dataflow.MVAUOp)]
     if not work:
         work = [u.in_type.n for u in units]
     return max(1, math.ceil(max(work) / max(1, lanes_budget)))
+
+
+PINNABLE = (dataflow.MVAUOp, dataflow.ThresholdOp, dataflow.PoolOp, dataflow.AddOp)
+"""Units a folding file names (by ONNX node); window generators and padding follow their
+consumer."""
+
+
+def sole_reader(v: SSAValue) -> Operation | None:
+    uses = list(v.uses)
+    return uses[0].operation if len(uses) == 1 else None
+
+
+def window_channels(u: Operation) -> int | None:
+    """The channels of the sliding-window generator feeding u directly, if any: the SIMD a
+    convolution's MVAU may take so the generator streams its windows at that width."""
+    src = u.operands[0]
+    if isinstance(src, OpResult) and isinstance(src.op, dataflow.SwgOp):
+        return src.op.channels
+    return None
 
 
 def load_folding_file(path: str) -> dict[str, dict[str, int]]:
@@ -90,7 +119,7 @@ def load_folding_file(path: str) -> dict[str, dict[str, int]]:
 
 @dataclass(frozen=True)
 class DataflowFoldPass(ModulePass):
-    """Set PE/SIMD per unit to balance the pipeline; insert width converters."""
+    """Set the lanes of every unit to balance the pipeline; insert width converters."""
 
     name = "dataflow-fold"
     target_cycles: int = 0
@@ -103,51 +132,87 @@ class DataflowFoldPass(ModulePass):
         if core is None:
             return
         block = core.body.block
-        units = [o for o in block.ops if isinstance(o, (dataflow.MVAUOp, dataflow.ThresholdOp))]
-        if not units:
-            return
-        target = self.target_cycles or default_target(units, self.lanes_budget)
-        pinned = load_folding_file(self.folding_file) if self.folding_file else {}
-        known = {node_name(u) for u in units}
-        for name in pinned:
-            if name not in known:
-                raise QnncError(f"folding file names layer '{name}', which is not in the "
-                                f"accelerator (layers: {', '.join(sorted(known))})")
         for o in list(block.ops):
             if isinstance(o, dataflow.DwcOp):  # refolding: old converters go
                 o.results[0].replace_all_uses_with(o.input)
                 Rewriter.erase_op(o)
+        units = [o for o in block.ops if isinstance(o, dataflow.UNIT_OPS)
+                 and not isinstance(o, (dataflow.FifoOp, dataflow.DwcOp))]
+        primary = [u for u in units if isinstance(u, PINNABLE)]
+        if not primary:
+            return
+        target = self.target_cycles or default_target(primary, self.lanes_budget)
+        pinned = load_folding_file(self.folding_file) if self.folding_file else {}
+        known = {node_name(u) for u in primary}
+        for name in pinned:
+            if name not in known:
+                raise QnncError(f"folding file names layer '{name}', which is not in the "
+                                f"accelerator (layers: {', '.join(sorted(known))})")
+        lanes: dict[Operation, tuple[int, int]] = {}  # unit -> (input lanes, output lanes)
+        for u in primary:
+            lanes[u] = self._fold(u, target, pinned.get(node_name(u)))
+        for u in reversed(units):  # window generators and padding follow their reader
+            if isinstance(u, (dataflow.SwgOp, dataflow.PadOp)):
+                reader = sole_reader(u.output)
+                want = lanes[reader][0] if reader in lanes else 1
+                c = u.channels
+                p = want if c % want == 0 else max(d for d in divisors(c) if d <= want)
+                lanes[u] = (p, p)
         for u in units:
-            self._fold(u, target, pinned.get(node_name(u)))
+            if isinstance(u, dataflow.ForkOp):
+                continue
+            lane_in, lane_out = lanes[u]
+            for key in ("pe", "simd"):
+                if key in u.properties:
+                    u.properties[key] = IntegerAttr(lane_out if key == "pe" else lane_in, 64)
+            if isinstance(u, dataflow.MVAUOp):
+                u.properties["simd"] = IntegerAttr(lane_in, 64)
+            out = u.results[0]
+            Rewriter.replace_value_with_new_type(
+                out, dataflow.StreamType(out.type.element_type, out.type.n, lane_out))
+        for u in units:  # in stream order: every producer's lanes are known
+            if isinstance(u, dataflow.ForkOp):
+                src = u.input
+                for r in u.results:
+                    Rewriter.replace_value_with_new_type(r, src.type)
+                continue
+            for i, src in enumerate(u.operands):
+                self._feed(u, i, src, lanes[u][0])
 
     @staticmethod
-    def _fold(u: Operation, target: int, pin: dict | None) -> None:
+    def _fold(u: Operation, target: int, pin: dict | None) -> tuple[int, int]:
+        """(input lanes, output lanes) of a unit meeting the target (or its pin)."""
         if isinstance(u, dataflow.MVAUOp):
+            wc = window_channels(u)
+            options = divisors(wc) if wc else None
             pe, simd = (pin.get("pe", 1), pin.get("simd", 1)) if pin else \
-                cheapest_mvau_folding(u.mw, u.mh, target, u.input.type.p)
+                cheapest_mvau_folding(u.mw, u.mh, target, u.input.type.p, u.vectors, options)
             if u.mh % pe or u.mw % simd or pe < 1 or simd < 1:
                 raise op_error(u, f"folding PE={pe}, SIMD={simd} does not divide the "
                                f"{u.mh}x{u.mw} weight matrix")
-            in_lanes, out_lanes = simd, pe
-            u.properties["pe"] = IntegerAttr(pe, 64)
-            u.properties["simd"] = IntegerAttr(simd, 64)
-        else:
-            c = u.in_type.n
-            pe = pin.get("pe", 1) if pin else cheapest_threshold_folding(c, target)
-            if pe < 1 or c % pe:
-                raise op_error(u, f"folding PE={pe} does not divide {c} channels")
-            in_lanes = out_lanes = pe
-            u.properties["pe"] = IntegerAttr(pe, 64)
-        src = u.input
-        want = dataflow.StreamType(src.type.element_type, src.type.n, in_lanes)
-        if src.type != want:
-            if isinstance(src.owner, dataflow.ToStreamOp):
-                Rewriter.replace_value_with_new_type(src, want)
-            else:
-                dwc = dataflow.DwcOp.build(operands=[src], result_types=[want])
-                dwc.location = u.location
-                Rewriter.insert_op(dwc, InsertPoint.before(u))
-                u.operands[0] = dwc.output
-        o = u.output
-        Rewriter.replace_value_with_new_type(
-            o, dataflow.StreamType(o.type.element_type, o.type.n, out_lanes))
+            if wc and wc % simd:
+                raise op_error(u, f"folding SIMD={simd} does not divide the convolution's {wc} "
+                               "input channels")
+            return simd, pe
+        c = u.channels
+        beats = u.in_type.n
+        pe = pin.get("pe", 1) if pin else cheapest_lanes(c, beats, target)
+        if pe < 1 or c % pe:
+            raise op_error(u, f"folding PE={pe} does not divide {c} channels")
+        return pe, pe
+
+    @staticmethod
+    def _feed(u: Operation, index: int, src: SSAValue, lanes: int) -> None:
+        """Make operand `index` of u carry `lanes` lanes: retype the accelerator input, or put
+        a width converter in between."""
+        want = dataflow.StreamType(src.type.element_type, src.type.n, lanes)
+        if src.type == want:
+            return
+        if isinstance(src, OpResult) and isinstance(src.op, dataflow.ToStreamOp) \
+                and len(list(src.uses)) == 1:
+            Rewriter.replace_value_with_new_type(src, want)
+            return
+        dwc = dataflow.DwcOp.build(operands=[src], result_types=[want])
+        dwc.location = u.location
+        Rewriter.insert_op(dwc, InsertPoint.before(u))
+        u.operands[index] = dwc.output

@@ -1,40 +1,132 @@
-"""dataflow-insert-fifos: a FIFO between every two streaming units (dataflow → dataflow).
+"""dataflow-insert-fifos: a FIFO on every stream between two streaming units (dataflow → dataflow).
 
 Preconditions: `@core` is folded (`dataflow-fold`).
 
-Postconditions: every stream from one unit (`mvau`, `threshold`, `dwc`) to another passes
-through a `dataflow.fifo`; the accelerator's own input and output are left bare.
+Postconditions: every stream from one unit (`mvau`, `threshold`, `dwc`, `pad`, `swg`, `pool`,
+`fork`, `add`) to another passes through a `dataflow.fifo`; the accelerator's own input and
+output are left bare. Running the pass again changes nothing.
 
-Strategy: an MVAU reads its input only during the first pass over its weights and then replays
-it from its buffer, so its consumption is bursty. A FIFO of one frame's beats (at least 2) lets
-each unit run at its own rate, so the pipeline's throughput is the slowest unit's
-(`cycles_per_frame`) rather than a product of stalls.
+Strategy: an MVAU reads a vector's beats only during the first pass over its weights and then
+replays them from its buffer, so its consumption is bursty, and it writes a vector's outputs
+in a burst. A FIFO of two bursts of its producer or reader (`fifo_depth`; an MVAU's input or
+output vector, a window generator's window; capped at one frame's beats, at least `min-depth`)
+lets each unit run at its own rate, so the pipeline's throughput is the slowest unit's. For an
+MLP a vector is the frame: one frame of beats.
+
+A residual block forks a stream into a long branch (window generator, MVAU, ...) and a short
+one that meet at an `add`. The add takes element i of both together, so the short branch must
+hold every element the fork sends before the long branch produces element i, or the fork stalls
+the long branch that the add waits for (deadlock). `branch_lag` adds up, per unit, how many
+pixels ahead of its output a unit must read (a window generator: its line buffer of rows); the
+short branch's FIFO holds the difference (plus slack), at most a frame.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp
-from xdsl.ir import OpResult
+from xdsl.ir import Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from qnnc.dialects import dataflow
 
-PRODUCERS = (dataflow.MVAUOp, dataflow.ThresholdOp, dataflow.DwcOp)
+PRODUCERS = tuple(u for u in dataflow.UNIT_OPS if u is not dataflow.FifoOp)
+SLACK_PIXELS = 2
+"""Pixels of slack on a residual's short branch beyond the computed lag."""
+
+# ----------------------------------------------------------------------------------------------
+# Pure helpers
+# ----------------------------------------------------------------------------------------------
 
 
-def fifo_depth(stream: dataflow.StreamType, min_depth: int) -> int:
-    """One frame of beats, at least min_depth."""
-    return max(min_depth, stream.beats)
+def in_burst(reader: Operation) -> int:
+    """Beats a unit reads in one burst: an MVAU's vector (MW/SIMD beats), else 1."""
+    if isinstance(reader, dataflow.MVAUOp):
+        return reader.mw // reader.simd.value.data
+    return 1
+
+
+def out_burst(producer: Operation) -> int:
+    """Beats a unit writes in one burst: an MVAU's output vector (MH/PE beats), a window
+    generator's window, else 1."""
+    if isinstance(producer, dataflow.MVAUOp):
+        return producer.mh // producer.pe.value.data
+    if isinstance(producer, dataflow.SwgOp):
+        return producer.window() * producer.channels // producer.simd.value.data
+    return 1
+
+
+def fifo_depth(stream: dataflow.StreamType, producer: Operation, reader: Operation,
+               min_depth: int) -> int:
+    """Two bursts of the reader or the producer, at most one frame of beats, at least
+    min_depth."""
+    return max(min_depth, min(stream.beats, 2 * max(in_burst(reader), out_burst(producer))))
+
+
+def lag_pixels(u: Operation) -> int:
+    """How many input pixels a unit reads before the output pixel they align with (an upper
+    bound): a window generator fills its line buffer (rows of its input map) first; the other
+    units work on one pixel (or vector) at a time."""
+    if isinstance(u, dataflow.SwgOp):
+        (kh, _), (sh, _), (dh, _) = (dataflow.array_ints(a) for a in (u.kernel, u.strides,
+                                                                     u.dilations))
+        return ((kh - 1) * dh + 1 + sh) * u.width
+    if isinstance(u, dataflow.PadOp):
+        return dataflow.array_ints(u.pads)[0] * u.out_hw()[1] + u.width
+    if isinstance(u, (dataflow.FifoOp, dataflow.DwcOp, dataflow.ForkOp)):
+        return 0
+    return 1
+
+
+def branch_lag(v: SSAValue) -> tuple[int, Operation | None, list[dataflow.FifoOp]]:
+    """Follow a stream through single-reader units to the add that joins it: (total lag in
+    pixels, the add or None, the FIFOs on the way)."""
+    lag, fifos = 0, []
+    while True:
+        uses = list(v.uses)
+        if len(uses) != 1:
+            return lag, None, fifos
+        u = uses[0].operation
+        if isinstance(u, dataflow.AddOp):
+            return lag, u, fifos
+        if not isinstance(u, dataflow.UNIT_OPS) or isinstance(u, dataflow.ForkOp):
+            return lag, None, fifos
+        if isinstance(u, dataflow.FifoOp):
+            fifos.append(u)
+        lag += lag_pixels(u)
+        v = u.results[0]
+
+
+def size_residual_fifos(fork: dataflow.ForkOp) -> None:
+    """Deepen the first FIFO of the fork's shorter branch to hold the longer branch's lag."""
+    branches = [branch_lag(r) for r in fork.results]
+    if any(b[1] is None for b in branches) or branches[0][1] is not branches[1][1] \
+            or any(not b[2] for b in branches):
+        return
+    add = branches[0][1]
+    pixels = add.out_type.n // add.channels
+    (lag0, _, f0), (lag1, _, f1) = branches
+    short, diff = (f0[0], lag1 - lag0) if lag0 <= lag1 else (f1[0], lag0 - lag1)
+    t = short.in_type
+    per_pixel = t.n // pixels if t.n % pixels == 0 else t.n
+    need = math.ceil((diff + SLACK_PIXELS) * per_pixel / t.p) + 2
+    depth = max(short.depth.value.data, min(need, t.beats + 2))
+    short.properties["depth"] = IntegerAttr(depth, 64)
+
+
+# ----------------------------------------------------------------------------------------------
+# The pass
+# ----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class DataflowInsertFifosPass(ModulePass):
-    """Insert a FIFO of one frame between consecutive units."""
+    """Insert a FIFO between connected units; size the residual branches."""
 
     name = "dataflow-insert-fifos"
     min_depth: int = 2
@@ -44,13 +136,17 @@ class DataflowInsertFifosPass(ModulePass):
             if not (isinstance(f, func.FuncOp) and f.sym_name.data == "core"):
                 continue
             for u in list(f.body.block.ops):
-                if not isinstance(u, PRODUCERS) or isinstance(u, dataflow.FifoOp):
+                if not isinstance(u, PRODUCERS):
                     continue
-                src = u.input
-                if isinstance(src, OpResult) and isinstance(src.op, PRODUCERS):
-                    fifo = dataflow.FifoOp.build(
-                        operands=[src], result_types=[src.type],
-                        properties={"depth": IntegerAttr(fifo_depth(src.type, self.min_depth), 64)})
-                    fifo.location = u.location
-                    Rewriter.insert_op(fifo, InsertPoint.before(u))
-                    u.operands[0] = fifo.output
+                for i, src in enumerate(u.operands):
+                    if isinstance(src, OpResult) and isinstance(src.op, PRODUCERS):
+                        fifo = dataflow.FifoOp.build(
+                            operands=[src], result_types=[src.type],
+                            properties={"depth": IntegerAttr(
+                                fifo_depth(src.type, src.op, u, self.min_depth), 64)})
+                        fifo.location = u.location
+                        Rewriter.insert_op(fifo, InsertPoint.before(u))
+                        u.operands[i] = fifo.output
+            for u in f.body.block.ops:
+                if isinstance(u, dataflow.ForkOp):
+                    size_residual_fifos(u)

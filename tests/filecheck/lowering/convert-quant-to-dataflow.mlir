@@ -90,3 +90,39 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x3xf32> {
   func.return %d : tensor<1x3xf32>
 }
 // CHECK: error: node 'MatMul_0' (MatMul): 'quant.dequantize' cannot be mapped to a streaming unit yet
+
+// -----
+
+// A residual convolution block (channels-last): the conv becomes pad -> swg -> MVAU on 16 vectors
+// with its threshold fused; the add joining the conv branch and the accelerator's input takes its
+// threshold; the input stream is read by both, so one to_stream feeds a fork; max pooling becomes
+// swg -> pool (no padding: the least code would pad).
+func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
+  %w = quant.const dense<1> : tensor<3x3x2x2xsi2> loc("Conv_0_param0"("Initializer"))
+  %c = quant.int_conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64, pad_value = 0 : i64} : (tensor<1x4x4x2xui2>, tensor<3x3x2x2xsi2>) -> tensor<1x4x4x2xsi7> loc("Conv_0"("Conv"))
+  %t = quant.threshold %c {thresholds = dense<[[2, 3, 5], [0, 1, 4]]> : tensor<2x3xsi7>, descending = dense<[0, 0]> : tensor<2xui1>, out_bias = 0 : i64} : tensor<1x4x4x2xsi7> -> tensor<1x4x4x2xui2> loc("Quant_1"("Quant"))
+  %a = quant.int_add %t, %x {ka = 2 : i64, kb = 1 : i64} : (tensor<1x4x4x2xui2>, tensor<1x4x4x2xui2>) -> tensor<1x4x4x2xsi5> loc("Add_0"("Add"))
+  %t2 = quant.threshold %a {thresholds = dense<[[2, 3, 5], [0, 1, 4]]> : tensor<2x3xsi5>, descending = dense<[0, 0]> : tensor<2xui1>, out_bias = 0 : i64} : tensor<1x4x4x2xsi5> -> tensor<1x4x4x2xui2> loc("Quant_2"("Quant"))
+  %m = quant.int_maxpool %t2 {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : tensor<1x4x4x2xui2> -> tensor<1x2x2x2xui2> loc("MaxPool_0"("MaxPool"))
+  func.return %m : tensor<1x2x2x2xui2>
+}
+// CHECK-LABEL: func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
+// CHECK-NEXT:    %[[S:.*]] = dataflow.to_stream %x : tensor<1x4x4x2xui2> -> !dataflow.stream<ui2, 32, 1>
+// CHECK-NEXT:    %[[A:.*]], %[[B:.*]] = dataflow.fork %[[S]]
+// CHECK-NEXT:    %[[P:.*]] = dataflow.pad %[[A]] {ifm = array<i64: 4, 4>, pads = array<i64: 1, 1, 1, 1>, value = 0 : i64, pe = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 72, 1>
+// CHECK-NEXT:    %[[W:.*]] = dataflow.swg %[[P]] {ifm = array<i64: 6, 6>, kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, simd = 1 : i64} : !dataflow.stream<ui2, 72, 1> -> !dataflow.stream<ui2, 288, 1>
+// CHECK-NEXT:    %[[M:.*]] = dataflow.mvau %[[W]] {weights = dense<1> : tensor<18x2xsi2>, weight_type = !quant.bipolar, acc_type = si7, {{.*}}, thresholds = {{.*}}} : !dataflow.stream<ui2, 288, 1> -> !dataflow.stream<ui2, 32, 1>
+// CHECK-NEXT:    %[[R:.*]] = dataflow.add %[[M]], %[[B]] {ka = 2 : i64, kb = 1 : i64, acc_type = si5, channels = 2 : i64, pe = 1 : i64, thresholds = {{.*}}} : !dataflow.stream<ui2, 32, 1>, !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>
+// CHECK-NEXT:    %[[G:.*]] = dataflow.swg %[[R]] {ifm = array<i64: 4, 4>, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, simd = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>
+// CHECK-NEXT:    %[[O:.*]] = dataflow.pool %[[G]] {window = 4 : i64, channels = 2 : i64, mode = "max", pe = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 8, 1>
+// CHECK-NEXT:    %m = dataflow.from_stream %[[O]] : !dataflow.stream<ui2, 8, 1> -> tensor<1x2x2x2xui2>
+
+// -----
+
+// A grouped convolution has no unit yet: an error naming the node.
+func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x4x4x2xsi5> {
+  %w = quant.const dense<1> : tensor<3x3x1x2xsi2>
+  %c = quant.int_conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 2 : i64, pad_value = 0 : i64} : (tensor<1x4x4x2xui2>, tensor<3x3x1x2xsi2>) -> tensor<1x4x4x2xsi5> loc("Conv_dw"("Conv"))
+  func.return %c : tensor<1x4x4x2xsi5>
+}
+// CHECK: error: node 'Conv_dw' (Conv): grouped convolution (group 2) is not mapped to hardware yet (it needs a vector unit)

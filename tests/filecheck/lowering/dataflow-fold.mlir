@@ -1,18 +1,20 @@
-// RUN: qnnc-opt %s -p 'dataflow-fold{target-cycles=4}' | filecheck %s
-// RUN: qnnc-opt %s -p dataflow-fold | filecheck %s --check-prefix=FULL
-// RUN: qnnc-opt %s -p 'dataflow-fold{lanes-budget=6}' | filecheck %s --check-prefix=BUDGET
-// RUN: qnnc-opt %s -p 'dataflow-fold{target-cycles=4},dataflow-fold{target-cycles=12}' | filecheck %s --check-prefix=REFOLD
+// RUN: qnnc-opt %s --split-input-file -p 'dataflow-fold{target-cycles=4}' | filecheck %s
+// RUN: qnnc-opt %s --split-input-file -p dataflow-fold | filecheck %s --check-prefix=FULL
+// RUN: qnnc-opt %s --split-input-file -p 'dataflow-fold{lanes-budget=6}' | filecheck %s --check-prefix=BUDGET
+// RUN: qnnc-opt %s --split-input-file -p 'dataflow-fold{target-cycles=4},dataflow-fold{target-cycles=12}' | filecheck %s --check-prefix=REFOLD
 // RUN: echo '{"MatMul_0": {"pe": 1, "simd": 2}, "Quant_0": {"pe": 3}}' > %t.pin.json
-// RUN: qnnc-opt %s -p 'dataflow-fold{target-cycles=4 folding-file="%t.pin.json"}' | filecheck %s --check-prefix=PIN
+// RUN: qnnc-opt %s --split-input-file --verify-diagnostics -p 'dataflow-fold{target-cycles=4 folding-file="%t.pin.json"}' | filecheck %s --check-prefix=PIN
 // RUN: echo '{"MatMul_0": {"pe": 2, "simd": 1}}' > %t.bad-pe.json
-// RUN: qnnc-opt %s --verify-diagnostics -p 'dataflow-fold{folding-file="%t.bad-pe.json"}' | filecheck %s --check-prefix=ERR-PE
+// RUN: qnnc-opt %s --split-input-file --verify-diagnostics -p 'dataflow-fold{folding-file="%t.bad-pe.json"}' | filecheck %s --check-prefix=ERR-PE
 // RUN: echo '{"Quant_0": {"pe": 2}}' > %t.bad-thres.json
-// RUN: qnnc-opt %s --verify-diagnostics -p 'dataflow-fold{folding-file="%t.bad-thres.json"}' | filecheck %s --check-prefix=ERR-THRES
+// RUN: qnnc-opt %s --split-input-file --verify-diagnostics -p 'dataflow-fold{folding-file="%t.bad-thres.json"}' | filecheck %s --check-prefix=ERR-THRES
 // RUN: echo '{"Gemm_7": {"pe": 1}}' > %t.unknown.json
-// RUN: qnnc-opt %s --verify-diagnostics -p 'dataflow-fold{folding-file="%t.unknown.json"}' | filecheck %s --check-prefix=ERR-NAME
+// RUN: qnnc-opt %s --split-input-file --verify-diagnostics -p 'dataflow-fold{folding-file="%t.unknown.json"}' | filecheck %s --check-prefix=ERR-NAME
 // RUN: echo '[1, 2]' > %t.list.json
-// RUN: qnnc-opt %s --verify-diagnostics -p 'dataflow-fold{folding-file="%t.list.json"}' | filecheck %s --check-prefix=ERR-LIST
-// RUN: qnnc-opt %s --verify-diagnostics -p 'dataflow-fold{folding-file="%t.missing.json"}' | filecheck %s --check-prefix=ERR-FILE
+// RUN: qnnc-opt %s --split-input-file --verify-diagnostics -p 'dataflow-fold{folding-file="%t.list.json"}' | filecheck %s --check-prefix=ERR-LIST
+// RUN: qnnc-opt %s --split-input-file --verify-diagnostics -p 'dataflow-fold{folding-file="%t.missing.json"}' | filecheck %s --check-prefix=ERR-FILE
+// RUN: qnnc-opt %s --split-input-file -p 'dataflow-fold{target-cycles=40}' | filecheck %s --check-prefix=WIN
+// RUN: qnnc-opt %s --split-input-file -p 'dataflow-fold{target-cycles=1000}' | filecheck %s --check-prefix=WIN-SLOW
 
 // dataflow-fold: PE/SIMD per unit so that every unit meets a target of cycles per frame with the
 // fewest lanes; a width converter wherever a producer's lanes differ from what its consumer reads.
@@ -48,6 +50,7 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 // FULL-NEXT:    dataflow.mvau {{.*}} pe = 2 : i64, simd = 3 : i64} : !dataflow.stream<ui2, 3, 3> -> !dataflow.stream<si4, 2, 2>
 // FULL-NEXT:    dataflow.from_stream
 // FULL-NOT:     dataflow.dwc
+// FULL:         // {{-----}}
 
 // lanes-budget=6: target ceil(12/6) = 2 cycles. MatMul_0: only (PE, SIMD) = (3, 2) and (3, 4)
 // meet 2 cycles ((1, 4) takes 3): PE=3, SIMD=2. Quant_0: PE=3 (PE=1 takes 3 cycles).
@@ -67,6 +70,7 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 // REFOLD-NEXT:    dataflow.threshold {{.*}} pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<ui2, 3, 1>
 // REFOLD-NEXT:    dataflow.mvau {{.*}} pe = 1 : i64, simd = 1 : i64} : !dataflow.stream<ui2, 3, 1> -> !dataflow.stream<si4, 2, 1>
 // REFOLD-NOT:     dataflow.dwc
+// REFOLD:         // {{-----}}
 
 // A folding file pins MatMul_0 (the to_stream follows its SIMD) and Quant_0; MatMul_1 still
 // takes the cheapest folding for 4 cycles (PE=2, SIMD=1) even though that costs a converter.
@@ -83,3 +87,41 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 // ERR-NAME: error: folding file names layer 'Gemm_7', which is not in the accelerator (layers: MatMul_0, MatMul_1, Quant_0)
 // ERR-LIST: error: folding file '{{.*}}.list.json' must map layer names to {"pe", "simd"}
 // ERR-FILE: error: cannot read folding file '{{.*}}.missing.json': [Errno 2] No such file or directory
+
+// -----
+
+// dataflow-fold on a residual convolution block (tests/filecheck/lowering/dataflow-fold.mlir has
+// the dense layers). The MVAU is folded first: 16 vectors of MW=18, MH=2 within 40 cycles need
+// 18/SIMD * 2/PE <= 2.5 with SIMD a divisor of the 2 input channels (the window generator
+// streams whole pixels' channels): SIMD=2, PE=2 (9*1*16 = 144 > 40 is the best it can do, so
+// the most parallel folding). The window generator and the padding take the MVAU's SIMD; the
+// add and pool take the fewest lanes meeting the target (32 beats at 1 lane > 40? no: 32 <= 40,
+// so 1). Width converters appear where lanes change; the fork passes its input's lanes on.
+func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
+  %0 = dataflow.to_stream %x : tensor<1x4x4x2xui2> -> !dataflow.stream<ui2, 32, 1>
+  %1, %2 = dataflow.fork %0 : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>, !dataflow.stream<ui2, 32, 1>
+  %3 = dataflow.pad %1 {ifm = array<i64: 4, 4>, pads = array<i64: 1, 1, 1, 1>, value = 0 : i64, pe = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 72, 1>
+  %4 = dataflow.swg %3 {ifm = array<i64: 6, 6>, kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, simd = 1 : i64} : !dataflow.stream<ui2, 72, 1> -> !dataflow.stream<ui2, 288, 1>
+  %5 = dataflow.mvau %4 {weights = dense<1> : tensor<18x2xsi2>, weight_type = !quant.bipolar, acc_type = si7, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[2, 3, 5], [0, 1, 4]]> : tensor<2x3xsi7>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : !dataflow.stream<ui2, 288, 1> -> !dataflow.stream<ui2, 32, 1>
+  %6 = dataflow.add %5, %2 {ka = 2 : i64, kb = 1 : i64, acc_type = si5, channels = 2 : i64, pe = 1 : i64, thresholds = dense<[[2, 3, 5], [0, 1, 4]]> : tensor<2x3xsi5>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : !dataflow.stream<ui2, 32, 1>, !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>
+  %7 = dataflow.swg %6 {ifm = array<i64: 4, 4>, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, simd = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>
+  %8 = dataflow.pool %7 {window = 4 : i64, channels = 2 : i64, mode = "max", pe = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 8, 1>
+  %m = dataflow.from_stream %8 : !dataflow.stream<ui2, 8, 1> -> tensor<1x2x2x2xui2>
+  func.return %m : tensor<1x2x2x2xui2>
+}
+
+// WIN:      %0 = dataflow.to_stream %x : tensor<1x4x4x2xui2> -> !dataflow.stream<ui2, 32, 1>
+// WIN-NEXT: %1, %2 = dataflow.fork %0 : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>, !dataflow.stream<ui2, 32, 1>
+// WIN-NEXT: %{{.*}} = dataflow.dwc %1 : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 2>
+// WIN-NEXT: %{{.*}} = dataflow.pad {{.*}} pe = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 72, 2>
+// WIN-NEXT: %{{.*}} = dataflow.swg {{.*}} simd = 2 : i64} : !dataflow.stream<ui2, 72, 2> -> !dataflow.stream<ui2, 288, 2>
+// WIN-NEXT: %{{.*}} = dataflow.mvau {{.*}} pe = 2 : i64, simd = 2 : i64, {{.*}} : !dataflow.stream<ui2, 288, 2> -> !dataflow.stream<ui2, 32, 2>
+// WIN-NEXT: %{{.*}} = dataflow.dwc %{{.*}} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 32, 1>
+// WIN-NEXT: %{{.*}} = dataflow.add {{.*}} pe = 1 : i64, {{.*}} : !dataflow.stream<ui2, 32, 1>, !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>
+// WIN-NEXT: %{{.*}} = dataflow.swg {{.*}} simd = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>
+// WIN-NEXT: %{{.*}} = dataflow.pool {{.*}} pe = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 8, 1>
+
+// Slow target: every unit at one lane, no width converters.
+// WIN-SLOW-NOT:  dataflow.dwc
+// WIN-SLOW:      dataflow.mvau {{.*}} pe = 1 : i64, simd = 1 : i64
+// WIN-SLOW-NOT:  dataflow.dwc

@@ -54,12 +54,12 @@ func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
 
 // -----
 
-// dataflow.mvau: the input stream carries MW elements, SIMD per beat
+// dataflow.mvau: the input stream carries vectors of MW elements, SIMD per beat
 func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
   %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 1 : i64, simd = 2 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
   func.return
 }
-// CHECK: Operation does not verify: dataflow.mvau: input stream must carry 4 elements, 2 per beat
+// CHECK: Operation does not verify: dataflow.mvau: input stream must carry vectors of 4 elements, 2 per beat
 
 // -----
 
@@ -68,7 +68,7 @@ func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
   %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 3 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>
   func.return
 }
-// CHECK: Operation does not verify: dataflow.mvau: output stream must carry 3 elements, 3 per beat
+// CHECK: Operation does not verify: dataflow.mvau: output stream must carry 1 vectors of 3 elements, 3 per beat
 
 // -----
 
@@ -331,3 +331,84 @@ func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
   func.return
 }
 // CHECK: Operation does not verify: dataflow.from_stream: stream !dataflow.stream<si2, 4, 1> does not match tensor tensor<2x4xsi2>
+
+// -----
+
+// dataflow.pad: the pad value is a code of the element type
+func.func @f(%x: !dataflow.stream<ui2, 32, 1>) {
+  %p = dataflow.pad %x {ifm = array<i64: 4, 4>, pads = array<i64: 1, 1, 1, 1>, value = 4 : i64, pe = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 72, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.pad: pad value 4 is not a code of ui2
+
+// -----
+
+// dataflow.pad: the output is the padded map
+func.func @f(%x: !dataflow.stream<ui2, 32, 1>) {
+  %p = dataflow.pad %x {ifm = array<i64: 4, 4>, pads = array<i64: 1, 1, 1, 0>, value = 0 : i64, pe = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 72, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.pad: output must be the (6, 5, 2) map of the input's elements, 1 lanes in and out
+
+// -----
+
+// dataflow.swg: the window fits the map
+func.func @f(%x: !dataflow.stream<ui2, 32, 1>) {
+  %w = dataflow.swg %x {ifm = array<i64: 4, 4>, kernel = array<i64: 5, 1>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, simd = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.swg: the window does not fit the (4, 4) map
+
+// -----
+
+// dataflow.swg: SIMD lanes divide the channels
+func.func @f(%x: !dataflow.stream<ui2, 48, 3>) {
+  %w = dataflow.swg %x {ifm = array<i64: 4, 4>, kernel = array<i64: 1, 1>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, simd = 2 : i64} : !dataflow.stream<ui2, 48, 3> -> !dataflow.stream<ui2, 12, 2>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.swg: 2 lanes do not divide 3 channels
+
+// -----
+
+// dataflow.pool: a sum needs a wider element type
+func.func @f(%x: !dataflow.stream<ui2, 32, 1>) {
+  %o = dataflow.pool %x {window = 4 : i64, channels = 2 : i64, mode = "sum", pe = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 8, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.pool: ui2 cannot hold sums of 4 codes of ui2
+
+// -----
+
+// dataflow.pool: known modes only
+func.func @f(%x: !dataflow.stream<ui2, 32, 1>) {
+  %o = dataflow.pool %x {window = 4 : i64, channels = 2 : i64, mode = "avg", pe = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 8, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.pool: mode must be one of max, sum
+
+// -----
+
+// dataflow.fork: both outputs carry the input stream
+func.func @f(%x: !dataflow.stream<ui2, 32, 1>) {
+  %a, %b = dataflow.fork %x : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>, !dataflow.stream<ui2, 32, 2>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.fork: both outputs carry the input stream
+
+// -----
+
+// dataflow.add: the accumulator holds every weighted sum
+func.func @f(%x: !dataflow.stream<ui2, 32, 1>, %y: !dataflow.stream<ui2, 32, 1>) {
+  %r = dataflow.add %x, %y {ka = 3 : i64, kb = 1 : i64, acc_type = si4, channels = 2 : i64, pe = 1 : i64} : !dataflow.stream<ui2, 32, 1>, !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<si4, 32, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.add: accumulator si4 cannot hold 0..12
+
+// -----
+
+// dataflow.add: both inputs carry one frame at PE lanes
+func.func @f(%x: !dataflow.stream<ui2, 32, 1>, %y: !dataflow.stream<ui2, 32, 2>) {
+  %r = dataflow.add %x, %y {ka = 1 : i64, kb = 1 : i64, acc_type = si4, channels = 2 : i64, pe = 1 : i64} : !dataflow.stream<ui2, 32, 1>, !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<si4, 32, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.add: both inputs and the output must carry one frame of 2-channel pixels with PE=1 lanes

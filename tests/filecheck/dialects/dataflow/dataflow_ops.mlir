@@ -58,3 +58,33 @@ func.func @xnor(%x: tensor<1x4x!quant.bipolar>) -> tensor<1x2x!quant.bipolar> {
 // CHECK-NEXT:  }
 
 // CHECK-GENERIC: %m = "dataflow.mvau"(%s) <{weights = {{.*}}, weight_type = !quant.bipolar, {{.*}}}> : (!dataflow.stream<!quant.bipolar, 4, 4>) -> !dataflow.stream<!quant.bipolar, 2, 2>
+
+// -----
+
+// A residual convolution block, channels-last: fork, pad, sliding windows, an MVAU on 16
+// vectors, the add joining both branches, max pooling.
+func.func @residual(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
+  %s = dataflow.to_stream %x : tensor<1x4x4x2xui2> -> !dataflow.stream<ui2, 32, 2>
+  %a, %b = dataflow.fork %s : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 32, 2>, !dataflow.stream<ui2, 32, 2>
+  %p = dataflow.pad %a {ifm = array<i64: 4, 4>, pads = array<i64: 1, 1, 1, 1>, value = 0 : i64, pe = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 72, 2>
+  %w = dataflow.swg %p {ifm = array<i64: 6, 6>, kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, simd = 2 : i64} : !dataflow.stream<ui2, 72, 2> -> !dataflow.stream<ui2, 288, 2>
+  %m = dataflow.mvau %w {weights = dense<1> : tensor<18x2xsi2>, weight_type = !quant.bipolar, acc_type = si7, pe = 2 : i64, simd = 2 : i64, thresholds = dense<[[2, 3, 5], [0, 1, 4]]> : tensor<2x3xsi7>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : !dataflow.stream<ui2, 288, 2> -> !dataflow.stream<ui2, 32, 2>
+  %r = dataflow.add %m, %b {ka = 2 : i64, kb = 1 : i64, acc_type = si5, channels = 2 : i64, pe = 2 : i64, thresholds = dense<[[2, 3, 5], [0, 1, 4]]> : tensor<2x3xsi5>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : !dataflow.stream<ui2, 32, 2>, !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 32, 2>
+  %g = dataflow.swg %r {ifm = array<i64: 4, 4>, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, simd = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 32, 2>
+  %o = dataflow.pool %g {window = 4 : i64, channels = 2 : i64, mode = "max", pe = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 8, 2>
+  %y = dataflow.from_stream %o : !dataflow.stream<ui2, 8, 2> -> tensor<1x2x2x2xui2>
+  func.return %y : tensor<1x2x2x2xui2>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @residual
+// CHECK-NEXT:    %s = dataflow.to_stream
+// CHECK-NEXT:    %a, %b = dataflow.fork %s : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 32, 2>, !dataflow.stream<ui2, 32, 2>
+// CHECK-NEXT:    %p = dataflow.pad %a {ifm = array<i64: 4, 4>, pads = array<i64: 1, 1, 1, 1>, value = 0 : i64, pe = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 72, 2>
+// CHECK-NEXT:    %w = dataflow.swg %p {ifm = array<i64: 6, 6>, kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, simd = 2 : i64} : !dataflow.stream<ui2, 72, 2> -> !dataflow.stream<ui2, 288, 2>
+// CHECK-NEXT:    %m = dataflow.mvau %w
+// CHECK-NEXT:    %r = dataflow.add %m, %b {ka = 2 : i64, kb = 1 : i64, acc_type = si5, channels = 2 : i64, pe = 2 : i64, thresholds = dense<{{\[}}[2, 3, 5], [0, 1, 4]]> : tensor<2x3xsi5>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : !dataflow.stream<ui2, 32, 2>, !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 32, 2>
+// CHECK-NEXT:    %g = dataflow.swg %r
+// CHECK-NEXT:    %o = dataflow.pool %g {window = 4 : i64, channels = 2 : i64, mode = "max", pe = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 8, 2>
+
+// CHECK-GENERIC: %a, %b = "dataflow.fork"(%s) : (!dataflow.stream<ui2, 32, 2>) -> (!dataflow.stream<ui2, 32, 2>, !dataflow.stream<ui2, 32, 2>)
