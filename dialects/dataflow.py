@@ -409,9 +409,9 @@ class PadOp(_MapUnitOp):
             raise VerifyException(f"{self.name}: output must be the ({oh}, {ow}, {c}) map of "
                                   f"the input's elements, {pe} lanes in and out")
         lo, hi = code_range(i.element_type)
-        if isinstance(i.element_type, BipolarType) or not lo <= self.value.value.data <= hi:
-            raise VerifyException(f"{self.name}: pad value {self.value.value.data} is not a code "
-                                  f"of {i.element_type}")
+        v = self.value.value.data
+        if not lo <= v <= hi or (isinstance(i.element_type, BipolarType) and v == 0):
+            raise VerifyException(f"{self.name}: pad value {v} is not a code of {i.element_type}")
 
 
 @irdl_op_definition

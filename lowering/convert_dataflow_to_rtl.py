@@ -324,6 +324,14 @@ def _elem(t: dataflow.StreamType) -> tuple[int, int]:
     return e.width.data, int(quant.code_range(e)[0] < 0)
 
 
+def pad_bits(value: int, t: dataflow.StreamType) -> int:
+    """The pad code as the cell's VALUE: the number itself (two's complement in the cell), or
+    for a bipolar element its bit (1 = +1)."""
+    if isinstance(t.element_type, quant.BipolarType):
+        return int(value > 0)
+    return value
+
+
 class WindowCellsPattern(RewritePattern):
     """dataflow.pad / swg / pool / fork → their rtl.cell (no ROMs)."""
 
@@ -334,7 +342,7 @@ class WindowCellsPattern(RewritePattern):
             _cell(rewriter, op, "qnnc_pad", f"pad_{name}", {
                 "H": op.height, "W": op.width, "C": op.channels, "P": op.pe.value.data,
                 "ELEM_W": _elem(op.in_type)[0], "PT": t, "PL": left, "PB": b, "PR": r,
-                "VALUE": op.value.value.data})
+                "VALUE": pad_bits(op.value.value.data, op.in_type)})
         elif isinstance(op, dataflow.SwgOp):
             (kh, kw), (sh, sw), (dh, dw) = (quant.array_ints(a) for a in (op.kernel, op.strides,
                                                                           op.dilations))

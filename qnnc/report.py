@@ -25,7 +25,8 @@ def _core(module: ModuleOp) -> func.FuncOp:
     return next(f for f in module.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "core")
 
 
-def layer_report(u: dataflow._UnitOp) -> dict:
+def layer_report(u) -> dict:
+    """One unit's figures (any of `dataflow.UNIT_OPS`)."""
     i, o = u.in_type, u.out_type
     entry = {"name": node_name(u), "onnx_op": onnx_op_type(u), "op": u.name,
              "in_elements": i.n, "out_elements": o.n,
@@ -39,6 +40,22 @@ def layer_report(u: dataflow._UnitOp) -> dict:
         entry.update(pe=u.pe.value.data, thresholds=quant.tensor_shape(u.thresholds.type)[1])
     elif isinstance(u, dataflow.FifoOp):
         entry.update(depth=u.depth.value.data)
+    elif isinstance(u, dataflow.SwgOp):
+        entry.update(simd=u.simd.value.data, ifm=list(dataflow.array_ints(u.ifm)),
+                     kernel=list(dataflow.array_ints(u.kernel)),
+                     strides=list(dataflow.array_ints(u.strides)),
+                     dilations=list(dataflow.array_ints(u.dilations)), channels=u.channels)
+    elif isinstance(u, dataflow.PadOp):
+        entry.update(pe=u.pe.value.data, ifm=list(dataflow.array_ints(u.ifm)),
+                     pads=list(dataflow.array_ints(u.pads)), value=u.value.value.data)
+    elif isinstance(u, dataflow.PoolOp):
+        entry.update(pe=u.pe.value.data, mode=u.mode.data, window=u.window.value.data,
+                     channels=u.channels)
+    elif isinstance(u, dataflow.AddOp):
+        entry.update(pe=u.pe.value.data, ka=u.ka.value.data, kb=u.kb.value.data,
+                     acc_type=type_name(u.acc_type), thresholds=u.n_thresholds())
+    if isinstance(u, dataflow.MVAUOp) and u.vectors > 1:
+        entry.update(vectors=u.vectors)
     return entry
 
 
@@ -105,12 +122,16 @@ def host_ops(module: ModuleOp) -> list[dict]:
     return out
 
 
+PLUMBING = ("dataflow.fifo", "dataflow.dwc", "dataflow.fork")
+"""Units that only move elements; the others are the design's layers."""
+
+
 def design_report(module: ModuleOp) -> dict:
     """Layers in stream order, cycles per frame (the slowest unit) and a latency estimate (every
     unit's cycles plus its registers, as if nothing overlapped: an upper bound)."""
     units = [o for o in _core(module).body.block.ops if isinstance(o, dataflow.UNIT_OPS)]
     entries = [layer_report(u) for u in units]
-    compute = [e for e in entries if e["op"] in ("dataflow.mvau", "dataflow.threshold")]
+    compute = [e for e in entries if e["op"] not in PLUMBING]
     plumbing = [e for e in entries if e not in compute]
     to = next(o for o in _core(module).body.block.ops if isinstance(o, dataflow.ToStreamOp))
     frm = next(o for o in _core(module).body.block.ops if isinstance(o, dataflow.FromStreamOp))
