@@ -52,6 +52,7 @@ from xdsl.utils.exceptions import VerifyException
 from qnnc.dialects.quant import (
     BipolarType,
     array_ints,
+    depth_to_space_nhwc,
     code_range,
     dense_to_numpy,
     is_code_type,
@@ -601,6 +602,85 @@ class AddOp(IRDLOperation):
             raise VerifyException(f"{self.name}: without thresholds the output is the accumulator")
 
 
+
+@irdl_op_definition
+class UpsampleOp(_MapUnitOp):
+    """Nearest-neighbour upsampling by integer factors (`scales` = (sH, sW)): output pixel
+    (h, w) is input pixel (h // sH, w // sW). PE channel lanes in and out; a row buffer in
+    hardware (each input row is written sH times)."""
+
+    name = "dataflow.upsample"
+    scales = prop_def(DenseArrayBase)
+    pe = prop_def(IntegerAttr[I64])
+
+    def rows_per_input_row(self) -> int:
+        return _ints(self.scales)[0]
+
+    def map_frames(self, m: np.ndarray) -> np.ndarray:
+        """Maps (B, H, W, C) → the upsampled maps."""
+        sh, sw = _ints(self.scales)
+        return np.repeat(np.repeat(m, sh, axis=1), sw, axis=2)
+
+    def lane_options(self) -> list[int]:
+        return [d for d in range(1, self.channels + 1) if self.channels % d == 0]
+
+    def cycles(self) -> int:
+        return max(self.in_type.beats, self.out_type.beats)
+
+    def verify_(self) -> None:
+        self._verify_map()
+        sh, sw = _ints(self.scales)
+        i, o = self.in_type, self.out_type
+        pe, c = self.pe.value.data, self.channels
+        _check_lanes(self, pe, c)
+        if min(sh, sw) < 1 or i.element_type != o.element_type or \
+                (o.n, o.p, i.p) != (i.n * sh * sw, pe, pe):
+            raise VerifyException(f"{self.name}: output must be the input upsampled by "
+                                  f"({sh}, {sw}), {pe} lanes in and out")
+
+
+@irdl_op_definition
+class DepthToSpaceOp(_MapUnitOp):
+    """ONNX DepthToSpace on a channels-last map (H, W, C·b²) → (H·b, W·b, C), `mode` DCR or
+    CRD. PE channel lanes (CRD interleaves channels, so one lane); a row buffer in hardware
+    (each input row becomes b output rows)."""
+
+    name = "dataflow.depth_to_space"
+    blocksize = prop_def(IntegerAttr[I64])
+    mode = prop_def(StringAttr)
+    pe = prop_def(IntegerAttr[I64])
+
+    def rows_per_input_row(self) -> int:
+        return self.blocksize.value.data
+
+    def map_frames(self, m: np.ndarray) -> np.ndarray:
+        """Maps (B, H, W, C·b²) → (B, H·b, W·b, C)."""
+        return depth_to_space_nhwc(m, self.blocksize.value.data, self.mode.data)
+
+    def lane_options(self) -> list[int]:
+        c = self.channels // self.blocksize.value.data ** 2
+        return [1] if self.mode.data == "CRD" else [d for d in range(1, c + 1) if c % d == 0]
+
+    def cycles(self) -> int:
+        return max(self.in_type.beats, self.out_type.beats)
+
+    def verify_(self) -> None:
+        self._verify_map()
+        b = self.blocksize.value.data
+        i, o = self.in_type, self.out_type
+        pe = self.pe.value.data
+        if self.mode.data not in ("DCR", "CRD"):
+            raise VerifyException(f"{self.name}: mode must be DCR or CRD")
+        if b < 1 or self.channels % (b * b):
+            raise VerifyException(f"{self.name}: {self.channels} channels are not blocks of {b}x{b}")
+        if pe not in self.lane_options():
+            raise VerifyException(f"{self.name}: {pe} lanes cannot carry {self.mode.data} "
+                                  f"output channels whole")
+        if i.element_type != o.element_type or (o.n, o.p, i.p) != (i.n, pe, pe):
+            raise VerifyException(f"{self.name}: output must hold the input's elements, "
+                                  f"{pe} lanes in and out")
+
+
 @irdl_op_definition
 class ToStreamOp(IRDLOperation):
     """Host tensor of codes → accelerator input stream (row-major element order)."""
@@ -636,12 +716,12 @@ class FromStreamOp(IRDLOperation):
 Dataflow = Dialect(
     "dataflow",
     [ToStreamOp, FromStreamOp, MVAUOp, ThresholdOp, FifoOp, DwcOp, PadOp, SwgOp, PoolOp, ForkOp,
-     AddOp],
+     AddOp, UpsampleOp, DepthToSpaceOp],
     [StreamType],
 )
 
 UNIT_OPS: tuple[type[IRDLOperation], ...] = (MVAUOp, ThresholdOp, FifoOp, DwcOp, PadOp, SwgOp,
-                                             PoolOp, ForkOp, AddOp)
+                                             PoolOp, ForkOp, AddOp, UpsampleOp, DepthToSpaceOp)
 """Every streaming unit: each has `in_type`, `out_type` (its first input and output stream)
 and `cycles()`."""
 
@@ -726,6 +806,18 @@ class DataflowFunctions(InterpreterFunctions):
         return _apply_thresholds(acc, op.thresholds, op.descending, op.out_bias.value.data,
                                  op.out_type.element_type),
 
+    @impl(UpsampleOp)
+    def run_upsample(self, interp: Interpreter, op: UpsampleOp, args: tuple):
+        return _row_gather(op, np.asarray(args[0])),
+
+    @impl(DepthToSpaceOp)
+    def run_depth_to_space(self, interp: Interpreter, op: DepthToSpaceOp, args: tuple):
+        return _row_gather(op, np.asarray(args[0])),
+
+
+def _row_gather(op: UpsampleOp | DepthToSpaceOp, x: np.ndarray) -> np.ndarray:
+    m = x.reshape(x.shape[0], op.height, op.width, op.channels)
+    return op.map_frames(m).reshape(x.shape[0], -1)
 
 def sliding_windows(m: np.ndarray, kernel, strides, dilations) -> np.ndarray:
     """Frames (B, H, W, C) → (B, Ho·Wo·kH·kW·C): each output pixel's window, kernel positions
@@ -737,3 +829,4 @@ def sliding_windows(m: np.ndarray, kernel, strides, dilations) -> np.ndarray:
     cols = (np.arange(wo) * sw)[None, :, None, None] + (np.arange(kw) * dw)[None, None, None, :]
     win = m[:, rows, cols, :]  # (B, Ho, Wo, kH, kW, C)
     return win.reshape(b, -1)
+

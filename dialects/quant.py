@@ -1191,6 +1191,75 @@ class IntAddOp(IRDLOperation):
             raise VerifyException(f"{self.name}: {re} cannot hold the sums {lo}..{hi}")
 
 
+DEPTH_TO_SPACE_MODES = ("DCR", "CRD")
+
+
+def depth_to_space_nhwc(x: np.ndarray, block: int, mode: str) -> np.ndarray:
+    """ONNX DepthToSpace on a channels-last tensor (N, H, W, C·b²) → (N, H·b, W·b, C): output
+    (h·b + i, w·b + j, c) is input channel (i·b + j)·C + c (DCR) or c·b² + i·b + j (CRD)."""
+    n, h, w, cb = x.shape
+    c = cb // (block * block)
+    if mode == "DCR":
+        y = x.reshape(n, h, w, block, block, c).transpose(0, 1, 3, 2, 4, 5)
+    else:
+        y = x.reshape(n, h, w, c, block, block).transpose(0, 1, 4, 2, 5, 3)
+    return y.reshape(n, h * block, w * block, c)
+
+
+@irdl_op_definition
+class IntUpsampleOp(IRDLOperation):
+    """Nearest-neighbour upsampling of codes by integer factors, **channels-last**: output
+    pixel (h, w) is input pixel (h // sH, w // sW). (ONNX Resize in nearest mode whose index
+    map is this one; a gather commutes with any dequantize.)"""
+
+    name = "quant.int_upsample"
+    x = operand_def(TensorType)
+    result = result_def(TensorType)
+    scales = prop_def(DenseArrayBase)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$x attr-dict `:` type($x) `->` type($result)"
+
+    def verify_(self) -> None:
+        _check_codes(self, self.x, self.result)
+        if elem_type(self.x) != elem_type(self.result):
+            raise VerifyException(f"{self.name}: result element type must be the input's")
+        s = array_ints(self.scales)
+        xs, rs = tensor_shape(self.x), tensor_shape(self.result)
+        if len(s) != 2 or min(s) < 1:
+            raise VerifyException(f"{self.name}: scales must be 2 positive integers")
+        if len(xs) != 4 or rs != (xs[0], xs[1] * s[0], xs[2] * s[1], xs[3]):
+            raise VerifyException(f"{self.name}: result shape {rs} is not {xs} upsampled by {s}")
+
+
+@irdl_op_definition
+class IntDepthToSpaceOp(IRDLOperation):
+    """ONNX DepthToSpace (DCR or CRD) on codes, **channels-last**: (N, H, W, C·b²) →
+    (N, H·b, W·b, C) (`depth_to_space_nhwc`)."""
+
+    name = "quant.int_depth_to_space"
+    x = operand_def(TensorType)
+    result = result_def(TensorType)
+    blocksize = prop_def(IntegerAttr[I64])
+    mode = prop_def(StringAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$x attr-dict `:` type($x) `->` type($result)"
+
+    def verify_(self) -> None:
+        _check_codes(self, self.x, self.result)
+        if elem_type(self.x) != elem_type(self.result):
+            raise VerifyException(f"{self.name}: result element type must be the input's")
+        if self.mode.data not in DEPTH_TO_SPACE_MODES:
+            raise VerifyException(f"{self.name}: mode must be DCR or CRD")
+        b = self.blocksize.value.data
+        xs, rs = tensor_shape(self.x), tensor_shape(self.result)
+        if b < 1 or len(xs) != 4 or xs[3] % (b * b) or \
+                rs != (xs[0], xs[1] * b, xs[2] * b, xs[3] // (b * b)):
+            raise VerifyException(f"{self.name}: result shape {rs} is not {xs} rearranged by "
+                                  f"blocks of {b}")
+
+
 Quant = Dialect(
     "quant",
     [
@@ -1199,7 +1268,7 @@ Quant = Dialect(
         TransposeOp,
         ConvOp, MaxPoolOp,
         QuantizeOp, DequantizeOp, IntMatMulOp, ThresholdOp, IntConvOp, IntMaxPoolOp,
-        IntAddOp,
+        IntAddOp, IntUpsampleOp, IntDepthToSpaceOp,
     ],
     [BipolarType],
 )
@@ -1425,3 +1494,12 @@ class QuantFunctions(InterpreterFunctions):
     def run_int_add(self, interp: Interpreter, op: IntAddOp, args: tuple):
         x, y = (np.asarray(a).astype(np.int64) for a in args)
         return op.ka.value.data * x + op.kb.value.data * y,
+
+    @impl(IntUpsampleOp)
+    def run_int_upsample(self, interp: Interpreter, op: IntUpsampleOp, args: tuple):
+        sh, sw = array_ints(op.scales)
+        return np.repeat(np.repeat(np.asarray(args[0]), sh, axis=1), sw, axis=2),
+
+    @impl(IntDepthToSpaceOp)
+    def run_int_depth_to_space(self, interp: Interpreter, op: IntDepthToSpaceOp, args: tuple):
+        return depth_to_space_nhwc(np.asarray(args[0]), op.blocksize.value.data, op.mode.data),

@@ -192,6 +192,39 @@ def add_module(u: dataflow.AddOp, name: str) -> rtl.ModuleOp:
     return rtl.ModuleOp(name, [a_t, b_t], [out_t], Region(block))
 
 
+def row_gather_sources(u: dataflow.UpsampleOp | dataflow.DepthToSpaceOp) -> np.ndarray:
+    """For one input row of a row-gather unit, the input beat each output beat copies: the
+    unit's own semantics applied to the element indices of a row, read back per beat (and
+    checked to move whole beats, which the unit's lanes guarantee)."""
+    p = u.pe.value.data
+    row = np.arange(u.width * u.channels, dtype=np.int64).reshape(1, 1, u.width, u.channels)
+    out = u.map_frames(row).reshape(-1, p)
+    src = out[:, 0]
+    if np.any(src % p) or np.any(out != src[:, None] + np.arange(p)[None, :]):
+        raise AssertionError(f"{u.name} with {p} lanes does not move whole beats")
+    return src // p
+
+
+def row_gather_module(u: dataflow.UpsampleOp | dataflow.DepthToSpaceOp, name: str) -> rtl.ModuleOp:
+    """The rtl.module of an upsampling or depth-to-space unit: a qnnc_rowmap cell over one
+    input row at a time, with the ROM of source beats."""
+    in_t, out_t = rtl_stream(u.in_type), rtl_stream(u.out_type)
+    block = Block(arg_types=[in_t])
+    ops: list[Operation] = []
+    src = row_gather_sources(u)
+    row_in = u.width * u.channels // u.pe.value.data
+    rom = _rom(ops, src[:, None], max(1, (row_in - 1).bit_length()))
+    params = {"ROW_IN": row_in, "ROW_OUT": len(src), "P": u.pe.value.data,
+              "ELEM_W": rtl.bit_width(in_t.element_type)}
+    cell = rtl.CellOp.build(operands=[[block.args[0], rom]], result_types=[[out_t]],
+                            properties={"cell": StringAttr("qnnc_rowmap"),
+                                        "instance_name": StringAttr("core"),
+                                        "params": _params(params)})
+    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    block.add_ops(ops)
+    return rtl.ModuleOp(name, [in_t], [out_t], Region(block))
+
+
 def threshold_module(u: dataflow.ThresholdOp, name: str) -> rtl.ModuleOp:
     """The rtl.module of a standalone thresholding unit."""
     in_t, out_t = rtl_stream(u.in_type), rtl_stream(u.out_type)
@@ -313,6 +346,21 @@ class AddToModulePattern(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: dataflow.AddOp, rewriter: PatternRewriter) -> None:
         name = self.sink.add(add_module(op, f"add_{node_name(op)}"))
+        MVAUToModulePattern._instance(op, name, rewriter)
+
+
+class RowGatherToModulePattern(RewritePattern):
+    """dataflow.upsample / depth_to_space → rtl.instance of a new rtl.module (ROM + qnnc_rowmap)."""
+
+    def __init__(self, sink: _ModuleSink):
+        super().__init__()
+        self.sink = sink
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(op, (dataflow.UpsampleOp, dataflow.DepthToSpaceOp)):
+            return
+        kind = "upsample" if isinstance(op, dataflow.UpsampleOp) else "d2s"
+        name = self.sink.add(row_gather_module(op, f"{kind}_{node_name(op)}"))
         MVAUToModulePattern._instance(op, name, rewriter)
 
 
@@ -459,6 +507,7 @@ class ConvertDataflowToRtlPass(ModulePass):
         sink = _ModuleSink(op)
         PatternRewriteWalker(GreedyRewritePatternApplier([
             MVAUToModulePattern(sink), ThresholdToModulePattern(sink), AddToModulePattern(sink),
+            RowGatherToModulePattern(sink),
             WindowCellsPattern(), FifoToCellPattern(),
             DwcToCellPattern(), BoundaryToStreamPattern(), BoundaryFromStreamPattern(),
         ])).rewrite_region(core.body)

@@ -17,7 +17,8 @@ accelerator. Then every stream with several readers gets forks.
   stride-1 unpadded convolution needs no window generator); an `int_matmul`/`int_conv`/`int_add`
   whose only consumer is a threshold takes the thresholds into the same unit;
 * `int_maxpool` → [`pad` with the least code] → `swg` → `pool` (max);
-* `int_add` → `add`; a standalone `threshold` → `threshold`.
+* `int_add` → `add`; a standalone `threshold` → `threshold`;
+* `int_upsample` → `upsample`; `int_depth_to_space` → `depth_to_space`.
 """
 
 from __future__ import annotations
@@ -224,6 +225,23 @@ class MaxPoolPattern(RewritePattern):
         _replace_with_unit(rewriter, op, unit)
 
 
+class RowGatherPattern(RewritePattern):
+    """int_upsample / int_depth_to_space → the row-gather unit of the same name."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if isinstance(op, quant.IntUpsampleOp):
+            cls, props = dataflow.UpsampleOp, {"scales": op.scales}
+        elif isinstance(op, quant.IntDepthToSpaceOp):
+            cls, props = dataflow.DepthToSpaceOp, {"blocksize": op.blocksize, "mode": op.mode}
+        else:
+            return
+        s = _to_stream(rewriter, op.x, op)
+        unit = cls.build(operands=[s], result_types=[unfolded_stream(op.result.type)],
+                         properties={"ifm": quant.i64_array(quant.tensor_shape(op.x)[1:3]),
+                                     "pe": _i64(1), **props})
+        _replace_with_unit(rewriter, op, unit)
+
+
 class ThresholdToUnitPattern(RewritePattern):
     """threshold(x) of codes (no matrix product before it) → dataflow.threshold."""
 
@@ -282,6 +300,7 @@ class ConvertQuantToDataflowPass(ModulePass):
             FusedThresholdPattern(),
             AccumulatorPattern(),
             MaxPoolPattern(),
+            RowGatherPattern(),
             ThresholdToUnitPattern(),
             ReshapeToStreamPattern(),
             CancelStreamCastsPattern(),

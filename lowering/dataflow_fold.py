@@ -61,12 +61,6 @@ def cheapest_mvau_folding(mw: int, mh: int, target: int, prefer_simd: int = 0, v
     return best[1] if best else (mh, max(options))
 
 
-def cheapest_lanes(channels: int, beats_per_lane: int, target: int) -> int:
-    """The fewest lanes (a divisor of channels) with beats_per_lane / lanes ≤ target cycles
-    (a unit that moves beats_per_lane elements a frame, one beat a cycle)."""
-    return next((p for p in divisors(channels) if beats_per_lane // p <= target), channels)
-
-
 def default_target(units: list[Operation], lanes_budget: int) -> int:
     """Cycles per frame of the largest matrix product given `lanes_budget` multipliers."""
     work = [u.vectors * u.mw * u.mh for u in units if isinstance(u, dataflow.MVAUOp)]
@@ -75,7 +69,8 @@ def default_target(units: list[Operation], lanes_budget: int) -> int:
     return max(1, math.ceil(max(work) / max(1, lanes_budget)))
 
 
-PINNABLE = (dataflow.MVAUOp, dataflow.ThresholdOp, dataflow.PoolOp, dataflow.AddOp)
+PINNABLE = (dataflow.MVAUOp, dataflow.ThresholdOp, dataflow.PoolOp, dataflow.AddOp,
+            dataflow.UpsampleOp, dataflow.DepthToSpaceOp)
 """Units a folding file names (by ONNX node); window generators and padding follow their
 consumer."""
 
@@ -194,11 +189,13 @@ class DataflowFoldPass(ModulePass):
                 raise op_error(u, f"folding SIMD={simd} does not divide the convolution's {wc} "
                                "input channels")
             return simd, pe
-        c = u.channels
-        beats = u.in_type.n
-        pe = pin.get("pe", 1) if pin else cheapest_lanes(c, beats, target)
-        if pe < 1 or c % pe:
-            raise op_error(u, f"folding PE={pe} does not divide {c} channels")
+        options = u.lane_options() if hasattr(u, "lane_options") else divisors(u.channels)
+        beats = max(u.in_type.n, u.out_type.n)
+        pe = pin.get("pe", 1) if pin else \
+            next((p for p in options if beats // p <= target), options[-1])
+        if pe not in options:
+            raise op_error(u, f"folding PE={pe} is not one of this unit's lanes "
+                           f"({', '.join(map(str, options))})")
         return pe, pe
 
     @staticmethod

@@ -10,8 +10,9 @@ level's unit semantics, then the rtl level's bit-true cells reading their ROM wo
 
 The generator covers what the issue names: k×k and non-square kernels, strides, dilations,
 asymmetric padding (with the zero point's code), max pooling with padding, residual adds
-joining a convolution branch and its input (forks, branch FIFOs), bipolar and signed/unsigned
-codes, 1×1 convolutions (no window generator) and a Flatten into a dense layer.
+joining a convolution branch and its input (forks, branch FIFOs), nearest upsampling by
+integer factors and depth-to-space (DCR, CRD), bipolar and signed/unsigned codes, 1×1
+convolutions (no window generator) and a Flatten into a dense layer.
 """
 
 from __future__ import annotations
@@ -139,6 +140,24 @@ class CoreBuilder:
                   f"{tensor_text(a[1], acc_t)}", f"Add_{self.n}", "Add")
         return (out, a[1], acc_t), (lo, hi)
 
+    def upsample(self, x, scales):
+        name, shape, t = x
+        oshape = (1, shape[1] * scales[0], shape[2] * scales[1], shape[3])
+        out = self.fresh()
+        self.emit(f"{out} = quant.int_upsample {name} {{scales = {ints(scales)}}} : "
+                  f"{tensor_text(shape, t)} -> {tensor_text(oshape, t)}", f"Resize_{self.n}",
+                  "Resize")
+        return out, oshape, t
+
+    def depth_to_space(self, x, block: int, mode: str):
+        name, shape, t = x
+        oshape = (1, shape[1] * block, shape[2] * block, shape[3] // (block * block))
+        out = self.fresh()
+        self.emit(f"{out} = quant.int_depth_to_space {name} {{blocksize = {block} : i64, "
+                  f"mode = \"{mode}\"}} : {tensor_text(shape, t)} -> {tensor_text(oshape, t)}",
+                  f"DepthToSpace_{self.n}", "DepthToSpace")
+        return out, oshape, t
+
     def dense(self, x, n_out: int):
         name, shape, t = x
         flat = (1, int(np.prod(shape)))
@@ -188,10 +207,18 @@ def cores(draw):
     shape = (1, h, w, c)
     x = ("%x", shape, elem)
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(("conv", "conv", "pool", "residual", "conv1x1")))
+        kind = draw(st.sampled_from(("conv", "conv", "pool", "residual", "conv1x1", "upsample",
+                                     "d2s")))
         _, h, w, c = x[1]
         bipolar_in = isinstance(x[2], quant.BipolarType)
-        if kind == "pool":
+        if kind == "upsample":
+            x = b.upsample(x, (draw(st.integers(1, 3)), draw(st.integers(1, 3))))
+        elif kind == "d2s":
+            if c % 4:  # a 1x1 convolution to 4 times the channels first
+                out, oshape, acc_t, bounds = b.conv(x, (1, 1), (1, 1), (0, 0, 0, 0), (1, 1), 4 * c)
+                x = b.threshold((out, oshape, acc_t), bounds, draw(st.integers(0, 2)))
+            x = b.depth_to_space(x, 2, draw(st.sampled_from(("DCR", "CRD"))))
+        elif kind == "pool":
             k, s, p, _ = draw(window(h, w, pad=True, dilate=False))
             x = b.maxpool(x, k, s, p)
         elif kind == "residual" and not bipolar_in:
