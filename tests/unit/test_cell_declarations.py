@@ -17,9 +17,9 @@ from qnnc.dialects import quant, rtl
 from qnnc.ir import make_context
 
 
-def _scale(x: np.ndarray, cell: rtl.CellOp, rom: np.ndarray) -> np.ndarray:
+def _scale(inputs: list[np.ndarray], cell: rtl.CellOp, rom: np.ndarray) -> list[np.ndarray]:
     """Toy semantics: every element times the ROM's single word."""
-    return rtl.wrap_bits(x * int(rom.reshape(-1)[0]), cell.param("W"), True)
+    return [rtl.wrap_bits(inputs[0] * int(rom.reshape(-1)[0]), cell.param("W"), True)]
 
 
 TOY = rtl.CellSpec("qnnc_toy_scale", ("W", "K"),
