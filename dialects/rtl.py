@@ -13,7 +13,9 @@ Ops:
 * `rtl.rom`: ROM contents as a (D, lanes) integer array packed lane 0 first (`lane_width` bits
   per lane, two's complement).
 * `rtl.cell`: an instance of a parameterised library cell, declared once in `CELLS` (its
-  parameters, ROM ports and bit-true semantics; the Verilog and HLS libraries implement it).
+  parameters, stream ports, ROM ports and bit-true semantics; the Verilog and HLS libraries
+  implement it). Operands: the input streams in declared order, then the ROMs; results: the
+  output streams (a `qnnc_fork` has two, a `qnnc_add` reads two).
 * `rtl.instance`: an instance of an `rtl.module`.
 * `rtl.to_stream` / `rtl.from_stream`: the host boundary (tensor of codes ↔ stream).
 
