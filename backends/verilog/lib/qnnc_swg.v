@@ -25,9 +25,12 @@
 // max(H*W*CF, OH*OW*KH*KW*CF) cycles a frame with back-to-back frames (the compiler's cycle
 // model); with R = KE + SH alone a frame costs up to (KE - SH + D)*W*CF cycles more.
 //
-// The buffer is read asynchronously (LUT RAM) into an output register plus a one-entry skid
-// register (as qnnc_thres), so out_tvalid and in_tready are registers and reads run one beat a
-// cycle; read addresses are kept as running offsets (no multipliers).
+// The buffer is a simple dual-port memory with a registered read (block RAM): the read data
+// register is the output register itself, loaded by a read only when it is empty or being
+// emptied (out_tready), otherwise it holds its beat (the read enable is low).  out_tvalid is a
+// register and in_tready depends on registers only; reads run one beat a cycle.  Read and write
+// addresses never meet (the pacing above), so the memory's read-during-write behaviour does not
+// matter.  Read addresses are kept as running offsets (no multipliers).
 module qnnc_swg #(
     parameter integer H      = 4,
     parameter integer W      = 4,
@@ -131,10 +134,10 @@ module qnnc_swg #(
     reg  [AW-1:0]  row_off;                             // slot of row base + kh*DH, * ROWW
     reg  [AW-1:0]  col_base;                            // ow*SW*CF
     reg  [AW-1:0]  col_off;                             // (ow*SW + kw*DW)*CF
-    reg            ov, sv;
-    reg  [BW-1:0]  od, sd;
+    reg            ov;                                  // od holds an output beat
+    reg  [BW-1:0]  od;                                  // the memory's read register
 
-    wire step    = rd_ok && !sv;
+    wire step    = rd_ok && (!ov || out_tready);        // read the next beat into od
     wire last_cf = (cf == CF_LAST[AW-1:0]);
     wire last_kw = (kw == KW_LAST[KWW-1:0]);
     wire last_kh = (kh == KH_LAST[KHW-1:0]);
@@ -144,7 +147,6 @@ module qnnc_swg #(
     wire row_end  = step && px_done && last_ow;          // an output row is complete
 
     wire [AW-1:0]  raddr = row_off + col_off + cf;
-    wire [BW-1:0]  res   = mem[raddr];
 
     // (x + step) mod DEPTH for x < DEPTH and step < DEPTH
     function [AW-1:0] wrap_add;
@@ -208,32 +210,23 @@ module qnnc_swg #(
     end
 
     // ------------------------------------------------------------------------------------------
-    // Output register + skid register
+    // Output: the memory's read register
     // ------------------------------------------------------------------------------------------
     assign out_tvalid = ov;
     assign out_tdata  = od;
 
     always @(posedge clk) begin
-        if (!rst_n) begin
+        if (step)
+            od <= mem[raddr];
+    end
+
+    always @(posedge clk) begin
+        if (!rst_n)
             ov <= 1'b0;
-            sv <= 1'b0;
-        end else begin
-            if (!ov || out_tready) begin
-                if (sv) begin
-                    od <= sd;
-                    ov <= 1'b1;
-                    sv <= 1'b0;
-                end else if (step) begin
-                    od <= res;
-                    ov <= 1'b1;
-                end else begin
-                    ov <= 1'b0;
-                end
-            end else if (step) begin
-                sd <= res;
-                sv <= 1'b1;
-            end
-        end
+        else if (step)
+            ov <= 1'b1;
+        else if (out_tready)
+            ov <= 1'b0;
     end
 
 endmodule
