@@ -104,7 +104,8 @@ def unit_cell(m: rtl.ModuleOp) -> rtl.CellOp:
     cells = [o for o in m.body.block.ops if isinstance(o, rtl.CellOp)]
     block = m.body.block
     if len(cells) != 1 or any(v not in block.args for _, v in cells[0].stream_inputs()) \
-            or tuple(block.last_op.operands) != tuple(cells[0].outputs):
+            or set(block.last_op.operands) != set(cells[0].outputs) \
+            or len(block.last_op.operands) != len(cells[0].outputs):
         raise HlsEmissionError(f"rtl.module @{m.sym_name.data}: a unit is one library cell (and "
                                "its ROMs) on the module's streams")
     return cells[0]

@@ -192,8 +192,9 @@ void swg(hls::stream<ap_uint<SIMD * ELEM_W> > &in, hls::stream<ap_uint<SIMD * EL
     const int KE = (KH - 1) * DH + 1;
     const int OH = (H - KE) / SH + 1;
     const int OW = (W - (KW - 1) * DW - 1) / SW + 1;
-    // static: kept off the stack (C-simulation of a large map); rewritten before every read
-    static ap_uint<SIMD * ELEM_W> rows[KE][W * CF];
+    // Every slot is written in this call before it is read (no state across calls, so two units
+    // with the same parameters share nothing).
+    ap_uint<SIMD * ELEM_W> rows[KE][W * CF];
     int next = 0;  // input rows read so far in this frame
     for (int oh = 0; oh < OH; oh++) {
         for (; next < oh * SH + KE; next++) {
