@@ -13,8 +13,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import celltools as ct
 import numpy as np
 import pytest
+
+from qnnc.dialects import rtl
 
 pytestmark = pytest.mark.cosim
 
@@ -558,10 +561,6 @@ def test_mvau_synth_xilinx(tmp_path):
 #     several groups a frame: any number of streams, expected beats from the cell's declared
 #     semantics (rtl.CELLS via tests/celltools.py, the single truth both libraries implement)
 # --------------------------------------------------------------------------------------------
-import celltools as ct  # noqa: E402
-
-from qnnc.dialects import rtl  # noqa: E402
-
 CELL_TB = """\
 `timescale 1ns/1ps
 module tb;
