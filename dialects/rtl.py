@@ -13,7 +13,9 @@ Ops:
 * `rtl.rom`: ROM contents as a (D, lanes) integer array packed lane 0 first (`lane_width` bits
   per lane, two's complement).
 * `rtl.cell`: an instance of a parameterised library cell, declared once in `CELLS` (its
-  parameters, ROM ports and bit-true semantics; the Verilog and HLS libraries implement it).
+  parameters, stream ports, ROM ports and bit-true semantics; the Verilog and HLS libraries
+  implement it). Operands: the input streams in declared order, then the ROMs; results: the
+  output streams (a `qnnc_fork` has two, a `qnnc_add` reads two).
 * `rtl.instance`: an instance of an `rtl.module`.
 * `rtl.to_stream` / `rtl.from_stream`: the host boundary (tensor of codes ↔ stream).
 
@@ -252,26 +254,30 @@ class CellOp(IRDLOperation):
         spec = CELLS.get(self.cell.data)
         if spec is None:
             raise VerifyException(f"{self.name}: unknown cell '{self.cell.data}'")
-        n_roms = len(self.inputs) - 1
+        n_in = len(spec.inputs)
+        n_roms = len(self.inputs) - n_in
         if n_roms not in (len(spec.roms), len(spec.roms) - spec.optional_roms):
-            alt = (f" ({1 + len(spec.roms) - spec.optional_roms} without its last "
+            alt = (f" ({n_in + len(spec.roms) - spec.optional_roms} without its last "
                    f"{spec.optional_roms} ROMs)" if spec.optional_roms else "")
-            raise VerifyException(f"{self.name}: {self.cell.data} takes {1 + len(spec.roms)} "
+            raise VerifyException(f"{self.name}: {self.cell.data} takes {n_in + len(spec.roms)} "
                                   f"operands{alt}")
-        if len(self.outputs) != 1:
-            raise VerifyException(f"{self.name}: {self.cell.data} has 1 result")
-        if not isinstance(self.inputs[0].type, StreamType):
-            raise VerifyException(f"{self.name}: first operand must be the input stream")
-        for v in self.inputs[1:]:
+        if len(self.outputs) != len(spec.outputs):
+            raise VerifyException(f"{self.name}: {self.cell.data} has {len(spec.outputs)} "
+                                  f"result{'s' if len(spec.outputs) > 1 else ''}")
+        for port, v in zip(spec.inputs, self.inputs):
+            if not isinstance(v.type, StreamType):
+                raise VerifyException(f"{self.name}: operand '{port}' of {self.cell.data} must be "
+                                      "a stream (the input streams come first, then the ROMs)")
+        for v in self.inputs[n_in:]:
             if not isinstance(v.type, RomType):
-                raise VerifyException(f"{self.name}: operands after the stream must be ROMs")
+                raise VerifyException(f"{self.name}: operands after the streams must be ROMs")
         for k, v in self.params.data.items():
             if not isinstance(v, IntegerAttr):
                 raise VerifyException(f"{self.name}: parameter {k} must be an integer")
         if set(self.params.data) != set(spec.params):
             raise VerifyException(f"{self.name}: {self.cell.data} has parameters "
                                   f"{', '.join(spec.params)}; got {', '.join(self.params.data)}")
-        for port, v in zip(spec.roms, self.inputs[1:]):
+        for port, v in zip(spec.roms, self.inputs[n_in:]):
             want = RomType(port.width(self.param), port.depth(self.param))
             if v.type != want:
                 raise VerifyException(f"{self.name}: ROM port '{port.name}' of {self.cell.data} "
@@ -283,9 +289,18 @@ class CellOp(IRDLOperation):
     def spec(self) -> "CellSpec":
         return CELLS[self.cell.data]
 
+    def stream_inputs(self) -> list[tuple[str, SSAValue]]:
+        """The input streams with their port names (`CellSpec.inputs`), in declared order."""
+        ports = self.spec().inputs
+        return list(zip(ports, self.inputs[:len(ports)]))
+
+    def stream_outputs(self) -> list[tuple[str, SSAValue]]:
+        """The output streams with their port names (`CellSpec.outputs`), in declared order."""
+        return list(zip(self.spec().outputs, self.outputs))
+
     def roms(self) -> list[tuple["RomPort", "SSAValue | None"]]:
         """Every ROM port of the cell with the ROM bound to it (None where omitted)."""
-        given = list(self.inputs[1:])
+        given = list(self.inputs[len(self.spec().inputs):])
         return [(port, given[i] if i < len(given) else None)
                 for i, port in enumerate(self.spec().roms)]
 
@@ -380,9 +395,26 @@ def wrap_bits(v: np.ndarray, width: int, signed: bool) -> np.ndarray:
     return np.where(r >= (m >> 1), r - m, r) if signed else r
 
 
+def _groups(x: np.ndarray, size: int) -> np.ndarray:
+    """A stream frame (B, V·size) as its V groups (B, V, size): a unit that works on groups (an
+    MVAU on the V = OH·OW pixels of a convolution) repeats its behaviour per group."""
+    x = np.asarray(x, dtype=np.int64)
+    if x.shape[-1] % size:
+        raise ValueError(f"a frame of {x.shape[-1]} elements is not a whole number of groups of "
+                         f"{size}")
+    return x.reshape(x.shape[0], -1, size)
+
+
+def _count_thresholds(v: np.ndarray, t: np.ndarray, desc: np.ndarray) -> np.ndarray:
+    """Thresholds passed per element: v (..., C) against t (C, K), desc (C,) (1 = descending)."""
+    a = v[..., None]
+    return np.where(desc, np.count_nonzero(a <= t, axis=-1), np.count_nonzero(a >= t, axis=-1))
+
+
 def mvau_cell(x: np.ndarray, cell: CellOp, w_rom: np.ndarray, t_rom: np.ndarray | None,
               d_rom: np.ndarray | None) -> np.ndarray:
-    """qnnc_mvau on frames x (B, MW), reading weights/thresholds from ROM words."""
+    """qnnc_mvau on frames x (B, V·MW) of V vectors, reading weights/thresholds from ROM words;
+    the result is (B, V·MH)."""
     p = cell.param
     mw, mh, simd, pe = p("MW"), p("MH"), p("SIMD"), p("PE")
     sf, nf = mw // simd, mh // pe
@@ -395,6 +427,7 @@ def mvau_cell(x: np.ndarray, cell: CellOp, w_rom: np.ndarray, t_rom: np.ndarray 
         w = np.where(w & 1, 1, -1)
     else:
         w = wrap_bits(w, p("W_W"), bool(p("W_SIGNED")))
+    x = _groups(x, mw)
     xv = np.where(x & 1, 1, -1) if p("IN_BIPOLAR") else wrap_bits(x, p("IN_W"), bool(p("IN_SIGNED")))
     acc = wrap_bits(xv @ w, p("ACC_W"), True)
     k = p("N_THRES")
@@ -403,23 +436,84 @@ def mvau_cell(x: np.ndarray, cell: CellOp, w_rom: np.ndarray, t_rom: np.ndarray 
         # element type (an unsigned accumulator, e.g. ui9, is !rtl.ufixed: its bits >= 2^8 are
         # not a sign). Returning the signed view made sums >= 2^(ACC_W-1) negative. Found by
         # tests/property/test_lowerings.py.
-        return _out_code(acc, cell)
+        return _out_code(acc, cell).reshape(x.shape[0], -1)
     t = wrap_bits(t_rom.reshape(mh, k), p("ACC_W"), True)
     desc = (d_rom.reshape(mh) & 1).astype(bool)
-    a = acc[..., None]
-    cnt = np.where(desc, np.count_nonzero(a <= t, axis=-1), np.count_nonzero(a >= t, axis=-1))
-    return _out_code(cnt + p("OUT_BIAS"), cell)
+    return _out_code(_count_thresholds(acc, t, desc) + p("OUT_BIAS"), cell).reshape(x.shape[0], -1)
 
 
 def thres_cell(x: np.ndarray, cell: CellOp, t_rom: np.ndarray, d_rom: np.ndarray) -> np.ndarray:
+    """qnnc_thres on frames of V pixels of C channels (B, V·C)."""
     p = cell.param
     c, k = p("C"), p("N_THRES")
+    x = _groups(x, c)
     xv = wrap_bits(x, p("IN_W"), bool(p("IN_SIGNED")))
     t = wrap_bits(t_rom.reshape(c, k), p("T_W"), True)
     desc = (d_rom.reshape(c) & 1).astype(bool)
-    a = xv[..., None]
-    cnt = np.where(desc, np.count_nonzero(a <= t, axis=-1), np.count_nonzero(a >= t, axis=-1))
-    return _out_code(cnt + p("OUT_BIAS"), cell)
+    return _out_code(_count_thresholds(xv, t, desc) + p("OUT_BIAS"), cell).reshape(x.shape[0], -1)
+
+
+def pad_cell(x: np.ndarray, cell: CellOp) -> np.ndarray:
+    """qnnc_pad: (H, W, C) maps to (H+PT+PB, W+PL+PR, C) with a border of code VALUE."""
+    p = cell.param
+    h, w, c = p("H"), p("W"), p("C")
+    x = np.asarray(x, dtype=np.int64).reshape(-1, h, w, c)
+    value = _out_code(np.int64(p("VALUE")), cell)
+    y = np.full((x.shape[0], h + p("PT") + p("PB"), w + p("PL") + p("PR"), c), value,
+                dtype=np.int64)
+    y[:, p("PT"):p("PT") + h, p("PL"):p("PL") + w, :] = x
+    return y.reshape(x.shape[0], -1)
+
+
+def swg_out_dims(p: Callable[[str], int]) -> tuple[int, int]:
+    """(OH, OW) of a sliding-window generator: the windows that fit, rows/columns left over
+    are dropped."""
+    oh = (p("H") - (p("KH") - 1) * p("DH") - 1) // p("SH") + 1
+    ow = (p("W") - (p("KW") - 1) * p("DW") - 1) // p("SW") + 1
+    return oh, ow
+
+
+def swg_cell(x: np.ndarray, cell: CellOp) -> np.ndarray:
+    """qnnc_swg: for every output pixel (oh, ow), its KH·KW window of C channels: input pixel
+    (oh·SH + kh·DH, ow·SW + kw·DW), kh, kw row-major, channels fastest."""
+    p = cell.param
+    h, w, c = p("H"), p("W"), p("C")
+    oh, ow = swg_out_dims(p)
+    x = np.asarray(x, dtype=np.int64).reshape(-1, h, w, c)
+    rows = (np.arange(oh) * p("SH"))[:, None] + (np.arange(p("KH")) * p("DH"))[None, :]
+    cols = (np.arange(ow) * p("SW"))[:, None] + (np.arange(p("KW")) * p("DW"))[None, :]
+    # y[b, oh, ow, kh, kw, c] = x[b, rows[oh, kh], cols[ow, kw], c]
+    y = x[:, rows[:, None, :, None], cols[None, :, None, :], :]
+    return y.reshape(x.shape[0], -1)
+
+
+def pool_cell(x: np.ndarray, cell: CellOp) -> np.ndarray:
+    """qnnc_pool on groups of K window positions of C channels: MODE 0 the maximum (on a
+    bipolar element's bit, the OR), MODE 1 the sum, per channel; elements read as IN_W-bit
+    numbers (signed when IN_SIGNED)."""
+    p = cell.param
+    k, c = p("K"), p("C")
+    g = _groups(x, k * c).reshape(np.shape(x)[0], -1, k, c)
+    v = wrap_bits(g, p("IN_W"), bool(p("IN_SIGNED")))
+    y = v.max(axis=2) if p("MODE") == 0 else v.sum(axis=2)
+    return _out_code(y, cell).reshape(g.shape[0], -1)
+
+
+def add_cell(a: np.ndarray, b: np.ndarray, cell: CellOp, t_rom: np.ndarray | None = None,
+             d_rom: np.ndarray | None = None) -> np.ndarray:
+    """qnnc_add: acc = KA·a + KB·b (signed ACC_W bits), then thresholds per channel as the
+    MVAU's (N_THRES > 0) or acc itself."""
+    p = cell.param
+    c = p("C")
+    av = wrap_bits(_groups(a, c), p("A_W"), bool(p("A_SIGNED")))
+    bv = wrap_bits(_groups(b, c), p("B_W"), bool(p("B_SIGNED")))
+    acc = wrap_bits(p("KA") * av + p("KB") * bv, p("ACC_W"), True)
+    k = p("N_THRES")
+    if k == 0:
+        return _out_code(acc, cell).reshape(av.shape[0], -1)
+    t = wrap_bits(t_rom.reshape(c, k), p("ACC_W"), True)
+    desc = (d_rom.reshape(c) & 1).astype(bool)
+    return _out_code(_count_thresholds(acc, t, desc) + p("OUT_BIAS"), cell).reshape(av.shape[0], -1)
 
 
 def _out_code(v: np.ndarray, cell: CellOp) -> np.ndarray:
@@ -430,14 +524,15 @@ def _out_code(v: np.ndarray, cell: CellOp) -> np.ndarray:
     return wrap_bits(v, bit_width(t), isinstance(t, FixedType))
 
 
-def _passthrough_cell(x: np.ndarray, cell: CellOp, *roms) -> np.ndarray:
+def _passthrough_cell(inputs: list[np.ndarray], cell: CellOp, *roms) -> list[np.ndarray]:
     """FIFOs and width converters move elements without changing them."""
-    return x
+    return [inputs[0]]
 
 
 # ----------------------------------------------------------------------------------------------
-# Library cells, each declared once: parameters, ROM ports with their shapes, semantics. The rtl
-# verifier, the interpreter, the lowering, name legalization and every printer read these.
+# Library cells, each declared once: parameters, stream and ROM ports with their shapes,
+# semantics. The rtl verifier, the interpreter, the lowering, name legalization and every printer
+# read these.
 # ----------------------------------------------------------------------------------------------
 
 
@@ -457,15 +552,22 @@ class RomPort:
 class CellSpec:
     """A library cell: `name` is the Verilog module (`backends/verilog/lib/<name>.v`) and, with
     the `qnnc_` prefix dropped, the HLS function `qnnc::<name>` (`backends/hls/lib/qnnc_hls.h`,
-    template arguments: input beats per frame, then `params` in this order). Every cell has one
-    input stream `in` and one output stream `out`; `roms` follow the stream operand, the last
-    `optional_roms` of them may be omitted. `semantics(x, cell, *roms)` is bit-true on frames."""
+    template arguments: beats per frame of the first input stream, then `params` in this order;
+    function arguments: the input streams, the output streams, the ROMs, each in declared order).
+
+    `inputs`/`outputs` name the stream ports (Verilog `<port>_tdata/_tvalid/_tready`); an
+    `rtl.cell`'s operands are its input streams in this order, then `roms`, the last
+    `optional_roms` of which may be omitted; its results are the output streams.
+    `semantics(inputs, cell, *roms) -> outputs` is bit-true on frames: lists of int64 arrays
+    (batch, N) of wire values, one per stream port, in declared order."""
 
     name: str
     params: tuple[str, ...]
     roms: tuple[RomPort, ...]
-    semantics: Callable
+    semantics: Callable[..., list[np.ndarray]]
     optional_roms: int = 0
+    inputs: tuple[str, ...] = ("in",)
+    outputs: tuple[str, ...] = ("out",)
 
     @property
     def hls_function(self) -> str:
@@ -476,6 +578,11 @@ def _nf(p) -> int:
     return p("MH") // p("PE")
 
 
+def _one_stream(f: Callable[..., np.ndarray]) -> Callable[..., list[np.ndarray]]:
+    """The list calling convention around a function of one input stream and one output."""
+    return lambda inputs, cell, *roms: [f(inputs[0], cell, *roms)]
+
+
 MVAU = CellSpec(
     "qnnc_mvau",
     ("MW", "MH", "SIMD", "PE", "IN_W", "IN_SIGNED", "IN_BIPOLAR", "W_W", "W_SIGNED", "W_BIPOLAR",
@@ -484,7 +591,7 @@ MVAU = CellSpec(
              lambda p: p("PE") * p("SIMD") * p("W_W")),
      RomPort("t", "t_addr", "t_data", _nf, lambda p: p("PE") * max(1, p("N_THRES")) * p("ACC_W")),
      RomPort("t_desc", "t_addr", "t_desc", _nf, lambda p: p("PE"))),
-    lambda x, cell, w, t=None, d=None: mvau_cell(x, cell, w, t, d),
+    _one_stream(lambda x, cell, w, t=None, d=None: mvau_cell(x, cell, w, t, d)),
     optional_roms=2)
 THRES = CellSpec(
     "qnnc_thres",
@@ -492,11 +599,29 @@ THRES = CellSpec(
     (RomPort("t", "t_addr", "t_data", lambda p: p("C") // p("PE"),
              lambda p: p("PE") * p("N_THRES") * p("T_W")),
      RomPort("t_desc", "t_addr", "t_desc", lambda p: p("C") // p("PE"), lambda p: p("PE"))),
-    thres_cell)
+    _one_stream(thres_cell))
 FIFO = CellSpec("qnnc_fifo", ("W", "DEPTH"), (), _passthrough_cell)
 DWC = CellSpec("qnnc_dwc", ("ELEM_W", "IN_P", "OUT_P"), (), _passthrough_cell)
+PAD = CellSpec("qnnc_pad", ("H", "W", "C", "P", "ELEM_W", "PT", "PL", "PB", "PR", "VALUE"), (),
+               _one_stream(pad_cell))
+SWG = CellSpec("qnnc_swg", ("H", "W", "C", "SIMD", "ELEM_W", "KH", "KW", "SH", "SW", "DH", "DW"),
+               (), _one_stream(swg_cell))
+POOL = CellSpec("qnnc_pool", ("K", "C", "PE", "IN_W", "IN_SIGNED", "OUT_W", "MODE"), (),
+                _one_stream(pool_cell))
+FORK = CellSpec("qnnc_fork", ("W",), (), lambda inputs, cell: [inputs[0], inputs[0]],
+                outputs=("out0", "out1"))
+ADD = CellSpec(
+    "qnnc_add",
+    ("C", "PE", "A_W", "A_SIGNED", "B_W", "B_SIGNED", "KA", "KB", "ACC_W", "N_THRES", "OUT_W",
+     "OUT_BIAS"),
+    (RomPort("t", "t_addr", "t_data", lambda p: p("C") // p("PE"),
+             lambda p: p("PE") * max(1, p("N_THRES")) * p("ACC_W")),
+     RomPort("t_desc", "t_addr", "t_desc", lambda p: p("C") // p("PE"), lambda p: p("PE"))),
+    lambda inputs, cell, t=None, d=None: [add_cell(inputs[0], inputs[1], cell, t, d)],
+    optional_roms=2, inputs=("a", "b"))
 
-CELLS: dict[str, CellSpec] = {c.name: c for c in (MVAU, THRES, FIFO, DWC)}
+CELLS: dict[str, CellSpec] = {c.name: c for c in (MVAU, THRES, FIFO, DWC, PAD, SWG, POOL, FORK,
+                                                   ADD)}
 """The library cells by name."""
 
 
@@ -511,7 +636,9 @@ class RtlFunctions(InterpreterFunctions):
 
     @impl(CellOp)
     def run_cell(self, interp: Interpreter, op: CellOp, args: tuple):
-        return op.spec().semantics(np.asarray(args[0]), op, *args[1:]),
+        n_in = len(op.spec().inputs)
+        outs = op.spec().semantics([np.asarray(a) for a in args[:n_in]], op, *args[n_in:])
+        return tuple(outs)
 
     @impl(InstanceOp)
     def run_instance(self, interp: Interpreter, op: InstanceOp, args: tuple):

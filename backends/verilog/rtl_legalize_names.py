@@ -36,11 +36,19 @@ __all__ = ["MAX_IDENTIFIER", "VERILOG_KEYWORDS", "RtlLegalizeNamesPass", "legal_
 TOP = "qnnc_top"
 
 
-def _legalize_module(m: rtl.ModuleOp, is_top: bool) -> None:
+def module_port_names(n_in: int, n_out: int, is_top: bool = False) -> tuple[list[str], list[str]]:
+    """Port names of an rtl.module with n_in input and n_out output streams: `in`/`out`
+    (`s_axis`/`m_axis` on the top), numbered `in0, in1, ...` where there are several. The
+    printer names an instance's connections by the same rule."""
     ins, outs = (["s_axis"], ["m_axis"]) if is_top else (["in"], ["out"])
-    n_in, n_out = len(m.function_type.inputs.data), len(m.function_type.outputs.data)
     ins = ins if n_in == 1 else [f"in{i}" for i in range(n_in)]
     outs = outs if n_out == 1 else [f"out{i}" for i in range(n_out)]
+    return ins, outs
+
+
+def _legalize_module(m: rtl.ModuleOp, is_top: bool) -> None:
+    ins, outs = module_port_names(len(m.function_type.inputs.data),
+                                  len(m.function_type.outputs.data), is_top)
     m.attributes["port_names"] = ArrayAttr([StringAttr(p) for p in ins + outs])
     if is_top:
         m.attributes["pad_to_bytes"] = UnitAttr()
@@ -51,8 +59,12 @@ def _legalize_module(m: rtl.ModuleOp, is_top: bool) -> None:
         if isinstance(op, (rtl.CellOp, rtl.InstanceOp)):
             inst = namer(op.instance_name.data)
             op.properties["instance_name"] = StringAttr(inst)
-            for i, r in enumerate(op.results):
-                r.name_hint = namer(f"{inst}_out" if len(op.results) == 1 else f"{inst}_out{i}")
+            if isinstance(op, rtl.CellOp):  # results named after the cell's output ports
+                for port, r in op.stream_outputs():
+                    r.name_hint = namer(f"{inst}_{port}")
+            else:
+                for i, r in enumerate(op.results):
+                    r.name_hint = namer(f"{inst}_out" if len(op.results) == 1 else f"{inst}_out{i}")
             if isinstance(op, rtl.CellOp):
                 for port, v in op.roms():
                     if v is not None:

@@ -13,8 +13,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import celltools as ct
 import numpy as np
 import pytest
+
+from qnnc.dialects import rtl
 
 pytestmark = pytest.mark.cosim
 
@@ -551,3 +554,238 @@ def test_mvau_synth_xilinx(tmp_path):
     assert "ERROR" not in log, log[-4000:]
     # the design must not be optimised away: flops (acc, counters, output) and LUTs present
     assert "FDRE" in log and "LUT" in log
+
+
+# --------------------------------------------------------------------------------------------
+# (d) conv-net cells (pad, sliding window, pool, fork, residual add) and the MVAU/THRES on
+#     several groups a frame: any number of streams, expected beats from the cell's declared
+#     semantics (rtl.CELLS via tests/celltools.py, the single truth both libraries implement)
+# --------------------------------------------------------------------------------------------
+CELL_TB = """\
+`timescale 1ns/1ps
+module tb;
+    localparam integer NPAT = {npat};
+    localparam integer MAXCYC = {maxcyc};
+    reg clk = 1'b0;
+    reg rst_n = 1'b0;
+    always #5 clk = ~clk;
+    integer cyc = 0;
+    integer tail = 0;
+    integer fd;
+{decls}
+{dut}
+    initial begin
+{loads}
+        fd = $fopen("{d}/out.txt", "w");
+        repeat (3) @(posedge clk);
+        rst_n <= 1'b1;
+    end
+    always @(posedge clk) begin
+        cyc <= cyc + 1;
+        if (rst_n) begin
+{drive}
+            if ({done}) begin
+                tail = tail + 1;
+                if (tail > 20) begin
+                    $fclose(fd);
+                    $finish;
+                end
+            end
+        end
+        if (cyc > MAXCYC) begin
+            $fwrite(fd, "TIMEOUT %0d\\n", cyc);
+            $fclose(fd);
+            $finish;
+        end
+    end
+endmodule
+"""
+
+
+def cell_sim(workdir: Path, case: "ct.Case", valid_prob: float, ready_prob: float, seed: int,
+             npat: int = 256):
+    """Simulate one cell (Icarus) on the case's input beats with random input gaps (each input
+    stream its own pattern) and output back-pressure (each output its own); returns, per output
+    stream, (beats, cycle stamps). The testbench checks the AXI rule on every output."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    spec, op = rtl.CELLS[case.cell], case.op
+    d = workdir.as_posix()
+    decls, loads, drive, conns = [], [], [], []
+    for j, ((port, _), t, words) in enumerate(zip(op.stream_inputs(), case.ins, case.in_beats())):
+        w, n = t.data_width, len(words)
+        write_mem(workdir / f"in{j}.hex", words, w)
+        write_mem(workdir / f"v{j}.hex", pattern(rng, npat, valid_prob), 1)
+        decls.append(f"""\
+    reg [{w - 1}:0] m{j} [0:{n - 1}];
+    reg vp{j} [0:NPAT-1];
+    integer ip{j} = 0;
+    integer ipn{j};
+    reg vld{j} = 1'b0;
+    wire [{w - 1}:0] {port}_tdata = m{j}[ip{j}];
+    wire {port}_tvalid = vld{j};
+    wire {port}_tready;""")
+        loads += [f'        $readmemh("{d}/in{j}.hex", m{j});',
+                  f'        $readmemh("{d}/v{j}.hex", vp{j});']
+        drive.append(f"""\
+            ipn{j} = ip{j} + ((vld{j} && {port}_tready) ? 1 : 0);
+            ip{j} <= ipn{j};
+            if (!vld{j} || {port}_tready)
+                vld{j} <= (ipn{j} < {n}) && vp{j}[(cyc + {17 * j}) % NPAT];""")
+        conns.append(f".{port}_tdata({port}_tdata), .{port}_tvalid({port}_tvalid), "
+                     f".{port}_tready({port}_tready)")
+    done = []
+    for k, ((port, _), t, words) in enumerate(zip(op.stream_outputs(), case.outs,
+                                                  case.out_beats())):
+        w = t.data_width
+        write_mem(workdir / f"r{k}.hex", pattern(rng, npat, ready_prob), 1)
+        decls.append(f"""\
+    reg rp{k} [0:NPAT-1];
+    reg rdy{k} = 1'b0;
+    integer n{k} = 0;
+    reg pv{k} = 1'b0;
+    reg pr{k} = 1'b0;
+    reg [{w - 1}:0] pd{k};
+    wire [{w - 1}:0] {port}_tdata;
+    wire {port}_tvalid;
+    wire {port}_tready = rdy{k};""")
+        loads.append(f'        $readmemh("{d}/r{k}.hex", rp{k});')
+        drive.append(f"""\
+            rdy{k} <= rp{k}[(cyc + {29 * k}) % NPAT];
+            if ({port}_tvalid && {port}_tready) begin
+                $fwrite(fd, "{k} %h %0d\\n", {port}_tdata, cyc);
+                n{k} = n{k} + 1;
+            end
+            if (pv{k} && !pr{k} && (!{port}_tvalid || {port}_tdata !== pd{k}))
+                $fwrite(fd, "PROTOCOL {port} %0d\\n", cyc);
+            pv{k} <= {port}_tvalid;
+            pr{k} <= {port}_tready;
+            pd{k} <= {port}_tdata;""")
+        conns.append(f".{port}_tdata({port}_tdata), .{port}_tvalid({port}_tvalid), "
+                     f".{port}_tready({port}_tready)")
+        done.append(f"n{k} >= {len(words)}")
+    addr_wire: dict[str, str] = {}
+    for i, (port, _) in enumerate(op.roms()):
+        p = op.param
+        depth, width = port.depth(p), port.width(p)
+        if port.addr not in addr_wire:
+            addr_wire[port.addr] = port.addr
+            decls.append(f"    wire [{max(1, clog2(depth)) - 1}:0] {port.addr};")
+            conns.append(f".{port.addr}({port.addr})")
+        if i < len(case.roms):
+            write_mem(workdir / f"rom{i}.hex", case.rom_words()[i], width)
+            decls.append(f"    reg [{width - 1}:0] rom{i} [0:{depth - 1}];")
+            loads.append(f'        $readmemh("{d}/rom{i}.hex", rom{i});')
+            conns.append(f".{port.data}(rom{i}[{port.addr}])")
+        else:
+            conns.append(f".{port.data}({width}'d0)")
+    params = ", ".join(f".{k}({case.params[k]})" for k in spec.params)
+    dut = (f"    {case.cell} #({params}) dut (\n        .clk(clk), .rst_n(rst_n),\n        "
+           + ",\n        ".join(conns) + "\n    );")
+    n_beats = sum(map(len, case.in_beats())) + sum(map(len, case.out_beats()))
+    tb = CELL_TB.format(npat=npat, maxcyc=60 * n_beats + 1000, decls="\n".join(decls), dut=dut,
+                        loads="\n".join(loads), d=d, drive="\n".join(drive),
+                        done=" && ".join(done))
+    (workdir / "tb.v").write_text(tb)
+    rc, log = run(["iverilog", "-g2005", "-Wall", "-o", str(workdir / "sim.vvp"), "-s", "tb",
+                   str(workdir / "tb.v"), str(lib_file(case.cell))])
+    assert rc == 0, f"iverilog failed:\n{log}"
+    rc, log = run(["vvp", "-n", str(workdir / "sim.vvp")], cwd=workdir)
+    assert rc == 0, f"vvp failed:\n{log}"
+    got = [([], []) for _ in case.outs]
+    for line in (workdir / "out.txt").read_text().splitlines():
+        assert not line.startswith("TIMEOUT"), \
+            f"simulation timed out ({[len(g[0]) for g in got]} output beats)"
+        assert not line.startswith("PROTOCOL"), f"AXI-stream rule violated by the cell: {line}"
+        k, h, c = line.split()
+        try:
+            got[int(k)][0].append(int(h, 16))
+        except ValueError:
+            raise AssertionError(f"X/Z on an output's tdata: {line}")
+        got[int(k)][1].append(int(c))
+    return got
+
+
+CONV_CASES = {c.name: c for c in ct.conv_cell_cases()}
+
+
+def cycles_per_frame_model(case: "ct.Case") -> int:
+    """The compiler's cycle model: one beat a cycle on the cell's bottleneck side."""
+    in_beats = len(case.in_beats()[0]) // case.frames
+    out_beats = len(case.out_beats()[0]) // case.frames
+    if case.cell == "qnnc_mvau":
+        p = case.params
+        return in_beats * (p["MH"] // p["PE"])  # V groups of NF*SF
+    return max(in_beats, out_beats)
+
+
+@pytest.mark.parametrize("name", list(CONV_CASES))
+def test_conv_cell_cosim(name, tmp_path):
+    """Each cell equals its declared semantics under random input gaps and output back-pressure
+    over several back-to-back frames, and at full rate sustains its cycle model per frame."""
+    require("iverilog", "vvp")
+    case = CONV_CASES[name]
+    want = case.out_beats()
+    got = cell_sim(tmp_path / "gaps", case, 0.7, 0.5, seed=len(name))
+    for k, (words, _) in enumerate(got):
+        bad = [(i, hex(g), hex(e)) for i, (g, e) in enumerate(zip(words, want[k])) if g != e]
+        assert words == want[k], f"output {k}: mismatches (beat, got, expected) {bad[:8]}"
+    full = cell_sim(tmp_path / "full", case, 1.0, 1.0, seed=1)
+    assert [w for w, _ in full] == want
+    cyc = full[0][1]
+    per_frame = len(cyc) // case.frames
+    ends = [cyc[(f + 1) * per_frame - 1] for f in range(case.frames)]
+    assert np.diff(ends).tolist() == [cycles_per_frame_model(case)] * (case.frames - 1), \
+        (np.diff(ends).tolist(), cycles_per_frame_model(case))
+
+
+CONV_LINT = [
+    ("qnnc_pad", dict(H=4, W=5, C=2, P=1, ELEM_W=4, PT=1, PL=1, PB=1, PR=1, VALUE=0)),
+    ("qnnc_pad", dict(H=3, W=4, C=4, P=2, ELEM_W=3, PT=2, PL=0, PB=1, PR=3, VALUE=-2)),
+    ("qnnc_pad", dict(H=1, W=1, C=1, P=1, ELEM_W=40, PT=0, PL=0, PB=0, PR=1, VALUE=-1)),
+    ("qnnc_swg", dict(H=6, W=5, C=2, SIMD=1, ELEM_W=4, KH=3, KW=3, SH=1, SW=1, DH=1, DW=1)),
+    ("qnnc_swg", dict(H=8, W=7, C=1, SIMD=1, ELEM_W=4, KH=3, KW=2, SH=2, SW=2, DH=1, DW=1)),
+    ("qnnc_swg", dict(H=7, W=7, C=2, SIMD=2, ELEM_W=2, KH=3, KW=3, SH=1, SW=1, DH=2, DW=2)),
+    ("qnnc_swg", dict(H=4, W=6, C=3, SIMD=3, ELEM_W=4, KH=1, KW=3, SH=1, SW=1, DH=1, DW=1)),
+    ("qnnc_swg", dict(H=1, W=1, C=1, SIMD=1, ELEM_W=1, KH=1, KW=1, SH=1, SW=1, DH=1, DW=1)),
+    ("qnnc_pool", dict(K=4, C=4, PE=2, IN_W=4, IN_SIGNED=0, OUT_W=4, MODE=0)),
+    ("qnnc_pool", dict(K=9, C=2, PE=1, IN_W=3, IN_SIGNED=1, OUT_W=3, MODE=0)),
+    ("qnnc_pool", dict(K=4, C=3, PE=3, IN_W=4, IN_SIGNED=1, OUT_W=6, MODE=1)),
+    ("qnnc_pool", dict(K=1, C=1, PE=1, IN_W=1, IN_SIGNED=0, OUT_W=1, MODE=0)),
+    ("qnnc_fork", dict(W=6)),
+    ("qnnc_fork", dict(W=1)),
+    ("qnnc_add", dict(C=4, PE=2, A_W=4, A_SIGNED=1, B_W=3, B_SIGNED=0, KA=1, KB=1, ACC_W=6,
+                      N_THRES=0, OUT_W=6, OUT_BIAS=0)),
+    ("qnnc_add", dict(C=6, PE=3, A_W=3, A_SIGNED=1, B_W=4, B_SIGNED=1, KA=3, KB=-2, ACC_W=8,
+                      N_THRES=3, OUT_W=2, OUT_BIAS=-1)),
+    ("qnnc_add", dict(C=1, PE=1, A_W=8, A_SIGNED=0, B_W=2, B_SIGNED=0, KA=1, KB=1, ACC_W=4,
+                      N_THRES=0, OUT_W=4, OUT_BIAS=0)),
+    ("qnnc_add", dict(C=2, PE=2, A_W=4, A_SIGNED=1, B_W=4, B_SIGNED=1, KA=-1, KB=1, ACC_W=40,
+                      N_THRES=1, OUT_W=40, OUT_BIAS=-3)),
+]
+
+
+@pytest.mark.parametrize("module,params", CONV_LINT, ids=[_case_id(c) for c in CONV_LINT])
+def test_conv_cell_lint(module, params):
+    test_lint(module, params)
+
+
+@pytest.mark.parametrize("module,params", [
+    ("qnnc_pad", dict(H=4, W=5, C=4, P=2, ELEM_W=3, PT=1, PL=2, PB=0, PR=1, VALUE=2)),
+    ("qnnc_swg", dict(H=8, W=8, C=4, SIMD=2, ELEM_W=4, KH=3, KW=3, SH=1, SW=1, DH=1, DW=1)),
+    ("qnnc_pool", dict(K=4, C=4, PE=2, IN_W=4, IN_SIGNED=1, OUT_W=4, MODE=0)),
+    ("qnnc_fork", dict(W=8)),
+    ("qnnc_add", dict(C=4, PE=2, A_W=4, A_SIGNED=1, B_W=4, B_SIGNED=0, KA=2, KB=1, ACC_W=8,
+                      N_THRES=3, OUT_W=2, OUT_BIAS=0)),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_conv_cell_synth_xilinx(module, params, tmp_path):
+    """Yosys maps each cell to Xilinx primitives, and keeps its registers (not optimised away).
+    (Yosys 0.23 `chparam -set` cannot take negative values.)"""
+    require("yosys")
+    chparam = " ".join(f"-set {k} {v}" for k, v in params.items())
+    script = (f"read_verilog {lib_file(module)}; chparam {chparam} {module}; "
+              f"synth_xilinx -top {module}; stat")
+    rc, log = run(["yosys", "-p", script], cwd=tmp_path, timeout=300)
+    assert rc == 0, log[-4000:]
+    assert "ERROR" not in log, log[-4000:]
+    assert "FDRE" in log or "FDSE" in log, log[-3000:]

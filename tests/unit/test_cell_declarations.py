@@ -17,9 +17,9 @@ from qnnc.dialects import quant, rtl
 from qnnc.ir import make_context
 
 
-def _scale(x: np.ndarray, cell: rtl.CellOp, rom: np.ndarray) -> np.ndarray:
+def _scale(inputs: list[np.ndarray], cell: rtl.CellOp, rom: np.ndarray) -> list[np.ndarray]:
     """Toy semantics: every element times the ROM's single word."""
-    return rtl.wrap_bits(x * int(rom.reshape(-1)[0]), cell.param("W"), True)
+    return [rtl.wrap_bits(inputs[0] * int(rom.reshape(-1)[0]), cell.param("W"), True)]
 
 
 TOY = rtl.CellSpec("qnnc_toy_scale", ("W", "K"),
@@ -87,3 +87,93 @@ def test_toy_cell_is_printed_by_both_backends(toy_cell):
     hls = HlsBackend().emit(ctx, module, EmitOptions())
     assert "qnnc::toy_scale<2, 4, 3>(in, out, toy_unit_k);" in hls["qnnc_top.cpp"]
     assert "static const ap_uint<4> toy_unit_k[1] = {" in hls["weights.h"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Every declared cell: both libraries implement it with the declared ports and parameters
+# ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(rtl.CELLS))
+def test_both_libraries_implement_the_declaration(name):
+    """The Verilog module has the declared parameters in order and a port per declared stream
+    and ROM signal; the HLS header has the template `qnnc::<name>` with IN_BEATS then the
+    declared parameters in order."""
+    import re
+    from importlib import resources
+
+    from qnnc.backends.verilog import library_file
+
+    spec = rtl.CELLS[name]
+    v = library_file(name)
+    assert re.findall(r"parameter integer (\w+)", v) == list(spec.params)
+    ports = set(re.findall(r"(?:input|output)\s+wire\s*(?:\[[^\]]*\]\s*)?(\w+)", v))
+    want = {"clk", "rst_n"}
+    for s in spec.inputs + spec.outputs:
+        want |= {f"{s}_tdata", f"{s}_tvalid", f"{s}_tready"}
+    for rom in spec.roms:
+        want |= {rom.addr, rom.data}
+    assert ports == want
+    h = resources.files("qnnc.backends.hls").joinpath("lib", "qnnc_hls.h").read_text()
+    fn = spec.hls_function.removeprefix("qnnc::")
+    m = re.search(r"template <([^>]*)>\s*void " + fn + r"\(", h)
+    assert m, f"no template qnnc::{fn}"
+    targs = [a.split()[-1] for a in m.group(1).replace("\n", " ").split(",")]
+    assert targs == ["IN_BEATS", *spec.params]
+
+
+def test_group_semantics_of_mvau_and_thres():
+    """A frame of V groups is V frames of one group, back to back (a convolution's pixels)."""
+    import celltools as ct
+
+    for case, v in ((ct.mvau_groups_case("m", 3, 4, 4, 2, 2, frames=2), 3),
+                    (ct.thres_groups_case("t", 4, 4, 2, frames=2), 4)):
+        def one_group(t: rtl.StreamType) -> rtl.StreamType:
+            return ct.stream(t.element_type, t.frame.data // v, t.lanes.data)
+
+        op = ct.cell_op(case.cell, case.params, [one_group(case.ins[0])],
+                        [one_group(case.outs[0])], len(case.roms))
+        (y,) = ct.run(op, [case.inputs[0].reshape(case.frames * v, -1)], case.roms)
+        assert np.array_equal(y.reshape(case.frames, -1), case.expected[0])
+
+
+def test_multi_stream_semantics():
+    """Fork copies its input to both outputs; add joins two streams element by element."""
+    import celltools as ct
+
+    f = ct.fork_case("f", 3, 2, 10, frames=2)
+    assert len(f.expected) == 2
+    assert all(np.array_equal(y, f.inputs[0]) for y in f.expected)
+    a = ct.add_case("a", 4, 2, (4, True), (3, False), 3, -1, 8, frames=2)
+    assert np.array_equal(a.expected[0], 3 * a.inputs[0] - a.inputs[1])
+
+
+def _read_twice() -> ModuleOp:
+    """A top whose input stream has two readers (no fork)."""
+    import celltools as ct
+
+    t = ct.stream(ct.elem(3, True), 4, 1)
+    block = Block(arg_types=[t])
+    fifos = []
+    for name in ("f0", "f1"):
+        fifos.append(rtl.CellOp.build(operands=[[block.args[0]]], result_types=[[t]], properties={
+            "cell": StringAttr("qnnc_fifo"), "instance_name": StringAttr(name),
+            "params": DictionaryAttr({"W": IntegerAttr(3, 32), "DEPTH": IntegerAttr(2, 32)})}))
+    add = rtl.CellOp.build(operands=[[fifos[0].outputs[0], fifos[1].outputs[0]]],
+                           result_types=[[ct.stream(ct.elem(4, True), 4, 1)]], properties={
+        "cell": StringAttr("qnnc_add"), "instance_name": StringAttr("add"),
+        "params": DictionaryAttr({k: IntegerAttr(v, 32) for k, v in dict(
+            C=1, PE=1, A_W=3, A_SIGNED=1, B_W=3, B_SIGNED=1, KA=1, KB=1, ACC_W=4, N_THRES=0,
+            OUT_W=4, OUT_BIAS=0).items()})})
+    block.add_ops([*fifos, add, rtl.OutputOp.build(operands=[[add.outputs[0]]])])
+    return ModuleOp([rtl.ModuleOp("qnnc_top", [t], [add.outputs[0].type], Region(block))])
+
+
+def test_a_stream_read_twice_is_refused_by_both_printers():
+    from qnnc.backends import EmissionError
+
+    module = _read_twice()
+    module.verify()
+    for backend in (VerilogBackend(), HlsBackend()):
+        with pytest.raises(EmissionError, match="qnnc_fork"):
+            backend.emit(make_context(), module, EmitOptions())

@@ -32,7 +32,8 @@ ap_int<R> lane(const ap_uint<N> &word, int i) {
     return ap_int<R>(raw);
 }
 
-// Matrix-vector-activation unit: acc[r] = sum_c x[c] * W[r][c] in ACC_W-bit two's complement;
+// Matrix-vector-activation unit: acc[r] = sum_c x[c] * W[r][c] in ACC_W-bit two's complement,
+// for each of the V = IN_BEATS/(MW/SIMD) vectors of a frame (a convolution's OH*OW pixels);
 // with N_THRES > 0 the output is count + OUT_BIAS (count of thresholds passed, ascending rows
 // count acc >= T, descending rows acc <= T), else the accumulator itself (OUT_W = ACC_W).
 // Weight word nf*SF+sf, lane p*SIMD+s: W[nf*PE+p][sf*SIMD+s]. Threshold word nf, lane
@@ -46,9 +47,11 @@ void mvau(hls::stream<ap_uint<SIMD * IN_W> > &in, hls::stream<ap_uint<PE * OUT_W
     const int TN = N_THRES > 0 ? N_THRES : 1;  // threshold lanes per PE in a word
     const int SF = MW / SIMD;
     const int NF = MH / PE;
+    const int V = IN_BEATS / SF;  // vectors a frame (OH*OW pixels of a convolution)
     ap_uint<SIMD * IN_W> frame[SF];
     ap_int<ACC_W> acc[PE];
 #pragma HLS ARRAY_PARTITION variable = acc complete
+    for (int v = 0; v < V; v++) {
     for (int nf = 0; nf < NF; nf++) {
         for (int sf = 0; sf < SF; sf++) {
 #pragma HLS PIPELINE II = 1
@@ -91,15 +94,18 @@ void mvau(hls::stream<ap_uint<SIMD * IN_W> > &in, hls::stream<ap_uint<PE * OUT_W
             }
         }
     }
+    }
 }
 
-// Standalone multi-thresholding over C channels, PE per beat; thresholds T_W-bit signed.
+// Standalone multi-thresholding over C channels, PE per beat; thresholds T_W-bit signed. A frame
+// is IN_BEATS/(C/PE) pixels of C channels (V groups).
 template <int IN_BEATS, int C, int PE, int IN_W, int IN_SIGNED, int T_W, int N_THRES, int OUT_W,
           int OUT_BIAS>
 void thres(hls::stream<ap_uint<PE * IN_W> > &in, hls::stream<ap_uint<PE * OUT_W> > &out,
            const ap_uint<PE * N_THRES * T_W> thresholds[C / PE], const ap_uint<PE> descending[C / PE]) {
-    for (int nf = 0; nf < C / PE; nf++) {
+    for (int i = 0; i < IN_BEATS; i++) {
 #pragma HLS PIPELINE II = 1
+        const int nf = i % (C / PE);
         const ap_uint<PE * IN_W> x = in.read();
         const ap_uint<PE * N_THRES * T_W> t = thresholds[nf];
         ap_uint<PE * OUT_W> o = 0;
@@ -147,6 +153,156 @@ void fifo(hls::stream<ap_uint<W> > &in, hls::stream<ap_uint<W> > &out) {
     for (int i = 0; i < IN_BEATS; i++) {
 #pragma HLS PIPELINE II = 1
         out.write(in.read());
+    }
+}
+
+// Padding: an (H, W, C) map, channels-last, P lanes per beat, becomes the (H+PT+PB, W+PL+PR, C)
+// map whose border pixels hold the code VALUE (its low ELEM_W bits) in every lane. Paced by the
+// output: one output beat per iteration.
+template <int IN_BEATS, int H, int W, int C, int P, int ELEM_W, int PT, int PL, int PB, int PR,
+          int VALUE>
+void pad(hls::stream<ap_uint<P * ELEM_W> > &in, hls::stream<ap_uint<P * ELEM_W> > &out) {
+    const int CF = C / P;
+    ap_uint<P * ELEM_W> border = 0;
+    for (int p = 0; p < P; p++) {
+#pragma HLS UNROLL
+        border.range(p * ELEM_W + ELEM_W - 1, p * ELEM_W) = ap_uint<ELEM_W>(ap_int<ELEM_W>(VALUE));
+    }
+    for (int r = 0; r < H + PT + PB; r++) {
+        for (int c = 0; c < W + PL + PR; c++) {
+            for (int g = 0; g < CF; g++) {
+#pragma HLS PIPELINE II = 1
+                const bool inner = r >= PT && r < PT + H && c >= PL && c < PL + W;
+                out.write(inner ? in.read() : border);
+            }
+        }
+    }
+}
+
+// Sliding-window generator: for every output pixel (oh, ow) of an (H, W, C) map (SIMD lanes per
+// beat), the channels of input pixels (oh*SH + kh*DH, ow*SW + kw*DW), kh < KH, kw < KW row-major,
+// channels fastest; rows and columns no window uses are read and dropped. A line buffer of the KE
+// = (KH-1)*DH+1 rows one output row needs (input row r in slot r mod KE): the rows an output row
+// still lacks are read, then its windows written. Reading and writing alternate here (the
+// Verilog cell overlaps them with a deeper buffer); the function is the same.
+template <int IN_BEATS, int H, int W, int C, int SIMD, int ELEM_W, int KH, int KW, int SH, int SW,
+          int DH, int DW>
+void swg(hls::stream<ap_uint<SIMD * ELEM_W> > &in, hls::stream<ap_uint<SIMD * ELEM_W> > &out) {
+    const int CF = C / SIMD;
+    const int KE = (KH - 1) * DH + 1;
+    const int OH = (H - KE) / SH + 1;
+    const int OW = (W - (KW - 1) * DW - 1) / SW + 1;
+    // Every slot is written in this call before it is read (no state across calls, so two units
+    // with the same parameters share nothing).
+    ap_uint<SIMD * ELEM_W> rows[KE][W * CF];
+    int next = 0;  // input rows read so far in this frame
+    for (int oh = 0; oh < OH; oh++) {
+        for (; next < oh * SH + KE; next++) {
+            for (int i = 0; i < W * CF; i++) {
+#pragma HLS PIPELINE II = 1
+                rows[next % KE][i] = in.read();
+            }
+        }
+        for (int ow = 0; ow < OW; ow++) {
+            for (int kh = 0; kh < KH; kh++) {
+                for (int kw = 0; kw < KW; kw++) {
+                    for (int cf = 0; cf < CF; cf++) {
+#pragma HLS PIPELINE II = 1
+                        out.write(rows[(oh * SH + kh * DH) % KE][(ow * SW + kw * DW) * CF + cf]);
+                    }
+                }
+            }
+        }
+    }
+    for (int i = next * W * CF; i < H * W * CF; i++) {  // dropped bottom rows
+#pragma HLS PIPELINE II = 1
+        in.read();
+    }
+}
+
+// Pooling over groups of K window positions of C channels (channels fastest, PE lanes per beat):
+// MODE 0 the maximum per channel (IN_W-bit elements, signed when IN_SIGNED; on 1-bit bipolar
+// elements the OR), MODE 1 the sum modulo 2^OUT_W. Partial results per channel group in `part`.
+template <int IN_BEATS, int K, int C, int PE, int IN_W, int IN_SIGNED, int OUT_W, int MODE>
+void pool(hls::stream<ap_uint<PE * IN_W> > &in, hls::stream<ap_uint<PE * OUT_W> > &out) {
+    const int CF = C / PE;
+    const int GROUPS = IN_BEATS / (K * CF);
+    ap_int<OUT_W + 1> part[CF][PE];
+#pragma HLS ARRAY_PARTITION variable = part complete dim = 2
+    for (int v = 0; v < GROUPS; v++) {
+        for (int k = 0; k < K; k++) {
+            for (int cf = 0; cf < CF; cf++) {
+#pragma HLS PIPELINE II = 1
+                const ap_uint<PE * IN_W> x = in.read();
+                ap_uint<PE * OUT_W> o = 0;
+                for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+                    const ap_int<OUT_W + 1> xv = lane<OUT_W + 1, IN_W, IN_SIGNED, 0>(x, p);
+                    ap_int<OUT_W + 1> cur = xv;
+                    if (k > 0) {
+                        cur = MODE == 0 ? (xv > part[cf][p] ? xv : part[cf][p])
+                                        : ap_int<OUT_W + 1>(part[cf][p] + xv);
+                    }
+                    part[cf][p] = cur;
+                    o.range(p * OUT_W + OUT_W - 1, p * OUT_W) = ap_uint<OUT_W>(cur);
+                }
+                if (k == K - 1) {
+                    out.write(o);
+                }
+            }
+        }
+    }
+}
+
+// Fork: every beat of `in` on both outputs.
+template <int IN_BEATS, int W>
+void fork(hls::stream<ap_uint<W> > &in, hls::stream<ap_uint<W> > &out0,
+          hls::stream<ap_uint<W> > &out1) {
+    for (int i = 0; i < IN_BEATS; i++) {
+#pragma HLS PIPELINE II = 1
+        const ap_uint<W> x = in.read();
+        out0.write(x);
+        out1.write(x);
+    }
+}
+
+// Residual add: one beat of a and one of b (PE lanes, lane p of beat i is channel
+// (i*PE + p) mod C); acc = KA*a + KB*b in ACC_W-bit two's complement; with N_THRES > 0 the output
+// is count + OUT_BIAS (thresholds of the channel, as mvau's), else acc (OUT_W = ACC_W).
+template <int IN_BEATS, int C, int PE, int A_W, int A_SIGNED, int B_W, int B_SIGNED, int KA, int KB,
+          int ACC_W, int N_THRES, int OUT_W, int OUT_BIAS>
+void add(hls::stream<ap_uint<PE * A_W> > &a, hls::stream<ap_uint<PE * B_W> > &b,
+         hls::stream<ap_uint<PE * OUT_W> > &out,
+         const ap_uint<PE * (N_THRES > 0 ? N_THRES : 1) * ACC_W> thresholds[C / PE],
+         const ap_uint<PE> descending[C / PE]) {
+    const int TN = N_THRES > 0 ? N_THRES : 1;
+    for (int i = 0; i < IN_BEATS; i++) {
+#pragma HLS PIPELINE II = 1
+        const int nf = i % (C / PE);
+        const ap_uint<PE * A_W> x = a.read();
+        const ap_uint<PE * B_W> y = b.read();
+        ap_uint<PE * OUT_W> o = 0;
+        for (int p = 0; p < PE; p++) {
+#pragma HLS UNROLL
+            // products and sum modulo 2^ACC_W: the low bits of the exact ones
+            const ap_int<ACC_W> av = lane<A_W + 1, A_W, A_SIGNED, 0>(x, p);
+            const ap_int<ACC_W> bv = lane<B_W + 1, B_W, B_SIGNED, 0>(y, p);
+            const ap_int<ACC_W> acc = av * ap_int<ACC_W>(KA) + bv * ap_int<ACC_W>(KB);
+            if (N_THRES == 0) {
+                o.range(p * OUT_W + OUT_W - 1, p * OUT_W) = ap_uint<ACC_W>(acc);
+            } else {
+                const ap_uint<PE * TN * ACC_W> t = thresholds[nf];
+                const bool desc = descending[nf][p];
+                int count = 0;
+                for (int k = 0; k < N_THRES; k++) {
+#pragma HLS UNROLL
+                    const ap_int<ACC_W> tk = lane<ACC_W, ACC_W, 1, 0>(t, p * TN + k);
+                    count += desc ? (acc <= tk) : (acc >= tk);
+                }
+                o.range(p * OUT_W + OUT_W - 1, p * OUT_W) = ap_uint<OUT_W>(count + OUT_BIAS);
+            }
+        }
+        out.write(o);
     }
 }
 

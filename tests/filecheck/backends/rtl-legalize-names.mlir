@@ -1,5 +1,5 @@
-// RUN: qnnc-opt %s -p rtl-legalize-names | filecheck %s
-// RUN: qnnc-opt %s -p rtl-legalize-names,rtl-legalize-names | filecheck %s
+// RUN: qnnc-opt %s --split-input-file -p rtl-legalize-names | filecheck %s
+// RUN: qnnc-opt %s --split-input-file -p rtl-legalize-names,rtl-legalize-names | filecheck %s
 
 // rtl-legalize-names: legal, unique Verilog names for modules (not clashing with the library
 // cells qnnc_mvau/qnnc_thres/qnnc_fifo/qnnc_dwc), instances and wires, and port names on every
@@ -57,3 +57,27 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>) -> !rtl.stream<!rt
 // CHECK-NEXT:    %n_9_out = rtl.instance @qnnc_fifo_1(%mvau_L0_out) {instance_name = "n_9"}
 // CHECK-NEXT:    %wire_v_out0, %wire_v_out1 = rtl.instance @module_v(%n_9_out, %mvau_L0_out) {instance_name = "wire_v"}
 // CHECK-NEXT:    rtl.output %wire_v_out0
+
+// -----
+
+// A cell's results are named after its declared output ports (a fork's out0/out1); `fork` is a
+// Verilog keyword (so is `join`). A module with two input streams gets ports in0, in1.
+rtl.module "join" : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>, !rtl.stream<!rtl.fixed<2, 0>, 2, 1>) -> !rtl.stream<!rtl.fixed<3, 0>, 2, 1> {
+^bb0(%0: !rtl.stream<!rtl.fixed<2, 0>, 2, 1>, %1: !rtl.stream<!rtl.fixed<2, 0>, 2, 1>):
+  %2 = rtl.cell "qnnc_add"(%0, %1) {instance_name = "add", params = {C = 2 : i32, PE = 1 : i32, A_W = 2 : i32, A_SIGNED = 1 : i32, B_W = 2 : i32, B_SIGNED = 1 : i32, KA = 1 : i32, KB = 1 : i32, ACC_W = 3 : i32, N_THRES = 0 : i32, OUT_W = 3 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>, !rtl.stream<!rtl.fixed<2, 0>, 2, 1>) -> !rtl.stream<!rtl.fixed<3, 0>, 2, 1>
+  rtl.output %2 : !rtl.stream<!rtl.fixed<3, 0>, 2, 1>
+}
+rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>) -> !rtl.stream<!rtl.fixed<3, 0>, 2, 1> {
+^bb0(%0: !rtl.stream<!rtl.fixed<2, 0>, 2, 1>):
+  %1, %2 = rtl.cell "qnnc_fork"(%0) {instance_name = "fork", params = {W = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>) -> (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>, !rtl.stream<!rtl.fixed<2, 0>, 2, 1>)
+  %3 = rtl.instance @join(%1, %2) {instance_name = "join"} : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>, !rtl.stream<!rtl.fixed<2, 0>, 2, 1>) -> !rtl.stream<!rtl.fixed<3, 0>, 2, 1>
+  rtl.output %3 : !rtl.stream<!rtl.fixed<3, 0>, 2, 1>
+}
+
+// CHECK:       rtl.module "join_v" : {{.*}} attributes {port_names = ["in0", "in1", "out"]} {
+// CHECK-NEXT:  ^bb0(%in0: !rtl.stream<!rtl.fixed<2, 0>, 2, 1>, %in1: !rtl.stream<!rtl.fixed<2, 0>, 2, 1>):
+// CHECK-NEXT:    %add_out = rtl.cell "qnnc_add"(%in0, %in1) {instance_name = "add",
+// CHECK:       rtl.module "qnnc_top" : {{.*}} attributes {port_names = ["s_axis", "m_axis"], pad_to_bytes} {
+// CHECK-NEXT:  ^bb0(%s_axis: !rtl.stream<!rtl.fixed<2, 0>, 2, 1>):
+// CHECK-NEXT:    %fork_v_out0, %fork_v_out1 = rtl.cell "qnnc_fork"(%s_axis) {instance_name = "fork_v",
+// CHECK-NEXT:    %join_v_out = rtl.instance @join_v(%fork_v_out0, %fork_v_out1) {instance_name = "join_v"}

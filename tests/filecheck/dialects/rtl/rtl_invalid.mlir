@@ -178,13 +178,32 @@ func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
 
 // -----
 
+// rtl.cell: a fork has two output streams
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %o = rtl.cell "qnnc_fork"(%x) {instance_name = "c", params = {W = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: qnnc_fork has 2 results
+
+// -----
+
+// rtl.cell: an add reads two streams (a, b), then its optional ROMs
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 2>
+  %o = rtl.cell "qnnc_add"(%x, %w) {instance_name = "c", params = {C = 4 : i32, PE = 1 : i32, A_W = 2 : i32, A_SIGNED = 1 : i32, B_W = 2 : i32, B_SIGNED = 1 : i32, KA = 1 : i32, KB = 1 : i32, ACC_W = 3 : i32, N_THRES = 0 : i32, OUT_W = 3 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<3, 0>, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: operand 'b' of qnnc_add must be a stream (the input streams come first, then the ROMs)
+
+// -----
+
 // rtl.cell: the stream comes first
 func.func @f() {
   %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 2>
   %o = rtl.cell "qnnc_fifo"(%w) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
   func.return
 }
-// CHECK: Operation does not verify: rtl.cell: first operand must be the input stream
+// CHECK: Operation does not verify: rtl.cell: operand 'in' of qnnc_fifo must be a stream (the input streams come first, then the ROMs)
 
 // -----
 
@@ -194,7 +213,7 @@ func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>, %y: !rtl.stream<!rtl.fixed
   %o = rtl.cell "qnnc_thres"(%x, %y, %w) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
   func.return
 }
-// CHECK: Operation does not verify: rtl.cell: operands after the stream must be ROMs
+// CHECK: Operation does not verify: rtl.cell: operands after the streams must be ROMs
 
 // -----
 

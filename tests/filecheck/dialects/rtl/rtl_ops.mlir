@@ -86,3 +86,18 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK-GENERIC:         "rtl.output"(%o) : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 2>) -> ()
 // CHECK-GENERIC:       }) {port_names = ["in", "out"]} : () -> ()
 // CHECK-GENERIC:         %f = "rtl.cell"(%m) <{cell = "qnnc_fifo", instance_name = "fifo", params = {W = 4 : i32, DEPTH = 2 : i32}}> : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 2>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
+
+// -----
+
+// Cells with several streams: a fork has two results, an add reads two streams.
+rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<3, 0>, 4, 2>) -> !rtl.stream<!rtl.fixed<5, 0>, 4, 2> {
+^bb0(%in: !rtl.stream<!rtl.fixed<3, 0>, 4, 2>):
+  %a, %b = rtl.cell "qnnc_fork"(%in) {instance_name = "fork", params = {W = 6 : i32}} : (!rtl.stream<!rtl.fixed<3, 0>, 4, 2>) -> (!rtl.stream<!rtl.fixed<3, 0>, 4, 2>, !rtl.stream<!rtl.fixed<3, 0>, 4, 2>)
+  %s = rtl.cell "qnnc_add"(%a, %b) {instance_name = "add", params = {C = 4 : i32, PE = 2 : i32, A_W = 3 : i32, A_SIGNED = 1 : i32, B_W = 3 : i32, B_SIGNED = 1 : i32, KA = 1 : i32, KB = 2 : i32, ACC_W = 5 : i32, N_THRES = 0 : i32, OUT_W = 5 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<3, 0>, 4, 2>, !rtl.stream<!rtl.fixed<3, 0>, 4, 2>) -> !rtl.stream<!rtl.fixed<5, 0>, 4, 2>
+  rtl.output %s : !rtl.stream<!rtl.fixed<5, 0>, 4, 2>
+}
+
+// CHECK:       %a, %b = rtl.cell "qnnc_fork"(%in) {instance_name = "fork", params = {W = 6 : i32}} : (!rtl.stream<!rtl.fixed<3, 0>, 4, 2>) -> (!rtl.stream<!rtl.fixed<3, 0>, 4, 2>, !rtl.stream<!rtl.fixed<3, 0>, 4, 2>)
+// CHECK-NEXT:  %s = rtl.cell "qnnc_add"(%a, %b) {instance_name = "add", params = {C = 4 : i32, PE = 2 : i32, A_W = 3 : i32, A_SIGNED = 1 : i32, B_W = 3 : i32, B_SIGNED = 1 : i32, KA = 1 : i32, KB = 2 : i32, ACC_W = 5 : i32, N_THRES = 0 : i32, OUT_W = 5 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<3, 0>, 4, 2>, !rtl.stream<!rtl.fixed<3, 0>, 4, 2>) -> !rtl.stream<!rtl.fixed<5, 0>, 4, 2>
+// CHECK-GENERIC:   %a, %b = "rtl.cell"(%in) <{cell = "qnnc_fork", instance_name = "fork", params = {W = 6 : i32}}>
+// CHECK-GENERIC:   %s = "rtl.cell"(%a, %b) <{cell = "qnnc_add", instance_name = "add"
