@@ -1,0 +1,103 @@
+"""Row-gather (`qnnc_rowmap`) cases shared by the Verilog and HLS cosimulation tests: the source
+maps of nearest upsampling, DepthToSpace and plain gathers, each checked against an independent
+numpy model of what it should do, and frames with their expected output from the cell's single
+declaration (`rtl.ROWMAP.semantics`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+
+from qnnc.dialects import rtl
+
+
+def upsample_src(width: int, beats_per_pixel: int, sh: int, sw: int) -> tuple[int, ...]:
+    """Nearest upsampling of one input row of `width` pixels (`beats_per_pixel` beats each):
+    sh output rows, every pixel written sw times."""
+    return tuple((ow // sw) * beats_per_pixel + k for _ in range(sh) for ow in range(width * sw)
+                 for k in range(beats_per_pixel))
+
+
+def depth_to_space_src(width: int, block: int, beats_per_channel_block: int) -> tuple[int, ...]:
+    """DepthToSpace (DCR) of one input row of `width` pixels with block²·C channels: `block`
+    output rows of width·block pixels; output (i, w·block + jj, c) is input channel
+    (i·block + jj)·C + c of pixel w. A beat holds P channels, C/P = `beats_per_channel_block`."""
+    cb = beats_per_channel_block
+    return tuple(w * block * block * cb + (i * block + jj) * cb + k for i in range(block)
+                 for w in range(width) for jj in range(block) for k in range(cb))
+
+
+@dataclass(frozen=True)
+class RowmapCase:
+    name: str
+    row_in: int
+    src: tuple[int, ...]
+    lanes: int
+    elem_w: int
+    groups: int  # groups a frame
+    model: Callable[[np.ndarray], np.ndarray] | None = None  # the map's meaning on one frame
+
+    @property
+    def row_out(self) -> int:
+        return len(self.src)
+
+    @property
+    def params(self) -> dict[str, int]:
+        return dict(ROW_IN=self.row_in, ROW_OUT=self.row_out, P=self.lanes, ELEM_W=self.elem_w)
+
+    @property
+    def src_width(self) -> int:
+        return max(1, (self.row_in - 1).bit_length())
+
+    @property
+    def in_beats(self) -> int:
+        return self.groups * self.row_in
+
+    @property
+    def out_beats(self) -> int:
+        return self.groups * self.row_out
+
+    def frames(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n random frames of wire values (n, groups·ROW_IN·P)."""
+        return rng.integers(0, 1 << self.elem_w, size=(n, self.in_beats * self.lanes))
+
+    def expected(self, x: np.ndarray) -> np.ndarray:
+        """The declared semantics on frames x; checked here against a beat-by-beat loop and the
+        map's own numpy model."""
+        cell = SimpleNamespace(param=self.params.__getitem__)
+        y = rtl.ROWMAP.semantics(x, cell, np.array(self.src).reshape(-1, 1))
+        beats = x.reshape(len(x), self.groups, self.row_in, self.lanes)
+        loop = np.array([[[beats[f, g, s] for s in self.src] for g in range(self.groups)]
+                         for f in range(len(x))]).reshape(len(x), -1)
+        assert np.array_equal(y, loop)
+        if self.model is not None:
+            assert np.array_equal(y, np.stack([self.model(f).reshape(-1) for f in x]))
+        return y
+
+
+def _upsample_model(h: int, w: int, c: int, sh: int, sw: int):
+    return lambda f: np.repeat(np.repeat(f.reshape(h, w, c), sh, 0), sw, 1)
+
+
+def _d2s_model(h: int, w: int, c: int, b: int):
+    return lambda f: f.reshape(h, w, b, b, c).transpose(0, 2, 1, 3, 4).reshape(h * b, w * b, c)
+
+
+CASES = {
+    # 2 rows of 3 pixels, 4 channels, 2 lanes (2 beats a pixel), 2x2 upsampling: 6 -> 24 beats
+    "upsample_2x2": RowmapCase("upsample_2x2", 6, upsample_src(3, 2, 2, 2), 2, 4, 2,
+                               _upsample_model(2, 3, 4, 2, 2)),
+    # 3 rows of 4 pixels, 3 channels in one beat, 3x1 upsampling (rows only): 4 -> 12 beats
+    "upsample_3x1": RowmapCase("upsample_3x1", 4, upsample_src(4, 1, 3, 1), 3, 3, 3,
+                               _upsample_model(3, 4, 3, 3, 1)),
+    # 2 rows of 2 pixels with 2²·4 channels, block 2, 2 lanes: a permutation of 16 beats
+    "depth_to_space": RowmapCase("depth_to_space", 16, depth_to_space_src(2, 2, 2), 2, 3, 2,
+                                 _d2s_model(2, 2, 4, 2)),
+    # one beat a group, written three times
+    "row_in_1": RowmapCase("row_in_1", 1, (0, 0, 0), 3, 2, 4),
+    # fewer beats out than in: beats 1 and 3 of each group dropped, the others reordered
+    "drop": RowmapCase("drop", 5, (4, 0, 2), 2, 5, 3),
+}
