@@ -555,7 +555,8 @@ def rowmap_sim(workdir, case, x, vpat, rpat):
     reg [{sw - 1}:0] srom [0:{case.row_out - 1}];
     wire [{jw - 1}:0] src_addr;
     wire [{sw - 1}:0] src_data = srom[src_addr];"""
-    dut = instance("qnnc_rowmap", case.params, ",\n        .src_addr(src_addr), .src_data(src_data)")
+    dut = instance("qnnc_rowmap", case.params,
+                   ",\n        .src_addr(src_addr), .src_data(src_data)")
     in_words = [pack(b, ew) for b in x.reshape(-1, p)]
     return stream_sim(workdir, "qnnc_rowmap", dut, p * ew, p * ew, in_words,
                       len(x) * case.out_beats, vpat, rpat, extra=extra,

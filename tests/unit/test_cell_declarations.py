@@ -1,8 +1,12 @@
 """A library cell is declared once (`rtl.CELLS`: parameters, ROM ports, bit-true semantics) and
 every consumer reads that declaration: the rtl verifier, the interpreter, and both printers. A toy
-cell declared in one place (here, in the test) is checked, run and printed by both backends."""
+cell declared in one place (here, in the test) is checked, run and printed by both backends; every
+declared cell's Verilog module and HLS template take its parameters in the declared order."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -87,3 +91,71 @@ def test_toy_cell_is_printed_by_both_backends(toy_cell):
     hls = HlsBackend().emit(ctx, module, EmitOptions())
     assert "qnnc::toy_scale<2, 4, 3>(in, out, toy_unit_k);" in hls["qnnc_top.cpp"]
     assert "static const ap_uint<4> toy_unit_k[1] = {" in hls["weights.h"]
+
+
+# -- every declared cell: both libraries implement the declaration ------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", list(rtl.CELLS))
+def test_libraries_follow_the_declaration(name):
+    """The Verilog module takes the declared parameters in order and has the declared ROM ports
+    (address out, data in); the HLS template takes IN_BEATS, then the parameters in order."""
+    spec = rtl.CELLS[name]
+    verilog = (REPO / "backends" / "verilog" / "lib" / f"{name}.v").read_text()
+    assert re.search(rf"^module {name} #\(", verilog, re.M)
+    assert tuple(re.findall(r"^\s*parameter integer (\w+)", verilog, re.M)) == spec.params
+    for port in spec.roms:
+        assert re.search(rf"^\s*output wire .*\b{port.addr},?$", verilog, re.M), port.addr
+        assert re.search(rf"^\s*input\s+wire .*\b{port.data},?$", verilog, re.M), port.data
+    hls = (REPO / "backends" / "hls" / "lib" / "qnnc_hls.h").read_text()
+    fn = spec.hls_function.removeprefix("qnnc::")
+    m = re.search(rf"template <([^>]*)>\s*void {fn}\(", hls)
+    assert m, f"no template for {spec.hls_function}"
+    targs = tuple(a.split()[-1] for a in m.group(1).replace("\n", " ").split(","))
+    assert targs == ("IN_BEATS",) + spec.params
+
+
+def _rowmap_unit(row_in: int, src: list[int], lanes: int = 2, groups: int = 3,
+                 rom_width: int | None = None) -> rtl.ModuleOp:
+    sw = rom_width or max(1, (row_in - 1).bit_length())
+    elem = rtl.UFixedType(4, 0)
+    t_in = rtl.StreamType(elem, groups * row_in * lanes, lanes)
+    t_out = rtl.StreamType(elem, groups * len(src) * lanes, lanes)
+    block = Block(arg_types=[t_in])
+    rom = rtl.RomOp.build(properties={
+        "data": quant.dense_from_numpy(np.array(src).reshape(-1, 1), quant.int_type(0, max(src))),
+        "lane_width": IntegerAttr(sw, 64)}, result_types=[rtl.RomType(sw, len(src))])
+    params = dict(ROW_IN=row_in, ROW_OUT=len(src), P=lanes, ELEM_W=4)
+    cell = rtl.CellOp.build(operands=[[block.args[0], rom.result]], result_types=[[t_out]],
+                            properties={
+        "cell": StringAttr("qnnc_rowmap"), "instance_name": StringAttr("rowmap"),
+        "params": DictionaryAttr({k: IntegerAttr(v, 32) for k, v in params.items()})})
+    block.add_ops([rom, cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])])
+    return rtl.ModuleOp("rowmap_unit", [t_in], [t_out], Region(block))
+
+
+def test_rowmap_declaration_and_semantics():
+    from xdsl.interpreter import Interpreter
+
+    from qnnc.ir import interpreter_functions
+
+    # 2x upsampling of a row of 3 one-beat pixels, and a gather dropping beats
+    for row_in, src in ((3, [0, 0, 1, 1, 2, 2] * 2), (5, [4, 0, 2]), (1, [0, 0])):
+        unit = _rowmap_unit(row_in, src)
+        unit.verify()
+        interp = Interpreter(ModuleOp([unit]))
+        for f in interpreter_functions():
+            interp.register_implementations(f)
+        x = np.arange(2 * 3 * row_in * 2).reshape(2, -1)  # 2 frames of 3 groups, 2 lanes
+        (y,) = interp.run_ssacfg_region(unit.body, (x,), "rowmap_unit")
+        beats = x.reshape(2, 3, row_in, 2)
+        assert y.tolist() == beats[:, :, src, :].reshape(2, -1).tolist()
+    with pytest.raises(VerifyException, match="ROM port 'src' of qnnc_rowmap is"):
+        _rowmap_unit(5, [4, 0, 2], rom_width=4).verify()
+    cell = next(op for op in _rowmap_unit(5, [4, 0, 2]).body.ops if isinstance(op, rtl.CellOp))
+    with pytest.raises(ValueError, match=r"src\[1\] = 5 is not a beat of a 5-beat group"):
+        rtl.ROWMAP.semantics(np.zeros((1, 20), dtype=np.int64), cell, np.array([[4], [5], [0]]))
+    with pytest.raises(ValueError, match="not whole groups"):
+        rtl.ROWMAP.semantics(np.zeros((1, 12), dtype=np.int64), cell, np.array([[4], [0], [2]]))
