@@ -1,7 +1,7 @@
 """Row-gather (`qnnc_rowmap`) cases shared by the Verilog and HLS cosimulation tests: the source
 maps of nearest upsampling, DepthToSpace and plain gathers, each checked against an independent
 numpy model of what it should do, and frames with their expected output from the cell's single
-declaration (`rtl.ROWMAP.semantics`)."""
+declaration (`rtl.ROWMAP.semantics`); and an rtl-level design of one rowmap cell."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
+from xdsl.dialects.builtin import DictionaryAttr, FlatSymbolRefAttr, IntegerAttr, ModuleOp, StringAttr
+from xdsl.ir import Block, Region
 
-from qnnc.dialects import rtl
+from qnnc.dialects import quant, rtl
 
 
 def upsample_src(width: int, beats_per_pixel: int, sh: int, sw: int) -> tuple[int, ...]:
@@ -101,3 +103,48 @@ CASES = {
     # fewer beats out than in: beats 1 and 3 of each group dropped, the others reordered
     "drop": RowmapCase("drop", 5, (4, 0, 2), 2, 5, 3),
 }
+
+
+def rowmap_unit(row_in: int, src: list[int], lanes: int = 2, groups: int = 3, elem_w: int = 4,
+                rom_width: int | None = None) -> rtl.ModuleOp:
+    """`rtl.module @rowmap_unit`: one qnnc_rowmap cell with its src ROM (of `rom_width` bits
+    instead of the declared width, to test the verifier)."""
+    sw = rom_width or max(1, (row_in - 1).bit_length())
+    elem = rtl.UFixedType(elem_w, 0)
+    t_in = rtl.StreamType(elem, groups * row_in * lanes, lanes)
+    t_out = rtl.StreamType(elem, groups * len(src) * lanes, lanes)
+    block = Block(arg_types=[t_in])
+    rom = rtl.RomOp.build(properties={
+        "data": quant.dense_from_numpy(np.array(src).reshape(-1, 1), quant.int_type(0, max(src))),
+        "lane_width": IntegerAttr(sw, 64)}, result_types=[rtl.RomType(sw, len(src))])
+    params = dict(ROW_IN=row_in, ROW_OUT=len(src), P=lanes, ELEM_W=elem_w)
+    cell = rtl.CellOp.build(operands=[[block.args[0], rom.result]], result_types=[[t_out]],
+                            properties={
+        "cell": StringAttr("qnnc_rowmap"), "instance_name": StringAttr("rowmap"),
+        "params": DictionaryAttr({k: IntegerAttr(v, 32) for k, v in params.items()})})
+    block.add_ops([rom, cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])])
+    return rtl.ModuleOp("rowmap_unit", [t_in], [t_out], Region(block))
+
+
+def rowmap_design(case: RowmapCase) -> ModuleOp:
+    """A whole design: `qnnc_top` instantiating the case's rowmap unit."""
+    unit = rowmap_unit(case.row_in, list(case.src), case.lanes, case.groups, case.elem_w)
+    t_in, t_out = unit.function_type.inputs.data[0], unit.function_type.outputs.data[0]
+    block = Block(arg_types=[t_in])
+    inst = rtl.InstanceOp.build(operands=[[block.args[0]]], result_types=[[t_out]], properties={
+        "module": FlatSymbolRefAttr("rowmap_unit"), "instance_name": StringAttr("u")})
+    block.add_ops([inst, rtl.OutputOp.build(operands=[[inst.outputs[0]]])])
+    return ModuleOp([unit, rtl.ModuleOp("qnnc_top", [t_in], [t_out], Region(block))])
+
+
+def interpret(design: ModuleOp, x: np.ndarray) -> np.ndarray:
+    """`qnnc_top` of a design run by the rtl interpreter on frames x (F, N)."""
+    from xdsl.interpreter import Interpreter
+
+    from qnnc.ir import interpreter_functions
+
+    interp = Interpreter(design)
+    for f in interpreter_functions():
+        interp.register_implementations(f)
+    top = next(m for m in design.ops if m.sym_name.data == "qnnc_top")
+    return interp.run_ssacfg_region(top.body, (x,), "qnnc_top")[0]

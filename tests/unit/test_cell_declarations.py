@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rowmaps import rowmap_unit
 from xdsl.dialects.builtin import DictionaryAttr, FlatSymbolRefAttr, IntegerAttr, ModuleOp, StringAttr
 from xdsl.ir import Block, Region
 from xdsl.utils.exceptions import VerifyException
@@ -117,25 +118,6 @@ def test_libraries_follow_the_declaration(name):
     assert targs == ("IN_BEATS",) + spec.params
 
 
-def _rowmap_unit(row_in: int, src: list[int], lanes: int = 2, groups: int = 3,
-                 rom_width: int | None = None) -> rtl.ModuleOp:
-    sw = rom_width or max(1, (row_in - 1).bit_length())
-    elem = rtl.UFixedType(4, 0)
-    t_in = rtl.StreamType(elem, groups * row_in * lanes, lanes)
-    t_out = rtl.StreamType(elem, groups * len(src) * lanes, lanes)
-    block = Block(arg_types=[t_in])
-    rom = rtl.RomOp.build(properties={
-        "data": quant.dense_from_numpy(np.array(src).reshape(-1, 1), quant.int_type(0, max(src))),
-        "lane_width": IntegerAttr(sw, 64)}, result_types=[rtl.RomType(sw, len(src))])
-    params = dict(ROW_IN=row_in, ROW_OUT=len(src), P=lanes, ELEM_W=4)
-    cell = rtl.CellOp.build(operands=[[block.args[0], rom.result]], result_types=[[t_out]],
-                            properties={
-        "cell": StringAttr("qnnc_rowmap"), "instance_name": StringAttr("rowmap"),
-        "params": DictionaryAttr({k: IntegerAttr(v, 32) for k, v in params.items()})})
-    block.add_ops([rom, cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])])
-    return rtl.ModuleOp("rowmap_unit", [t_in], [t_out], Region(block))
-
-
 def test_rowmap_declaration_and_semantics():
     from xdsl.interpreter import Interpreter
 
@@ -143,7 +125,7 @@ def test_rowmap_declaration_and_semantics():
 
     # 2x upsampling of a row of 3 one-beat pixels, and a gather dropping beats
     for row_in, src in ((3, [0, 0, 1, 1, 2, 2] * 2), (5, [4, 0, 2]), (1, [0, 0])):
-        unit = _rowmap_unit(row_in, src)
+        unit = rowmap_unit(row_in, src)
         unit.verify()
         interp = Interpreter(ModuleOp([unit]))
         for f in interpreter_functions():
@@ -153,8 +135,8 @@ def test_rowmap_declaration_and_semantics():
         beats = x.reshape(2, 3, row_in, 2)
         assert y.tolist() == beats[:, :, src, :].reshape(2, -1).tolist()
     with pytest.raises(VerifyException, match="ROM port 'src' of qnnc_rowmap is"):
-        _rowmap_unit(5, [4, 0, 2], rom_width=4).verify()
-    cell = next(op for op in _rowmap_unit(5, [4, 0, 2]).body.ops if isinstance(op, rtl.CellOp))
+        rowmap_unit(5, [4, 0, 2], rom_width=4).verify()
+    cell = next(op for op in rowmap_unit(5, [4, 0, 2]).body.ops if isinstance(op, rtl.CellOp))
     with pytest.raises(ValueError, match=r"src\[1\] = 5 is not a beat of a 5-beat group"):
         rtl.ROWMAP.semantics(np.zeros((1, 20), dtype=np.int64), cell, np.array([[4], [5], [0]]))
     with pytest.raises(ValueError, match="not whole groups"):
