@@ -524,6 +524,28 @@ def _out_code(v: np.ndarray, cell: CellOp) -> np.ndarray:
     return wrap_bits(v, bit_width(t), isinstance(t, FixedType))
 
 
+def _rowmap_src_width(p) -> int:
+    """Bits of a qnnc_rowmap source index: max(1, clog2(ROW_IN))."""
+    return max(1, (p("ROW_IN") - 1).bit_length())
+
+
+def rowmap_cell(x: np.ndarray, cell: CellOp, src_rom: np.ndarray) -> np.ndarray:
+    """qnnc_rowmap on frames x (..., N), N = groups·ROW_IN·P: for every group of ROW_IN beats
+    (P lanes each), output beat j is input beat src[j] of the same group, copied whole."""
+    p = cell.param
+    row_in, row_out, lanes = p("ROW_IN"), p("ROW_OUT"), p("P")
+    x = np.asarray(x)
+    if x.shape[-1] % (row_in * lanes):
+        raise ValueError(f"qnnc_rowmap: a frame of {x.shape[-1]} elements is not whole groups of "
+                         f"ROW_IN·P = {row_in * lanes}")
+    src = wrap_bits(np.asarray(src_rom).reshape(row_out), _rowmap_src_width(p), False)
+    if src.max() >= row_in:
+        j = int(np.argmax(src >= row_in))
+        raise ValueError(f"qnnc_rowmap: src[{j}] = {src[j]} is not a beat of a {row_in}-beat group")
+    groups = x.reshape(x.shape[:-1] + (-1, row_in, lanes))
+    return groups[..., src, :].reshape(x.shape[:-1] + (-1,))
+
+
 def _passthrough_cell(inputs: list[np.ndarray], cell: CellOp, *roms) -> list[np.ndarray]:
     """FIFOs and width converters move elements without changing them."""
     return [inputs[0]]
@@ -620,8 +642,14 @@ ADD = CellSpec(
     lambda inputs, cell, t=None, d=None: [add_cell(inputs[0], inputs[1], cell, t, d)],
     optional_roms=2, inputs=("a", "b"))
 
+ROWMAP = CellSpec(
+    "qnnc_rowmap",
+    ("ROW_IN", "ROW_OUT", "P", "ELEM_W"),
+    (RomPort("src", "src_addr", "src_data", lambda p: p("ROW_OUT"), _rowmap_src_width),),
+    _one_stream(rowmap_cell))
+
 CELLS: dict[str, CellSpec] = {c.name: c for c in (MVAU, THRES, FIFO, DWC, PAD, SWG, POOL, FORK,
-                                                   ADD)}
+                                                   ADD, ROWMAP)}
 """The library cells by name."""
 
 

@@ -9,6 +9,7 @@ variable is set, in which case the test fails.
 """
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 import celltools as ct
 import numpy as np
 import pytest
+import rowmaps
 
 from qnnc.dialects import rtl
 
@@ -291,6 +293,12 @@ LINT_CASES = [
     ("qnnc_dwc", dict(ELEM_W=4, IN_P=4, OUT_P=1)),
     ("qnnc_dwc", dict(ELEM_W=1, IN_P=2, OUT_P=3)),
     ("qnnc_dwc", dict(ELEM_W=3, IN_P=6, OUT_P=4)),
+    ("qnnc_rowmap", dict(ROW_IN=6, ROW_OUT=24, P=2, ELEM_W=4)),
+    ("qnnc_rowmap", dict(ROW_IN=16, ROW_OUT=16, P=2, ELEM_W=3)),
+    ("qnnc_rowmap", dict(ROW_IN=1, ROW_OUT=3, P=3, ELEM_W=2)),
+    ("qnnc_rowmap", dict(ROW_IN=1, ROW_OUT=1, P=1, ELEM_W=1)),
+    ("qnnc_rowmap", dict(ROW_IN=5, ROW_OUT=3, P=2, ELEM_W=5)),
+    ("qnnc_rowmap", dict(ROW_IN=2, ROW_OUT=1, P=4, ELEM_W=8)),
 ]
 
 
@@ -537,6 +545,61 @@ def test_dwc_cosim(in_p, out_p, tmp_path):
     assert span <= ideal + 1, (span, ideal)
     if in_p >= out_p:
         assert np.diff(cyc).tolist() == [1] * (len(cyc) - 1)  # output every cycle
+
+
+# --------------------------------------------------------------------------------------------
+# (b) row gather co-simulation: against the declared semantics (rtl.CELLS), via tests/rowmaps.py
+# --------------------------------------------------------------------------------------------
+def rowmap_sim(workdir, case, x, vpat, rpat):
+    """Stream frames x (F, groups·ROW_IN·P) through qnnc_rowmap; returns (words, cycles)."""
+    p, ew = case.lanes, case.elem_w
+    sw, jw = case.src_width, max(1, clog2(case.row_out))
+    extra = f"""\
+    reg [{sw - 1}:0] srom [0:{case.row_out - 1}];
+    wire [{jw - 1}:0] src_addr;
+    wire [{sw - 1}:0] src_data = srom[src_addr];"""
+    dut = instance("qnnc_rowmap", case.params,
+                   ",\n        .src_addr(src_addr), .src_data(src_data)")
+    in_words = [pack(b, ew) for b in x.reshape(-1, p)]
+    return stream_sim(workdir, "qnnc_rowmap", dut, p * ew, p * ew, in_words,
+                      len(x) * case.out_beats, vpat, rpat, extra=extra,
+                      mems=[("srom", list(case.src), sw)])
+
+
+@pytest.mark.parametrize("name", list(rowmaps.CASES))
+def test_rowmap_cosim(name, tmp_path):
+    require("iverilog", "vvp")
+    case = rowmaps.CASES[name]
+    rng = np.random.default_rng(sum(map(ord, name)))
+    p, ew = case.lanes, case.elem_w
+
+    # random input gaps and output back-pressure, several frames back to back
+    for i, (pv, pr) in enumerate([(0.7, 0.5), (0.3, 0.9)]):
+        x = case.frames(rng, 4)
+        exp = [pack(b, ew) for b in case.expected(x).reshape(-1, p)]
+        got, _ = rowmap_sim(tmp_path / f"gaps{i}", case, x, pattern(rng, 256, pv),
+                            pattern(rng, 256, pr))
+        bad = [(k, hex(g), hex(e)) for k, (g, e) in enumerate(zip(got, exp)) if g != e]
+        assert not bad, f"mismatches (beat, got, expected): {bad[:8]}"
+
+    # full rate: a group every max(ROW_IN, ROW_OUT) cycles, so a frame every max(..)·groups
+    frames = 4
+    x = case.frames(rng, frames)
+    ones = np.ones(8, dtype=int)
+    got, cyc = rowmap_sim(tmp_path / "full", case, x, ones, ones)
+    assert got == [pack(b, ew) for b in case.expected(x).reshape(-1, p)]
+    period = max(case.row_in, case.row_out)
+    group_ends = [cyc[(g + 1) * case.row_out - 1] for g in range(frames * case.groups)]
+    assert np.diff(group_ends).tolist() == [period] * (len(group_ends) - 1), group_ends
+    frame_ends = group_ends[case.groups - 1::case.groups]
+    per_frame = np.diff(frame_ends).tolist()
+    assert per_frame == [period * case.groups] * (frames - 1), per_frame
+    # a group's beats leave back to back
+    for g in range(frames * case.groups):
+        beats = cyc[g * case.row_out:(g + 1) * case.row_out]
+        assert np.diff(beats).tolist() == [1] * (case.row_out - 1)
+    print(f"qnnc_rowmap {name}: {per_frame[0]} cycles a frame at full rate "
+          f"(max(ROW_IN, ROW_OUT)·groups = {period * case.groups})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -789,3 +852,18 @@ def test_conv_cell_synth_xilinx(module, params, tmp_path):
     assert rc == 0, log[-4000:]
     assert "ERROR" not in log, log[-4000:]
     assert "FDRE" in log or "FDSE" in log, log[-3000:]
+
+
+def test_rowmap_synth_xilinx(tmp_path):
+    require("yosys")
+    params = dict(ROW_IN=6, ROW_OUT=24, P=2, ELEM_W=4)
+    chparam = " ".join(f"-set {k} {v}" for k, v in params.items())
+    script = (f"read_verilog {lib_file('qnnc_rowmap')}; chparam {chparam} qnnc_rowmap; "
+              "synth_xilinx -top qnnc_rowmap; stat")
+    rc, log = run(["yosys", "-p", script], cwd=tmp_path, timeout=300)
+    assert rc == 0, log[-4000:]
+    assert "ERROR" not in log, log[-4000:]
+    assert "FDRE" in log and "LUT" in log
+    # the group memory is inferred as a RAM (LUT RAM at this size; a RAMB at 512·32 bits)
+    stat = log[log.rindex("Printing statistics"):]
+    assert re.search(r"^\s+RAM\w+\s+\d+$", stat, re.M), stat

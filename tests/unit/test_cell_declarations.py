@@ -1,11 +1,16 @@
 """A library cell is declared once (`rtl.CELLS`: parameters, ROM ports, bit-true semantics) and
 every consumer reads that declaration: the rtl verifier, the interpreter, and both printers. A toy
-cell declared in one place (here, in the test) is checked, run and printed by both backends."""
+cell declared in one place (here, in the test) is checked, run and printed by both backends; every
+declared cell's Verilog module and HLS template take its parameters in the declared order."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
+from rowmaps import rowmap_unit
 from xdsl.dialects.builtin import DictionaryAttr, FlatSymbolRefAttr, IntegerAttr, ModuleOp, StringAttr
 from xdsl.ir import Block, Region
 from xdsl.utils.exceptions import VerifyException
@@ -177,3 +182,52 @@ def test_a_stream_read_twice_is_refused_by_both_printers():
     for backend in (VerilogBackend(), HlsBackend()):
         with pytest.raises(EmissionError, match="qnnc_fork"):
             backend.emit(make_context(), module, EmitOptions())
+
+
+# -- every declared cell: both libraries implement the declaration ------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("name", list(rtl.CELLS))
+def test_libraries_follow_the_declaration(name):
+    """The Verilog module takes the declared parameters in order and has the declared ROM ports
+    (address out, data in); the HLS template takes IN_BEATS, then the parameters in order."""
+    spec = rtl.CELLS[name]
+    verilog = (REPO / "backends" / "verilog" / "lib" / f"{name}.v").read_text()
+    assert re.search(rf"^module {name} #\(", verilog, re.M)
+    assert tuple(re.findall(r"^\s*parameter integer (\w+)", verilog, re.M)) == spec.params
+    for port in spec.roms:
+        assert re.search(rf"^\s*output wire .*\b{port.addr},?$", verilog, re.M), port.addr
+        assert re.search(rf"^\s*input\s+wire .*\b{port.data},?$", verilog, re.M), port.data
+    hls = (REPO / "backends" / "hls" / "lib" / "qnnc_hls.h").read_text()
+    fn = spec.hls_function.removeprefix("qnnc::")
+    m = re.search(rf"template <([^>]*)>\s*void {fn}\(", hls)
+    assert m, f"no template for {spec.hls_function}"
+    targs = tuple(a.split()[-1] for a in m.group(1).replace("\n", " ").split(","))
+    assert targs == ("IN_BEATS",) + spec.params
+
+
+def test_rowmap_declaration_and_semantics():
+    from xdsl.interpreter import Interpreter
+
+    from qnnc.ir import interpreter_functions
+
+    # 2x upsampling of a row of 3 one-beat pixels, and a gather dropping beats
+    for row_in, src in ((3, [0, 0, 1, 1, 2, 2] * 2), (5, [4, 0, 2]), (1, [0, 0])):
+        unit = rowmap_unit(row_in, src)
+        unit.verify()
+        interp = Interpreter(ModuleOp([unit]))
+        for f in interpreter_functions():
+            interp.register_implementations(f)
+        x = np.arange(2 * 3 * row_in * 2).reshape(2, -1)  # 2 frames of 3 groups, 2 lanes
+        (y,) = interp.run_ssacfg_region(unit.body, (x,), "rowmap_unit")
+        beats = x.reshape(2, 3, row_in, 2)
+        assert y.tolist() == beats[:, :, src, :].reshape(2, -1).tolist()
+    with pytest.raises(VerifyException, match="ROM port 'src' of qnnc_rowmap is"):
+        rowmap_unit(5, [4, 0, 2], rom_width=4).verify()
+    cell = next(op for op in rowmap_unit(5, [4, 0, 2]).body.ops if isinstance(op, rtl.CellOp))
+    with pytest.raises(ValueError, match=r"src\[1\] = 5 is not a beat of a 5-beat group"):
+        rtl.rowmap_cell(np.zeros((1, 20), dtype=np.int64), cell, np.array([[4], [5], [0]]))
+    with pytest.raises(ValueError, match="not whole groups"):
+        rtl.rowmap_cell(np.zeros((1, 12), dtype=np.int64), cell, np.array([[4], [0], [2]]))

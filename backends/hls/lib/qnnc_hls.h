@@ -146,6 +146,36 @@ void dwc(hls::stream<ap_uint<IN_P * ELEM_W> > &in, hls::stream<ap_uint<OUT_P * E
     }
 }
 
+// ceil(log2(n)) for n >= 1 (a compile-time width).
+constexpr int clog2(int n) { return n <= 1 ? 0 : 1 + clog2((n + 1) / 2); }
+
+// Row gather (upsampling, depth-to-space): the frame is groups of ROW_IN beats of P lanes; for
+// each group, output beat j is input beat src[j] of the group, copied whole. src: ROW_OUT words
+// of max(1, clog2(ROW_IN)) bits. Two group buffers: group g is written while group g-1 is read,
+// one beat each per iteration, max(ROW_IN, ROW_OUT) iterations a group (plus one group's drain
+// at the end of the frame).
+template <int IN_BEATS, int ROW_IN, int ROW_OUT, int P, int ELEM_W>
+void rowmap(hls::stream<ap_uint<P * ELEM_W> > &in, hls::stream<ap_uint<P * ELEM_W> > &out,
+            const ap_uint<(ROW_IN > 1 ? clog2(ROW_IN) : 1)> src[ROW_OUT]) {
+    static_assert(IN_BEATS % ROW_IN == 0, "a frame is whole groups of ROW_IN beats");
+    const int GROUPS = IN_BEATS / ROW_IN;
+    const int M = ROW_IN > ROW_OUT ? ROW_IN : ROW_OUT;
+    ap_uint<P * ELEM_W> buf[2][ROW_IN];
+#pragma HLS ARRAY_PARTITION variable = buf complete dim = 1
+#pragma HLS DEPENDENCE variable = buf inter false
+    for (int g = 0; g <= GROUPS; g++) {
+        for (int t = 0; t < M; t++) {
+#pragma HLS PIPELINE II = 1
+            if (g < GROUPS && t < ROW_IN) {
+                buf[g % 2][t] = in.read();
+            }
+            if (g > 0 && t < ROW_OUT) {
+                out.write(buf[(g - 1) % 2][src[t].to_int()]);
+            }
+        }
+    }
+}
+
 // A FIFO between two units: the stream itself (its depth is the STREAM pragma on `out` in the
 // top); this copy keeps the top a plain chain of calls.
 template <int IN_BEATS, int W, int DEPTH>
