@@ -36,6 +36,7 @@ Strategy (rewrite patterns to a fixpoint, one per source op):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,7 +66,7 @@ from qnnc import affine_fold
 from qnnc.diagnostics import node_name, op_error
 from qnnc.dialects import quant
 from qnnc.dialects.quant import flag
-from qnnc.thresholds import NotThresholdable, derive_thresholds
+from qnnc.thresholds import NotThresholdable, derive_thresholds, sum_thresholds
 
 QUANTIZERS = quant.QONNX_QUANTIZER_OPS
 UNFOLDED = "unfolded"  # on a quant.annotate whose affine ops do not fold: names the first such op
@@ -504,6 +505,138 @@ class IntMatMulPattern(RewritePattern):
             operands=[mm.result, s, z], result_types=[op.result.type]), op))
 
 
+def _per_tensor(values: list[np.ndarray]) -> bool:
+    return all(v.size == 1 for v in values)
+
+
+def _weight_codes(op: Operation, w: SSAValue) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(codes, scale, zero point) of a layer's constant weights: `dequantize(const codes)` or
+    an integer constant (scale 1); None while not folded yet. Raises for float weights."""
+    wv = const_value(w)
+    if wv is not None:
+        if not np.all(np.round(wv) == wv):
+            raise op_error(op, "weights are neither quantized nor integer; cannot map to "
+                           "integer hardware")
+        return wv.astype(np.int64), np.ones(1), np.zeros(1)
+    if isinstance(w, OpResult) and isinstance(w.op, quant.DequantizeOp):
+        return None if (vals := const_values(w.op.operands)) is None else tuple(vals)
+    return None
+
+
+class IntConvPattern(RewritePattern):
+    """conv(dequantize(x, sa, za), dequantize(W, sw, zw)[, bias]) →
+    dequantize(transpose_nchw(int_conv(transpose_nhwc(x), W')), sa·sw, za·Σ W')[ + bias]
+    with W' = (W - zw) as (kH, kW, C/group, M) and padding by the code za (the real 0); the
+    bias is a per-channel Add the activation's thresholds absorb."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: quant.ConvOp, rewriter: PatternRewriter) -> None:
+        x = op.x
+        if not (isinstance(x, OpResult) and isinstance(x.op, quant.DequantizeOp)):
+            return
+        da = x.op
+        act = const_values([da.scale, da.zeropt])
+        if act is None or not _per_tensor(act):
+            return  # a per-channel activation: left in float (partition reports it)
+        weights = _weight_codes(op, op.w)
+        if weights is None or (op.bias is not None and const_value(op.bias) is None):
+            return
+        w, sw, zw = weights
+        m = w.shape[0]
+        sw_c = _weight_channel(sw, w.shape)
+        zw_c = _weight_channel(zw, w.shape)
+        if sw_c is None or zw_c is None:
+            raise op_error(op, "weight scale/zero point must be per-tensor or per output channel")
+        if not np.all(np.round(zw_c) == zw_c):
+            raise op_error(op, "non-integer weight zero point")
+        sa, za = float(act[0].reshape(-1)[0]), float(act[1].reshape(-1)[0])
+        if za != round(za):
+            raise op_error(op, f"the input's zero point {za} is not an integer: padding and "
+                           "offsets need an integer code")
+        x_elem = quant.elem_type(da.x)
+        pads = quant.array_ints(op.pads)
+        if any(pads):
+            lo, hi = quant.code_range(x_elem)
+            if isinstance(x_elem, quant.BipolarType) or not lo <= za <= hi:
+                raise op_error(op, "padding needs the real value 0 as an input code (the zero "
+                               f"point {za:g} is no code of {x_elem})")
+        wi = w.astype(np.int64) - zw_c.astype(np.int64).reshape(m, 1, 1, 1)
+        w_cl = np.ascontiguousarray(wi.transpose(2, 3, 1, 0))  # (kH, kW, C/group, M)
+        lo, hi = acc_bounds(x_elem, w_cl.reshape(-1, m))
+        acc_t = quant.int_type(int(lo.min(initial=0)) - 1, int(hi.max(initial=0)) + 1)
+        wconst = new_const(rewriter, w_cl, op, quant.int_type(int(w_cl.min(initial=0)),
+                                                              int(w_cl.max(initial=0))))
+        xin = to_channels_last(rewriter, da.x, op)
+        out_shape = quant.tensor_shape(op.result)
+        conv = located(quant.IntConvOp.build(
+            operands=[xin, wconst],
+            result_types=[_tensor(_permuted(out_shape, NCHW_TO_NHWC), acc_t)],
+            properties={"strides": op.strides, "pads": op.pads, "dilations": op.dilations,
+                        "group": op.group, "pad_value": IntegerAttr(int(za), 64)}), op)
+        rewriter.insert(conv)
+        acc = to_channels_first(rewriter, conv.result, op)
+        scale = (np.float64(sa) * sw_c.astype(np.float64)).reshape(1, m, 1, 1)
+        offset = (np.float64(za) * w_cl.reshape(-1, m).sum(axis=0).astype(np.float64)).reshape(1, m, 1, 1)
+        d = located(quant.DequantizeOp.build(
+            operands=[acc, new_const(rewriter, scale, op, f64), new_const(rewriter, offset, op, f64)],
+            result_types=[op.result.type]), op)
+        if op.bias is None:
+            rewriter.replace(op, d)
+            return
+        rewriter.insert(d)
+        bias = const_value(op.bias).astype(np.float32).reshape(1, m, 1, 1)
+        rewriter.replace(op, located(quant.AddOp(d.result, new_const(rewriter, bias, op),
+                                                 op.result.type), op))
+
+
+def _weight_channel(p: np.ndarray, wshape: tuple[int, ...]) -> np.ndarray | None:
+    """A conv weight parameter (per-tensor, or per output channel as (M, 1, 1, 1)) as an (M,)
+    vector; None if it varies along another axis."""
+    a = np.asarray(p)
+    if a.size == 1:
+        return np.full(wshape[0], a.reshape(-1)[0])
+    try:
+        if np.broadcast_shapes(a.shape, wshape) != tuple(wshape):
+            return None
+        b = np.broadcast_to(a, wshape).reshape(wshape[0], -1)
+    except ValueError:
+        return None
+    return b[:, 0] if np.all(b == b[:, :1]) else None
+
+
+class IntMaxPoolPattern(RewritePattern):
+    """maxpool(dequantize(x, s, z)) with s > 0 per tensor or per channel →
+    dequantize(transpose_nchw(int_maxpool(transpose_nhwc(x))), s, z): a dequantize of positive
+    scale is increasing (also after float rounding), so the max commutes with it."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: quant.MaxPoolOp, rewriter: PatternRewriter) -> None:
+        x = op.x
+        if not (isinstance(x, OpResult) and isinstance(x.op, quant.DequantizeOp)):
+            return
+        d = x.op
+        params = const_values([d.scale, d.zeropt])
+        if params is None:
+            return
+        shape = quant.tensor_shape(x)
+        if any(channel_param(p, shape) is None for p in params):
+            return  # per-element parameters: left in float (partition reports it)
+        if np.any(params[0] <= 0):
+            raise op_error(op, "the pooled codes' scale is negative or zero: the maximum of the "
+                           "values is not the maximum of the codes")
+        xin = to_channels_last(rewriter, d.x, op)
+        out_shape = quant.tensor_shape(op.result)
+        pool = located(quant.IntMaxPoolOp.build(
+            operands=[xin], result_types=[_tensor(_permuted(out_shape, NCHW_TO_NHWC),
+                                                  quant.elem_type(d.x))],
+            properties={"kernel_shape": op.kernel_shape, "strides": op.strides,
+                        "pads": op.pads, "dilations": op.dilations}), op)
+        rewriter.insert(pool)
+        codes = to_channels_first(rewriter, pool.result, op)
+        rewriter.replace(op, located(quant.DequantizeOp.build(
+            operands=[codes, d.scale, d.zeropt], result_types=[op.result.type]), op))
+
+
 @dataclass
 class _Chain:
     root: quant.DequantizeOp
@@ -530,8 +663,10 @@ def _channel_rows(c: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """A per-channel constant of a tensor of `shape` (channel axis 1) as a (1, C) row, the form
     the level functions evaluate chains on ((M, C) grids); scalars stay as they are. Only for
     rank > 2: a 2-D tensor's constants already broadcast against (M, C)."""
-    if len(shape) <= 2 or c.size == 1:
+    if len(shape) <= 2:
         return c
+    if c.size == 1:
+        return c.reshape(())
     b = np.broadcast_to(c, shape)
     return np.ascontiguousarray(b[(0, slice(None)) + (0,) * (len(shape) - 2)]).reshape(1, shape[1])
 
@@ -776,6 +911,130 @@ class ThresholdPattern(RewritePattern):
         return acc
 
 
+MAX_PAIRS = 2**18
+"""Most code pairs (a, b) a residual join's thresholds are checked on (every pair is)."""
+MAX_SUM_WEIGHT = 2**10
+"""Largest integer weight of a residual join's sum `ka·a + kb·b` tried."""
+
+
+def _convergents(r: float, bound: int):
+    """The continued-fraction convergents p/q of r > 0 with p, q >= 1 and p, q <= bound."""
+    h0, h1, k0, k1 = 0, 1, 1, 0
+    x = r
+    for _ in range(64):
+        a = math.floor(x)
+        h0, h1 = h1, a * h1 + h0
+        k0, k1 = k1, a * k1 + k0
+        if h1 > bound or k1 > bound:
+            return
+        if h1 >= 1:
+            yield h1, k1
+        frac = x - a
+        if frac <= 0 or not math.isfinite(1 / frac):
+            return
+        x = 1 / frac
+
+
+def _chain_to_residual(v: SSAValue) -> tuple[quant.AddOp, list[Operation]] | None:
+    """(the Add of two dequantized code tensors, the per-channel ops from it to the quantizer)
+    when v is such a chain; else None."""
+    ops: list[Operation] = []
+    while isinstance(v, OpResult):
+        op = v.op
+        if isinstance(op, quant.AddOp) and const_value(op.lhs) is None and const_value(op.rhs) is None:
+            if all(isinstance(o, OpResult) and isinstance(o.op, quant.DequantizeOp)
+                   for o in (op.lhs, op.rhs)):
+                return op, ops[::-1]
+            return None
+        if not isinstance(op, CHAIN_OPS):
+            return None
+        data = [o for o in op.operands if const_value(o) is None]
+        if len(data) != 1:
+            return None
+        ops.append(op)
+        v = data[0]
+    return None
+
+
+class ResidualThresholdPattern(RewritePattern):
+    """quantizer(chain(add(dequantize(a, sa, za), dequantize(b, sb, zb)))) →
+    dequantize(threshold(int_add(a, b){ka, kb})): (ka, kb) are small integers (continued-
+    fraction convergents of sa/sb) such that the quantizer's output, evaluated (float64) on
+    every code pair, is a threshold function of ka·a + kb·b in every channel; checked on all
+    pairs, refused by node name when no such pair of weights is found."""
+
+    def __init__(self, interp: Interpreter):
+        super().__init__()
+        self.interp = interp
+
+    def match_and_rewrite(self, q: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(q, QUANTIZERS) or const_values(q.operands[1:]) is None:
+            return
+        found = _chain_to_residual(q.operands[0])
+        if found is None:
+            return
+        add, ops = found
+        da, db = add.lhs.op, add.rhs.op
+        pa, pb = const_values([da.scale, da.zeropt]), const_values([db.scale, db.zeropt])
+        if pa is None or pb is None:
+            return
+        shape = quant.tensor_shape(q.result)
+        if len(shape) not in (2, 4) or quant.tensor_shape(add.result) != shape or \
+                quant.tensor_shape(add.lhs) != shape or quant.tensor_shape(add.rhs) != shape:
+            raise op_error(add, "residual join of tensors of different shapes is not supported")
+        if not _per_tensor(pa + pb):
+            raise op_error(add, "residual join of per-channel quantized values is not supported "
+                           "(integer weights ka, kb need per-tensor scales)")
+        check_channel_params(ops, q, shape)
+        channels = shape[1]
+        ea, eb = quant.elem_type(da.x), quant.elem_type(db.x)
+        ca, cb = code_values(ea), code_values(eb)
+        if ca.size * cb.size > MAX_PAIRS:
+            raise op_error(add, f"residual join of {ca.size}×{cb.size} code pairs: too many to "
+                           "check exhaustively")
+        a = np.repeat(ca, cb.size)[:, None]
+        b = np.tile(cb, ca.size)[:, None]
+        env = {da.result: (a.astype(np.float64) - pa[1].astype(np.float64)) * pa[0].astype(np.float64),
+               db.result: (b.astype(np.float64) - pb[1].astype(np.float64)) * pb[0].astype(np.float64)}
+        env = {k: np.broadcast_to(v, (v.shape[0], channels)).copy() for k, v in env.items()}
+        elem, forced, scale, zp = quantizer_output(rewriter, q)
+        try:
+            levels = chain_levels(self.interp, [add] + ops, q, env, shape)
+        except NotThresholdable as e:
+            raise op_error(q, f"cannot express the activation as thresholds: {e}")
+        if forced is not None:
+            base, top = forced
+        else:
+            base = top = None
+        sa, sb = float(pa[0].reshape(-1)[0]), float(pb[0].reshape(-1)[0])
+        if sa == 0 or sb == 0:
+            raise op_error(add, "a residual operand has scale 0")
+        sign_a, sign_b = (1 if sa > 0 else -1), (1 if sb > 0 else -1)
+        last = None
+        for p, r in _convergents(abs(sa) / abs(sb), MAX_SUM_WEIGHT):
+            ka, kb = sign_a * p, sign_b * r
+            sums = ka * a[:, 0].astype(np.int64) + kb * b[:, 0].astype(np.int64)
+            terms = [sorted((ka * int(ca.min()), ka * int(ca.max()))),
+                     sorted((kb * int(cb.min()), kb * int(cb.max())))]
+            lo, hi = terms[0][0] + terms[1][0], terms[0][1] + terms[1][1]
+            try:
+                t = sum_thresholds(levels, sums, lo, hi, base, top)
+            except NotThresholdable as e:
+                last = e
+                continue
+            s = located(quant.IntAddOp.build(
+                operands=[to_channels_last(rewriter, da.x, add), to_channels_last(rewriter, db.x, add)],
+                result_types=[_tensor(_permuted(shape, NCHW_TO_NHWC) if len(shape) == 4 else shape,
+                                      quant.int_type(lo - 1, hi + 1))],
+                properties={"ka": IntegerAttr(ka, 64), "kb": IntegerAttr(kb, 64)}), add)
+            rewriter.insert(s)
+            build_threshold(rewriter, q, s.result, t, elem, scale, zp, lambda v, e: v)
+            return
+        raise op_error(q, "cannot express the activation after the residual join as thresholds "
+                       f"of an integer sum ka·a + kb·b (|ka|, |kb| <= {MAX_SUM_WEIGHT}; scales "
+                       f"{sa:g} and {sb:g}){': ' + str(last) if last else ''}")
+
+
 class HoistDequantizeThroughLayoutPattern(RewritePattern):
     """reshape/transpose(dequantize(x, s, z)) with per-tensor s, z →
     dequantize(reshape/transpose(x), s, z): layout ops move onto the integer codes, so a
@@ -824,7 +1083,10 @@ class QuantStreamlinePass(ModulePass):
             FoldWeightQuantPattern(),
             GemmToMatMulPattern(),
             IntMatMulPattern(),
+            IntConvPattern(),
+            IntMaxPoolPattern(),
             ThresholdPattern(interp),
+            ResidualThresholdPattern(interp),
             FoldAffineIntoDequantizePattern(),
             HoistDequantizeThroughLayoutPattern(),
             AnnotatedInputPattern(),

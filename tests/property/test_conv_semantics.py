@@ -1,18 +1,29 @@
 """Convolutional networks at the `quant` level: qnnc's import, interpreted, means what qonnx
-means; the rest of the pipeline reports the first convolution by node name.
+means, and streamlining makes them channels-last integer ops that compute the same.
 
-* Generated conv nets (`generators.convnet_specs`: Conv with quantized weights, optional bias,
-  BatchNorm, Relu, activation quantizer; MaxPool; Flatten; optional dense layer) on inputs
-  placed on and beside the input quantizer's rounding boundaries: equal to qonnx 1.0.0's
-  `execute_onnx` except where float32 noise decides (onnxruntime and numpy sum a Conv in
-  different orders), judged by the tie policy (`generators.check_tie_policy`, rule 4 as both
-  sides are float32 evaluations). The full pipeline fails on them with a `QnncError` naming the
-  first Conv node (convolutions are not mapped to hardware yet).
+* Generated conv nets (`generators.convnet_specs`: Conv with quantized weights (per-tensor or
+  per-channel scales), padding, stride, dilation, groups, optional bias, BatchNorm, Relu,
+  activation quantizer; residual blocks (Add, Relu, quantizer); MaxPool; Flatten; optional
+  dense layer) on inputs placed on and beside the input quantizer's rounding boundaries:
+  - the import equals qonnx 1.0.0's `execute_onnx` except where float32 noise decides
+    (onnxruntime and numpy sum a Conv in different orders), judged by the tie policy
+    (`generators.check_tie_policy`, rule 4 as both sides are float32 evaluations);
+  - the passes of the `quant-streamlined` stage (quant-streamline, quant-absorb-transposes,
+    quant-partition-host), applied one at a time, keep the interpreted module equal to the one
+    before (quant-streamline under the tie policy, the others bit for bit), and the result
+    equals qonnx under the tie policy; `@core` then holds only channels-last integer ops (no
+    transpose);
+  - or, for the forms qnnc refuses (`expected_refusals`: a convolution of per-channel quantized
+    or of bipolar / zero-point-less codes it must pad, a MaxPool of a negative scale, a residual
+    join of per-channel values or without small integer weights), a `QnncError` naming that
+    node.
 * Unsupported attribute values (auto_pad, ceil_mode 1, MaxPool's Indices output) are errors
   naming the node.
-* The bundled Brevitas model `tests/models/resconv_w4a4` (residual Add, MaxPool, Gemm): equal
-  to its reference outputs in `io.npz` under the same policy, and `qnnc` without `--emit`
-  exits 2 naming a Conv node, without a traceback or an output directory.
+* The bundled Brevitas models `tests/models/resconv_w4a4` (residual Add, MaxPool, Gemm),
+  `cnv_1w1a` and `cnv_2w2a` (BNN-PYNQ CNV): equal to their reference outputs in `io.npz` under
+  the same policy, at the import and at the streamlined level; `qnnc` without `--emit` exits 2
+  naming a Conv node (the dataflow level does not map convolutions yet), without a traceback or
+  an output directory.
 """
 
 from __future__ import annotations
@@ -24,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from collections import Counter
+
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
@@ -32,8 +45,10 @@ from generators import (
     ConvNetSpec,
     ConvSpec,
     DenseSpec,
+    PoolSpec,
     PreciseReference,
     QuantSpec,
+    ResidualSpec,
     build_model,
     check_tie_policy,
     convnet_specs,
@@ -45,10 +60,61 @@ from generators import (
 from qnnc.diagnostics import QnncError
 from qnnc.frontend.onnx_import import import_model, load_and_clean
 from qnnc.ir import make_context, run_function
-from qnnc.pipeline import Options, run_stage
+from qnnc.pipeline import Options, run_stage, stage_passes
+from qnnc.universe import all_passes
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
-CONV_ERROR = "convolutions are not mapped to hardware yet"
+CONV_ERROR = "'quant.int_conv' cannot be mapped to a streaming unit yet"
+STREAMLINED = [p.name for p in stage_passes("quant-streamlined", Options())]
+EXACT_AFTER = "quant-streamline"
+CORE_OPS = {"quant.const", "quant.int_conv", "quant.int_maxpool", "quant.int_add",
+            "quant.threshold", "quant.int_matmul", "quant.reshape", "func.return"}
+
+
+def _is_bipolar(q: QuantSpec) -> bool:
+    return q.kind == "bipolar" or (q.bits == 1 and q.signed)
+
+
+def expected_refusals(spec: ConvNetSpec) -> tuple[set[tuple[str, str]], bool]:
+    """(the (node name, reason) errors qnnc must report for this spec, one of which it reports;
+    whether a residual join without exact integer weights may be refused instead). Empty:
+    the network must streamline. Node names are the generator's (`<OpType>_<k>`)."""
+    counts: dict[str, int] = {}
+
+    def name(op_type: str) -> str:
+        k = counts.get(op_type, 0)
+        counts[op_type] = k + 1
+        return f"{op_type}_{k}"
+
+    cur = spec.input_quant
+    maybe = False
+
+    def conv(layer: ConvSpec, cur: QuantSpec):
+        node = name("Conv")
+        if cur.per_channel:
+            return {(node, "convolution not mapped to hardware")}
+        if any(layer.pads) and _is_bipolar(cur):
+            return {(node, "padding needs the real value 0")}
+        return None
+
+    for layer in spec.layers:
+        if isinstance(layer, PoolSpec):
+            node = name("MaxPool")
+            if any(f <= 0 for f in cur.scale):
+                return {(node, "scale is negative or zero")}, maybe
+        elif isinstance(layer, ConvSpec):
+            if (bad := conv(layer, cur)) is not None:
+                return bad, maybe
+            cur = layer.act_quant
+        else:
+            if (bad := conv(layer.conv, cur)) is not None:
+                return bad, maybe
+            node = name("Add")
+            if cur.per_channel or layer.conv.act_quant.per_channel:
+                return {(node, "residual join of per-channel quantized values")}, maybe
+            maybe = maybe or not (cur.pow2 and layer.conv.act_quant.pow2)
+            cur = layer.act_quant
+    return set(), maybe
 
 
 def _import(model):
@@ -85,11 +151,44 @@ FMA_ZERO_TIE_FLOAT_TAIL = (
                  [-2.1475995, -0.2020949, -1.1508311, -0.6763854]]]], dtype=np.float32)])
 
 
-# Cheap (~0.15 s an example), so the CI profile runs twice its usual number of examples.
-@settings(max_examples=examples(ci=100))
+def _core_ops(module) -> set[str]:
+    from xdsl.dialects import func
+
+    core = next(f for f in module.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "core")
+    return {op.name for op in core.body.block.ops}
+
+
+def check_streamlined(module, reference_module, inputs, refs, quantized: bool) -> Counter:
+    """The quant-streamlined stage's passes, one at a time: the module verifies and computes
+    what it computed before (quant-streamline under the tie policy against a precise
+    re-evaluation of the import, the others bit for bit); finally it equals qonnx's outputs
+    `refs` under the tie policy and `@core` holds only channels-last integer ops."""
+    ctx, registry = make_context(), all_passes()
+    precise = [PreciseReference(reference_module, x) for x in inputs]
+    before = [run_function(module, "main", [x])[0] for x in inputs]
+    ties: Counter = Counter()
+    for name in STREAMLINED:
+        registry[name]()().apply(ctx, module)
+        module.verify()
+        after = [run_function(module, "main", [x])[0] for x in inputs]
+        for i, (a, b) in enumerate(zip(after, before)):
+            if name == EXACT_AFTER:
+                ties.update(check_tie_policy(a, b, precise[i], quantized, f"{name}, input {i}"))
+            else:
+                assert a.dtype == b.dtype and np.array_equal(a, b), f"{name} changed input {i}"
+        before = after
+    for i, (got, ref) in enumerate(zip(before, refs)):
+        ties.update(check_tie_policy(got, ref, precise[i], quantized, f"vs qonnx, input {i}"))
+    ops = _core_ops(module)
+    assert ops <= CORE_OPS, f"@core holds {sorted(ops - CORE_OPS)}"
+    return ties
+
+
+# ~0.5 s an example: import vs qonnx, then the streamlined stage pass by pass.
+@settings(max_examples=examples(ci=60))
 @given(case=convnet_cases())
 @example(case=FMA_ZERO_TIE_FLOAT_TAIL)
-def test_convnet_import_matches_qonnx(case):
+def test_convnet_matches_qonnx_and_streamlines(case):
     spec, inputs = case
     model = build_model(spec)
     refs = qonnx_outputs(qonnx_reference(model), inputs)
@@ -100,12 +199,22 @@ def test_convnet_import_matches_qonnx(case):
         for rule in check_tie_policy(got, ref, PreciseReference(reference_module, x),
                                      spec.output_is_quantized, f"input {i}", both_float32=True):
             event(f"float32 noise resolved by the {rule} re-evaluation")
-    # The next stage reports the first convolution (the first layer) by its node name.
-    with pytest.raises(QnncError) as err:
-        run_stage(make_context(), module, "quant-streamlined", Options())
-    first_conv = next(n.name for n in model.graph.node if n.op_type == "Conv")
-    assert (err.value.node, err.value.op_type) == (first_conv, "Conv"), str(err.value)
-    assert CONV_ERROR in err.value.reason
+    refusals, maybe = expected_refusals(spec)
+    try:
+        ties = check_streamlined(module, reference_module, inputs, refs, spec.output_is_quantized)
+    except QnncError as err:
+        got = (err.node, err.reason)
+        if any(got[0] == node and reason in got[1] for node, reason in refusals):
+            event(f"refused as expected: {err.reason.split(':')[0]}")
+            return
+        if maybe and "after the residual join" in err.reason:
+            event("residual join without small integer weights: refused")
+            return
+        raise
+    assert not refusals, f"expected a refusal {refusals}, but it streamlined"
+    event("streamlined")
+    for rule in ties:
+        event(f"float32 tie resolved by the {rule} re-evaluation")
 
 
 def test_resconv_import_matches_reference_outputs():
@@ -127,8 +236,7 @@ def test_resconv_full_pipeline_names_the_conv(tmp_path):
                         str(MODELS / "resconv_w4a4" / "model.onnx"), "-o", str(out)],
                        capture_output=True, text=True)
     assert r.returncode == 2, r.stdout + r.stderr
-    assert r.stderr.strip() == f"error: node '/c1/Conv' (Conv): {CONV_ERROR} (next: sliding " \
-                               "window + MVAU)", r.stderr
+    assert r.stderr.strip() == f"error: node '/c1/Conv' (Conv): {CONV_ERROR}", r.stderr
     assert "Traceback" not in r.stderr and not out.exists()
     assert not list(tmp_path.iterdir()), "no partial output directory may be left behind"
 
