@@ -230,6 +230,30 @@ def test_resconv_import_matches_reference_outputs():
                          both_float32=True)
 
 
+CONV_MODELS = ("resconv_w4a4", "cnv_1w1a", "cnv_2w2a")
+
+
+@pytest.mark.parametrize("name", CONV_MODELS)
+def test_conv_model_streamlines_to_its_reference_outputs(name):
+    """The bundled conv nets through the quant-streamlined stage, pass by pass, on 3 of their
+    io.npz samples: each pass keeps the interpreted outputs (quant-streamline under the tie
+    policy), the result equals the reference outputs under the tie policy, @core is integer
+    channels-last ops only, its input is NHWC codes and no transpose is left in it."""
+    from xdsl.dialects import func
+
+    io = np.load(MODELS / name / "io.npz")
+    module = import_model(load_and_clean(MODELS / name / "model.onnx"))
+    reference_module = module.clone()
+    inputs, refs = list(io["inputs"][:3]), list(io["outputs"][:3])
+    check_streamlined(module, reference_module, inputs, refs, False)
+    core = next(f for f in module.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "core")
+    ops = [op.name for op in core.body.block.ops]
+    assert "quant.int_conv" in ops and "quant.int_maxpool" in ops and "quant.int_matmul" in ops
+    assert (name == "resconv_w4a4") == ("quant.int_add" in ops)
+    c, h, w = io["inputs"].shape[-3:]  # NCHW model input, NHWC accelerator input
+    assert tuple(core.function_type.inputs.data[0].get_shape()) == (1, h, w, c)
+
+
 def test_resconv_full_pipeline_names_the_conv(tmp_path):
     out = tmp_path / "out"
     r = subprocess.run([sys.executable, "-m", "qnnc.cli",
