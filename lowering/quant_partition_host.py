@@ -116,8 +116,8 @@ def backward_slice(values: list[SSAValue]) -> set[int]:
 
 
 def _check_host_nodes(ops_all: list[Operation], core: list[Operation]) -> None:
-    """Name the first `UNMAPPED_HOST_NODES` node that both depends on and feeds the integer
-    core (it would sit between integer layers)."""
+    """Name the first `UNMAPPED_HOST_NODES` node that depends on the integer core and feeds it
+    or a convolution or pooling left in float (it sits between integer layers)."""
     core_ids = {id(o) for o in core}
     for op in ops_all:
         if op.name != "host.onnx_node" or id(op) in core_ids:
@@ -126,7 +126,8 @@ def _check_host_nodes(ops_all: list[Operation], core: list[Operation]) -> None:
         if op_type not in UNMAPPED_HOST_NODES:
             continue
         upstream = backward_slice(list(op.operands)) & core_ids
-        downstream = any(id(c) in core_ids for c in _forward_slice(op))
+        downstream = any(id(c) in core_ids or isinstance(c, tuple(UNMAPPED_OPS))
+                         for c in _forward_slice(op))
         if upstream and downstream:
             raise op_error(op, f"{op_type} is not mapped to hardware (it sits between integer "
                            "layers)")
@@ -175,11 +176,11 @@ class QuantPartitionHostPass(ModulePass):
         body = main.body.block
         ops_all = list(body.ops)
         ret = ops_all[-1]
+        core = core_ops(body)
+        _check_host_nodes(ops_all, core)
         unmapped = next((o for o in ops_all if isinstance(o, tuple(UNMAPPED_OPS))), None)
         if unmapped is not None:
             raise op_error(unmapped, UNMAPPED_OPS[type(unmapped)])
-        core = core_ops(body)
-        _check_host_nodes(ops_all, core)
         if not any(isinstance(o, CORE_OPS) for o in core):
             bad = next((o for o in ops_all if isinstance(o, (quant.QuantOp, quant.MatMulOp,
                         quant.GemmOp, quant.BipolarQuantOp))), None)

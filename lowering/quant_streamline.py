@@ -31,7 +31,26 @@ Strategy (rewrite patterns to a fixpoint, one per source op):
   per-channel elementwise chain over `dequantize(acc)` becomes `dequantize(threshold(acc))`; the
   thresholds are derived from the chain evaluated (float64) on integer accumulator values (`qnnc.thresholds`), never by inverting float algebra;
 * `reshape(dequantize(x))` / `transpose(dequantize(x))` with per-tensor scale becomes
-  `dequantize(reshape(x))` / `dequantize(transpose(x))` (layout ops move onto the codes).
+  `dequantize(reshape(x))` / `dequantize(transpose(x))` (layout ops move onto the codes);
+* convolutional networks (NCHW in the model) become channels-last integer ops, each wrapped in
+  transposes of its codes (`quant-absorb-transposes` removes the pairs between layers):
+  - `conv(dequantize(x, sa, za), dequantize(W, sw, zw)[, bias])` with per-tensor sa and an
+    integer za becomes `dequantize(transpose_nchw(int_conv(transpose_nhwc(x), W - zw)),
+    sa·sw, za·ΣW)` (+ the bias as a per-channel Add), padding with the code za (the real 0);
+    per-tensor or per-output-channel weight scales; groups and dilation as they are;
+  - a quantizer on a 4-D tensor whose chain varies along axis 1 only gets thresholds on the
+    channels-last accumulator (channel = last axis), as for 2-D;
+  - `maxpool(dequantize(x, s, z))` with s > 0 (per tensor or per channel) becomes
+    `dequantize(transpose_nchw(int_maxpool(transpose_nhwc(x))), s, z)`;
+  - `quantizer(chain(add(dequantize(a, sa, za), dequantize(b, sb, zb))))` (a residual join,
+    per-tensor scales) becomes `dequantize(threshold(int_add(a, b){ka, kb}))` for the first
+    continued-fraction convergent ka/kb of sa/sb for which the quantizer's output is a
+    threshold function of ka·a + kb·b, checked on every code pair.
+Refused by node name (never approximated): a padded convolution of codes that cannot hold the
+real 0 (bipolar codes, a zero point outside the code range) or of a non-integer zero point, a
+MaxPool of a negative or zero scale, a residual join of per-channel values or without such
+weights. A convolution of per-channel quantized values stays float (`quant-partition-host`
+reports it).
 """
 
 from __future__ import annotations
@@ -72,7 +91,8 @@ QUANTIZERS = quant.QONNX_QUANTIZER_OPS
 UNFOLDED = "unfolded"  # on a quant.annotate whose affine ops do not fold: names the first such op
 CHAIN_OPS = (quant.AddOp, quant.SubOp, quant.MulOp, quant.DivOp, quant.BatchNormOp,
              quant.ReluOp, quant.IdentityOp)
-INTEGER_OPS = (quant.QuantizeOp, quant.DequantizeOp, quant.IntMatMulOp, quant.ThresholdOp)
+INTEGER_OPS = (quant.QuantizeOp, quant.DequantizeOp, quant.IntMatMulOp, quant.ThresholdOp,
+               quant.IntConvOp, quant.IntMaxPoolOp, quant.IntAddOp)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -941,7 +961,8 @@ def _chain_to_residual(v: SSAValue) -> tuple[quant.AddOp, list[Operation]] | Non
     ops: list[Operation] = []
     while isinstance(v, OpResult):
         op = v.op
-        if isinstance(op, quant.AddOp) and const_value(op.lhs) is None and const_value(op.rhs) is None:
+        if isinstance(op, quant.AddOp) and not is_constant(op.lhs) and not is_constant(op.rhs):
+            # two data operands (a quantized bias, `dequantize(const codes)`, is a constant)
             if all(isinstance(o, OpResult) and isinstance(o.op, quant.DequantizeOp)
                    for o in (op.lhs, op.rhs)):
                 return op, ops[::-1]

@@ -311,3 +311,32 @@ def test_unsupported_window_attributes_name_the_node(tmp_path, op_type, attrs, o
         import_model(load_and_clean(save_model(model, tmp_path)))
     assert (err.value.node, err.value.op_type) == ("the_window", op_type)
     assert reason in err.value.reason, err.value.reason
+
+
+@pytest.mark.parametrize("op_type, attrs, hw", [
+    ("AveragePool", {"kernel_shape": [2, 2]}, (3, 3)),
+    ("GlobalAveragePool", {}, (1, 1)),
+])
+def test_host_node_between_conv_layers_is_named(op_type, attrs, hw):
+    """A standard ONNX node no level maps (carried to the host as `host.onnx_node`) between
+    two quantized conv layers is an error naming it, not a misleading one about the conv
+    after it (which stays float because its input is)."""
+    from generators import GraphBuilder, Tensor
+
+    b = GraphBuilder()
+    act = QuantSpec("quant", 4, False, False, "ROUND", (0.25,), True, 0.0)
+    wq = QuantSpec("quant", 4, True, True, "ROUND", (0.125,), True, 0.0)
+    rng = np.random.default_rng(0)
+
+    def conv(x):
+        w = b.quantizer(b.const("w", rng.standard_normal((2, 2, 1, 1))), wq, np.float32(0.125))
+        return b.quantizer(b.node("Conv", [x, w], kernel_shape=[1, 1]), act, np.float32(0.25))
+
+    y = conv(b.quantizer("inp", act, np.float32(0.25)))
+    y = conv(b.node(op_type, [y], **attrs))
+    b.cur = Tensor(y, (1, 2) + hw, None)
+    module = _import(b.model("inp", (1, 2, 4, 4), (1, 2) + hw))
+    with pytest.raises(QnncError) as err:
+        run_stage(make_context(), module, "quant-streamlined", Options())
+    assert (err.value.node, err.value.op_type) == (f"{op_type}_0", op_type), str(err.value)
+    assert "not mapped to hardware" in err.value.reason
