@@ -933,8 +933,10 @@ class ThresholdPattern(RewritePattern):
 
 MAX_PAIRS = 2**18
 """Most code pairs (a, b) a residual join's thresholds are checked on (every pair is)."""
-MAX_SUM_WEIGHT = 2**10
-"""Largest integer weight of a residual join's sum `ka·a + kb·b` tried."""
+MAX_SUM_WEIGHT = 2**16
+"""Largest integer weight of a residual join's sum `ka·a + kb·b` tried: every scale ratio
+that is a fraction p/q with p, q up to it succeeds (equal exact sums give equal float64 values,
+and the chain and the quantizer are monotone)."""
 
 
 def _convergents(r: float, bound: int):
@@ -1032,7 +1034,8 @@ class ResidualThresholdPattern(RewritePattern):
             raise op_error(add, "a residual operand has scale 0")
         sign_a, sign_b = (1 if sa > 0 else -1), (1 if sb > 0 else -1)
         last = None
-        for p, r in _convergents(abs(sa) / abs(sb), MAX_SUM_WEIGHT):
+        candidates = list(_convergents(abs(sa) / abs(sb), MAX_SUM_WEIGHT)) + [(1, 0), (0, 1)]
+        for p, r in candidates:  # (1, 0), (0, 1): one operand never changes the output
             ka, kb = sign_a * p, sign_b * r
             sums = ka * a[:, 0].astype(np.int64) + kb * b[:, 0].astype(np.int64)
             terms = [sorted((ka * int(ca.min()), ka * int(ca.max()))),
