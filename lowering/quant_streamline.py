@@ -784,14 +784,19 @@ def _permuted(shape, perm) -> tuple[int, ...]:
 
 
 def to_channels_last(rewriter: PatternRewriter, v: SSAValue, anchor: Operation) -> SSAValue:
-    """NCHW codes v as NHWC codes: the input of v's transpose when v is one from NHWC, else a
-    new transpose (2-D values are returned as they are)."""
+    """NCHW codes v as NHWC codes: the input of v's transpose when v is one from NHWC, else
+    v's existing transpose to NHWC, else a new one (2-D values are returned as they are)."""
     shape = quant.tensor_shape(v)
     if len(shape) != 4:
         return v
     if isinstance(v, OpResult) and isinstance(v.op, quant.TransposeOp) and \
             v.op.permutation() == NHWC_TO_NCHW:
         return v.op.x
+    for use in v.uses:  # one transpose per value: a skip connection reads the same stream
+        u = use.operation
+        if isinstance(u, quant.TransposeOp) and u.permutation() == NCHW_TO_NHWC and \
+                u.parent_block() is not None:
+            return u.result
     t = located(quant.TransposeOp(v, NCHW_TO_NHWC, _tensor(_permuted(shape, NCHW_TO_NHWC),
                                                             quant.elem_type(v))), anchor)
     rewriter.insert(t)

@@ -134,7 +134,13 @@ def residual_weights_exist(model) -> bool:
     for n in model.graph.node:
         if n.op_type != "Add" or any(i in inits for i in n.input):
             continue
-        scales = [inits[producer[i].input[1]] for i in n.input]
+        quantizers = []
+        for i in n.input:  # a residual operand is a quantizer's output, maybe max-pooled
+            node = producer[i]
+            while node.op_type == "MaxPool":
+                node = producer[node.input[0]]
+            quantizers.append(node)
+        scales = [inits[q.input[1]] for q in quantizers]
         if any(s.size != 1 for s in scales):
             return False
         ratio = abs(Fraction(float(scales[0].reshape(-1)[0])) / Fraction(float(scales[1].reshape(-1)[0])))
