@@ -28,6 +28,7 @@ so any module at this level can be run with `qnnc.ir.run_function` (or `qnnc-opt
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -160,6 +161,11 @@ def quant_codes(x, scale, zeropt, bits: int, signed: bool, narrow: bool, mode: s
     return resolve_rounding(mode)(y)
 
 
+def trunc_shift(scale, output_scale):
+    """Trunc v2's power-of-two divisor `2^round(log2(output_scale / scale))`."""
+    return 2 ** np.round(np.log2(output_scale / scale))
+
+
 def trunc_codes(x, scale, zeropt, in_bits, out_bits, mode, version, output_scale=None,
                 signed=True, narrow=False):
     """QONNX Trunc v1/v2 up to the integer code; returns (code, output zero point, output scale)."""
@@ -168,7 +174,7 @@ def trunc_codes(x, scale, zeropt, in_bits, out_bits, mode, version, output_scale
         t = 2.0 ** (np.asarray(in_bits) - np.asarray(out_bits))
         y = y / t
         return resolve_rounding(mode)(y), zeropt, scale
-    t = 2 ** np.round(np.log2(output_scale / scale))
+    t = trunc_shift(scale, output_scale)
     y = y / t
     lo, hi = quant_range(int(out_bits), bool(signed), bool(narrow))
     y = np.where(y > hi, np.asarray(lo * 0 + hi).astype(y.dtype), y)
@@ -413,8 +419,56 @@ class _ShapePreservingOp(IRDLOperation):
                                   f"result shape {tensor_shape(y)}")
 
 
+@dataclass(frozen=True)
+class QuantizerOutput:
+    """How a quantizer's integer decision becomes its output (`QuantizerInterface.output_params`).
+
+    `elem`: element type of the codes (None: whatever range the decision reaches);
+    `forced`: the level range the decision always spans (bipolar: levels 0..1), else None;
+    `scale`, `zeropt`: output = (code - zeropt) * scale, as numpy values in the parameters'
+    dtype (None for MultiThreshold, whose output is count * out_scale + out_bias)."""
+
+    elem: Attribute | None
+    forced: tuple[int, int] | None
+    scale: np.ndarray | None
+    zeropt: np.ndarray | None
+
+
+class QuantizerInterface:
+    """The integer decision of a QONNX quantizer op (`Quant`, `BipolarQuant`, `Trunc`,
+    `MultiThreshold`), stated once for the interpreter, `quant-streamline` (thresholds) and the
+    tie policy. `params` are the values of the operands after x (as the interpreter passes
+    them), x the float input; everything is computed in x's dtype."""
+
+    def codes(self, x: np.ndarray, params: Sequence[np.ndarray]) -> np.ndarray:
+        """The integer code of every element (bipolar: -1/+1; MultiThreshold: the count)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def levels_of(codes: np.ndarray) -> np.ndarray:
+        """Codes as threshold levels (counts): the identity except for bipolar codes (0/1)."""
+        return codes
+
+    def levels(self, x: np.ndarray, params: Sequence[np.ndarray]) -> np.ndarray:
+        """float x → int64 threshold levels: `levels_of(codes(x))`."""
+        return np.asarray(self.levels_of(self.codes(x, params))).astype(np.int64)
+
+    def output_params(self, params: Sequence[np.ndarray]) -> QuantizerOutput:
+        raise NotImplementedError
+
+    def decision_distance(self, x: np.ndarray, params: Sequence[np.ndarray]) -> np.ndarray:
+        """Per element, the distance (in x's units) from x to the nearest decision boundary
+        (where a small change of x changes the code). Conservative: every boundary of the
+        rounding inside the clamp range counts."""
+        raise NotImplementedError
+
+
+def _bipolar_levels(codes: np.ndarray) -> np.ndarray:
+    return (codes > 0).astype(np.int64)
+
+
 @irdl_op_definition
-class QuantOp(_ShapePreservingOp):
+class QuantOp(_ShapePreservingOp, QuantizerInterface):
     """QONNX `Quant` (IntQuant): clamp, round, rescale. Operands as in ONNX."""
 
     name = "quant.quant"
@@ -443,9 +497,47 @@ class QuantOp(_ShapePreservingOp):
         if tensor_shape(self.bitwidth) not in ((), (1,)):
             raise VerifyException(f"{self.name}: bit width must be a scalar")
 
+    def _bits(self, params) -> int:
+        return int(np.asarray(params[2]).reshape(-1)[0])
+
+    def _bipolar(self, params) -> bool:
+        return self._bits(params) == 1 and flag(self.signed)
+
+    def codes(self, x, params):
+        s, z, b = params
+        return quant_codes(x, s, z, self._bits(params), flag(self.signed), flag(self.narrow),
+                           self.rounding_mode.data)
+
+    def levels(self, x, params):
+        c = self.codes(x, params)
+        return (_bipolar_levels(c) if self._bipolar(params) else c).astype(np.int64)
+
+    def output_params(self, params) -> QuantizerOutput:
+        s, z, _ = params
+        if self._bipolar(params):
+            return QuantizerOutput(BipolarType(), (0, 1), s, z)
+        return QuantizerOutput(quant_code_type(self._bits(params), flag(self.signed),
+                                               flag(self.narrow)), None, s, z)
+
+    def decision_distance(self, x, params):
+        x = np.asarray(x, dtype=np.float64)
+        s = np.abs(np.asarray(params[0], dtype=np.float64))
+        y = x / s + np.asarray(params[1], dtype=np.float64)
+        if self._bipolar(params):
+            return np.abs(y) * s
+        lo, hi = quant_range(self._bits(params), flag(self.signed), flag(self.narrow))
+        if self.rounding_mode.data.upper() in ("ROUND", "HALF_EVEN", "HALF_UP", "HALF_DOWN"):
+            if hi <= lo:
+                return np.full(y.shape, np.inf)
+            b = np.clip(np.floor(y) + 0.5, lo + 0.5, hi - 0.5)
+        else:
+            b = np.clip(np.round(y), lo, hi)
+        return np.abs(y - b) * s
+
+
 
 @irdl_op_definition
-class BipolarQuantOp(_ShapePreservingOp):
+class BipolarQuantOp(_ShapePreservingOp, QuantizerInterface):
     """QONNX `BipolarQuant`: x >= 0 → +scale, else −scale."""
 
     name = "quant.bipolar_quant"
@@ -461,9 +553,22 @@ class BipolarQuantOp(_ShapePreservingOp):
         if not _broadcastable(tensor_shape(self.scale), tensor_shape(self.x)):
             raise VerifyException(f"{self.name}: scale does not broadcast to the input")
 
+    def codes(self, x, params):
+        one = np.ones(np.shape(x), np.asarray(x).dtype)
+        return np.where(x >= 0.0, one, -one)
+
+    levels_of = staticmethod(_bipolar_levels)
+
+    def output_params(self, params) -> QuantizerOutput:
+        return QuantizerOutput(BipolarType(), (0, 1), params[0], np.zeros((), np.float32))
+
+    def decision_distance(self, x, params):
+        return np.abs(np.asarray(x, dtype=np.float64))
+
+
 
 @irdl_op_definition
-class TruncOp(_ShapePreservingOp):
+class TruncOp(_ShapePreservingOp, QuantizerInterface):
     """QONNX `Trunc`, version 1 (no output_scale) or 2 (with output_scale, signed, narrow)."""
 
     name = "quant.trunc"
@@ -496,9 +601,37 @@ class TruncOp(_ShapePreservingOp):
         if (v == 2) != (self.output_scale is not None):
             raise VerifyException(f"{self.name}: version 2 takes output_scale, version 1 does not")
 
+    def _split(self, params):
+        """(scale, zeropt, in_bits, out_bits, output_scale or None)."""
+        if self.version.value.data == 2:
+            s, z, ib, os_, ob = params
+            return s, z, ib, ob, os_
+        s, z, ib, ob = params
+        return s, z, ib, ob, None
+
+    def codes(self, x, params):
+        s, z, ib, ob, os_ = self._split(params)
+        code, _, _ = trunc_codes(x, s, z, ib, ob, self.rounding_mode.data,
+                                 self.version.value.data, os_, flag(self.signed), flag(self.narrow))
+        return code
+
+    def output_params(self, params) -> QuantizerOutput:
+        s, z, _, _, os_ = self._split(params)
+        if os_ is None:
+            return QuantizerOutput(None, None, s, z)
+        return QuantizerOutput(None, None, os_, z / trunc_shift(s, os_))
+
+    def decision_distance(self, x, params):
+        """Only the first rounding (half-even) sees float noise."""
+        x = np.asarray(x, dtype=np.float64)
+        s = np.abs(np.asarray(params[0], dtype=np.float64))
+        y = x / s + np.asarray(params[1], dtype=np.float64)
+        return np.abs(y - (np.floor(y) + 0.5)) * s
+
+
 
 @irdl_op_definition
-class MultiThresholdOp(_ShapePreservingOp):
+class MultiThresholdOp(_ShapePreservingOp, QuantizerInterface):
     """FINN-ONNX `MultiThreshold`: count thresholds passed, times out_scale, plus out_bias."""
 
     name = "quant.multithreshold"
@@ -527,6 +660,24 @@ class MultiThresholdOp(_ShapePreservingOp):
     def channel_axis(self) -> int:
         xs = tensor_shape(self.x)
         return -1 if self.data_layout.data.upper().endswith("C") and len(xs) > 2 else 1
+
+    def codes(self, x, params):
+        (t,) = params
+        t = np.asarray(t).astype(np.asarray(x).dtype)
+        vm = np.moveaxis(x, self.channel_axis(), -1)[..., None]
+        cnt = np.count_nonzero(vm >= t, axis=-1).astype(np.asarray(x).dtype)
+        return np.moveaxis(cnt, -1, self.channel_axis())
+
+    def output_params(self, params) -> QuantizerOutput:
+        k = tensor_shape(self.thresholds)[1]
+        return QuantizerOutput(int_type(0, k), None, None, None)  # see `counts_output`
+
+    def decision_distance(self, x, params):
+        x = np.asarray(x, dtype=np.float64)
+        t = np.asarray(params[0], dtype=np.float64)
+        xm = np.moveaxis(x, self.channel_axis(), -1)[..., None]
+        d = np.min(np.abs(xm - t), axis=-1) if t.size else np.full(xm.shape[:-1], np.inf)
+        return np.moveaxis(d, -1, self.channel_axis())
 
 
 @irdl_op_definition
@@ -1335,36 +1486,26 @@ class QuantFunctions(InterpreterFunctions):
     @impl(QuantOp)
     def run_quant(self, interp: Interpreter, op: QuantOp, args: tuple):
         dt = _quantizer_dtype(interp, op)
-        x, s, z, b = (np.asarray(a).astype(dt) for a in args)
-        q = quant_codes(x, s, z, int(_scalar(b)), flag(op.signed), flag(op.narrow),
-                        op.rounding_mode.data)
-        return _dequantize(interp, q, z, s),
+        x, *params = (np.asarray(a).astype(dt) for a in args)
+        out = op.output_params(params)
+        return _dequantize(interp, op.codes(x, params), out.zeropt, out.scale),
 
     @impl(BipolarQuantOp)
     def run_bipolar(self, interp: Interpreter, op: BipolarQuantOp, args: tuple):
         x, s = (_f(interp, a) for a in args)
-        one = np.ones(x.shape, x.dtype)
-        return (np.where(x >= 0.0, one, -one) * s).astype(x.dtype),
+        return (op.codes(x, (s,)) * s).astype(x.dtype),
 
     @impl(TruncOp)
     def run_trunc(self, interp: Interpreter, op: TruncOp, args: tuple):
         dt = _quantizer_dtype(interp, op)
-        vals = [np.asarray(a).astype(dt) for a in args]
-        version = op.version.value.data
-        if version == 2:
-            x, s, z, ib, os_, ob = vals
-        else:
-            (x, s, z, ib, ob), os_ = vals, None
-        y, zo, so = trunc_codes(x, s, z, ib, ob, op.rounding_mode.data, version, os_,
-                                flag(op.signed), flag(op.narrow))
-        return _dequantize(interp, y, zo, so),
+        x, *params = (np.asarray(a).astype(dt) for a in args)
+        out = op.output_params(params)
+        return _dequantize(interp, op.codes(x, params), out.zeropt, out.scale),
 
     @impl(MultiThresholdOp)
     def run_multithreshold(self, interp: Interpreter, op: MultiThresholdOp, args: tuple):
         x, t = (_f(interp, a) for a in args)
-        vm = np.moveaxis(x, op.channel_axis(), -1)[..., None]
-        cnt = np.count_nonzero(vm >= t, axis=-1).astype(x.dtype)
-        cnt = np.moveaxis(cnt, -1, op.channel_axis())
+        cnt = op.codes(x, (t,))
         dt = x.dtype.type
         return (cnt * dt(op.out_scale.value.data) + dt(op.out_bias.value.data)).astype(x.dtype),
 

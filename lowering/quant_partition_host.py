@@ -1,22 +1,27 @@
 """quant-partition-host: split `@main` into host pre-processing, the integer core, and host
 post-processing (quant → quant).
 
-Preconditions: `quant-streamline` has run, so integer values are produced by `quant.quantize`,
-`quant.int_matmul`, `quant.threshold` and integer `quant.reshape`, and leave through
-`quant.dequantize`.
+Preconditions: `quant-streamline` (and `quant-absorb-transposes`) have run, so integer values
+are produced by `quant.quantize`, `quant.int_matmul`, `quant.int_conv`, `quant.int_maxpool`,
+`quant.int_add`, `quant.threshold` and integer `quant.reshape`/`quant.transpose`, and leave
+through `quant.dequantize`.
 
 Postconditions: four functions.
 * `@pre(inputs) -> codes`: every float op the core's input depends on, ending in the input
   quantizer's `quant.quantize` and any layout ops after it (runs on the host; exported as
   `host/pre.onnx`);
 * `@core(codes) -> codes`: only integer ops (becomes the accelerator);
-* `@post(codes) -> outputs`: the rest, starting from `quant.dequantize` (host; `host/post.onnx`);
+* `@post(codes) -> outputs`: the rest, starting from `quant.dequantize` or from the layout ops
+  of codes before it when they include a transpose (NHWC → NCHW of a conv net's output) (host;
+  `host/post.onnx`);
 * `@main`: calls the three in order, so the module still computes the original function.
 
 Strategy: the core is the set of integer ops; `@pre` is the backward slice of the core's input,
 `@post` everything else. Anything that breaks that shape (a float op between integer layers, a
 second accelerator input or output) is reported by ONNX node name, and so is the first
-convolution or pooling op (`UNMAPPED_OPS`: imported and executable, not mapped to hardware yet).
+convolution or pooling op `quant-streamline` could not make integer and the first host node of
+a kind no later level maps (`UNMAPPED_OPS`, `UNMAPPED_HOST_NODES`: imported and executable, not
+mapped to hardware).
 """
 
 from __future__ import annotations
@@ -29,17 +34,28 @@ from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Block, BlockArgument, Operation, OpResult, Region, SSAValue
 from xdsl.passes import ModulePass
 
-from qnnc.diagnostics import QnncError, op_error
+from qnnc.diagnostics import QnncError, onnx_op_type, op_error
 from qnnc.dialects import quant
 
-CORE_OPS = (quant.IntMatMulOp, quant.ThresholdOp)
+LAYOUT_OPS = (quant.ReshapeOp, quant.TransposeOp)
+CORE_OPS = (quant.IntMatMulOp, quant.ThresholdOp, quant.IntConvOp, quant.IntMaxPoolOp,
+            quant.IntAddOp)
 
-# Ops the quant level imports and runs but no later level maps yet: the first one in @main is
-# reported (by ONNX node name) before anything else is tried.
+# Ops the quant level imports and runs that are left in float after streamlining: the first one
+# in @main is reported (by ONNX node name) before anything else is tried.
 UNMAPPED_OPS = {
-    quant.ConvOp: "convolutions are not mapped to hardware yet (next: sliding window + MVAU)",
-    quant.MaxPoolOp: "pooling is not mapped to hardware yet (next: sliding window + max unit)",
+    quant.ConvOp: "convolution not mapped to hardware: only a convolution of a per-tensor "
+                  "quantized input (integer zero point) with quantized constant weights becomes "
+                  "integer",
+    quant.MaxPoolOp: "max pooling not mapped to hardware: only pooling of quantized codes "
+                     "(per-tensor or per-channel positive scale) becomes integer",
 }
+
+# Standard ONNX nodes carried to the host unchanged (`host.onnx_node`) that a conv net may hold
+# between its layers; none is mapped to hardware, so one between integer layers is reported by
+# name (a float op there would split the accelerator).
+UNMAPPED_HOST_NODES = ("AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Resize",
+                       "Upsample", "DepthToSpace", "SpaceToDepth", "Concat", "Pad", "Split")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -52,23 +68,30 @@ def _is_int_tensor(v: SSAValue) -> bool:
 
 
 def core_ops(body: Block) -> list[Operation]:
-    """Integer ops of the accelerator: int_matmul, threshold, integer reshapes between them and
-    the integer constants they use."""
+    """Integer ops of the accelerator: int_matmul, int_conv, int_maxpool, int_add, threshold,
+    integer layout ops after them and the integer constants they use. Layout ops that only lead
+    to the output (no integer op reads them) are left to the host when one of them is a
+    transpose (the NHWC → NCHW of a conv net's output)."""
     core: list[Operation] = []
     members: set[int] = set()
     for op in body.ops:
         if isinstance(op, CORE_OPS) or (
-            isinstance(op, quant.ReshapeOp) and _is_int_tensor(op.result)
+            isinstance(op, LAYOUT_OPS) and _is_int_tensor(op.result)
             and isinstance(op.x, OpResult) and id(op.x.op) in members
         ):
             core.append(op)
             members.add(id(op))
+    trailing: list[Operation] = []
+    for op in reversed(core):
+        if isinstance(op, LAYOUT_OPS) and all(
+                id(u.operation) not in members or u.operation in trailing
+                for u in op.result.uses):
+            trailing.append(op)
+    if any(isinstance(op, quant.TransposeOp) for op in trailing):
+        members -= {id(op) for op in trailing}
     consts = {id(v.op): v.op for op in core for v in op.operands
               if isinstance(v, OpResult) and isinstance(v.op, quant.ConstOp)}
     return [op for op in body.ops if id(op) in members or id(op) in consts]
-
-
-LAYOUT_OPS = (quant.ReshapeOp, quant.TransposeOp)
 
 
 def from_input_quantizer(v: SSAValue) -> bool:
@@ -90,6 +113,37 @@ def backward_slice(values: list[SSAValue]) -> set[int]:
             seen.add(id(v.op))
             stack.extend(v.op.operands)
     return seen
+
+
+def _check_host_nodes(ops_all: list[Operation], core: list[Operation]) -> None:
+    """Name the first `UNMAPPED_HOST_NODES` node that depends on the integer core and feeds it
+    or a convolution or pooling left in float (it sits between integer layers)."""
+    core_ids = {id(o) for o in core}
+    for op in ops_all:
+        if op.name != "host.onnx_node" or id(op) in core_ids:
+            continue
+        op_type = onnx_op_type(op)
+        if op_type not in UNMAPPED_HOST_NODES:
+            continue
+        upstream = backward_slice(list(op.operands)) & core_ids
+        downstream = any(id(c) in core_ids or isinstance(c, tuple(UNMAPPED_OPS))
+                         for c in _forward_slice(op))
+        if upstream and downstream:
+            raise op_error(op, f"{op_type} is not mapped to hardware (it sits between integer "
+                           "layers)")
+
+
+def _forward_slice(op: Operation) -> list[Operation]:
+    out, stack, seen = [], [op], set()
+    while stack:
+        cur = stack.pop()
+        for r in cur.results:
+            for u in r.uses:
+                if id(u.operation) not in seen:
+                    seen.add(id(u.operation))
+                    out.append(u.operation)
+                    stack.append(u.operation)
+    return out
 
 
 def _move(ops: list[Operation], mapping: dict[SSAValue, SSAValue], block: Block) -> None:
@@ -122,11 +176,12 @@ class QuantPartitionHostPass(ModulePass):
         body = main.body.block
         ops_all = list(body.ops)
         ret = ops_all[-1]
+        core = core_ops(body)
+        _check_host_nodes(ops_all, core)
         unmapped = next((o for o in ops_all if isinstance(o, tuple(UNMAPPED_OPS))), None)
         if unmapped is not None:
             raise op_error(unmapped, UNMAPPED_OPS[type(unmapped)])
-        core = core_ops(body)
-        if not any(isinstance(o, quant.IntMatMulOp | quant.ThresholdOp) for o in core):
+        if not any(isinstance(o, CORE_OPS) for o in core):
             bad = next((o for o in ops_all if isinstance(o, (quant.QuantOp, quant.MatMulOp,
                         quant.GemmOp, quant.BipolarQuantOp))), None)
             if bad is not None:

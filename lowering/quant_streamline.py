@@ -31,11 +31,31 @@ Strategy (rewrite patterns to a fixpoint, one per source op):
   per-channel elementwise chain over `dequantize(acc)` becomes `dequantize(threshold(acc))`; the
   thresholds are derived from the chain evaluated (float64) on integer accumulator values (`qnnc.thresholds`), never by inverting float algebra;
 * `reshape(dequantize(x))` / `transpose(dequantize(x))` with per-tensor scale becomes
-  `dequantize(reshape(x))` / `dequantize(transpose(x))` (layout ops move onto the codes).
+  `dequantize(reshape(x))` / `dequantize(transpose(x))` (layout ops move onto the codes);
+* convolutional networks (NCHW in the model) become channels-last integer ops, each wrapped in
+  transposes of its codes (`quant-absorb-transposes` removes the pairs between layers):
+  - `conv(dequantize(x, sa, za), dequantize(W, sw, zw)[, bias])` with per-tensor sa and an
+    integer za becomes `dequantize(transpose_nchw(int_conv(transpose_nhwc(x), W - zw)),
+    sa·sw, za·ΣW)` (+ the bias as a per-channel Add), padding with the code za (the real 0);
+    per-tensor or per-output-channel weight scales; groups and dilation as they are;
+  - a quantizer on a 4-D tensor whose chain varies along axis 1 only gets thresholds on the
+    channels-last accumulator (channel = last axis), as for 2-D;
+  - `maxpool(dequantize(x, s, z))` with s > 0 (per tensor or per channel) becomes
+    `dequantize(transpose_nchw(int_maxpool(transpose_nhwc(x))), s, z)`;
+  - `quantizer(chain(add(dequantize(a, sa, za), dequantize(b, sb, zb))))` (a residual join,
+    per-tensor scales) becomes `dequantize(threshold(int_add(a, b){ka, kb}))` for the first
+    continued-fraction convergent ka/kb of sa/sb for which the quantizer's output is a
+    threshold function of ka·a + kb·b, checked on every code pair.
+Refused by node name (never approximated): a padded convolution of codes that cannot hold the
+real 0 (bipolar codes, a zero point outside the code range) or of a non-integer zero point, a
+MaxPool of a negative or zero scale, a residual join of per-channel values or without such
+weights. A convolution of per-channel quantized values stays float (`quant-partition-host`
+reports it).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,13 +85,14 @@ from qnnc import affine_fold
 from qnnc.diagnostics import node_name, op_error
 from qnnc.dialects import quant
 from qnnc.dialects.quant import flag
-from qnnc.thresholds import NotThresholdable, derive_thresholds
+from qnnc.thresholds import NotThresholdable, derive_thresholds, sum_thresholds
 
 QUANTIZERS = quant.QONNX_QUANTIZER_OPS
 UNFOLDED = "unfolded"  # on a quant.annotate whose affine ops do not fold: names the first such op
 CHAIN_OPS = (quant.AddOp, quant.SubOp, quant.MulOp, quant.DivOp, quant.BatchNormOp,
              quant.ReluOp, quant.IdentityOp)
-INTEGER_OPS = (quant.QuantizeOp, quant.DequantizeOp, quant.IntMatMulOp, quant.ThresholdOp)
+INTEGER_OPS = (quant.QuantizeOp, quant.DequantizeOp, quant.IntMatMulOp, quant.ThresholdOp,
+               quant.IntConvOp, quant.IntMaxPoolOp, quant.IntAddOp)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -504,6 +525,138 @@ class IntMatMulPattern(RewritePattern):
             operands=[mm.result, s, z], result_types=[op.result.type]), op))
 
 
+def _per_tensor(values: list[np.ndarray]) -> bool:
+    return all(v.size == 1 for v in values)
+
+
+def _weight_codes(op: Operation, w: SSAValue) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(codes, scale, zero point) of a layer's constant weights: `dequantize(const codes)` or
+    an integer constant (scale 1); None while not folded yet. Raises for float weights."""
+    wv = const_value(w)
+    if wv is not None:
+        if not np.all(np.round(wv) == wv):
+            raise op_error(op, "weights are neither quantized nor integer; cannot map to "
+                           "integer hardware")
+        return wv.astype(np.int64), np.ones(1), np.zeros(1)
+    if isinstance(w, OpResult) and isinstance(w.op, quant.DequantizeOp):
+        return None if (vals := const_values(w.op.operands)) is None else tuple(vals)
+    return None
+
+
+class IntConvPattern(RewritePattern):
+    """conv(dequantize(x, sa, za), dequantize(W, sw, zw)[, bias]) →
+    dequantize(transpose_nchw(int_conv(transpose_nhwc(x), W')), sa·sw, za·Σ W')[ + bias]
+    with W' = (W - zw) as (kH, kW, C/group, M) and padding by the code za (the real 0); the
+    bias is a per-channel Add the activation's thresholds absorb."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: quant.ConvOp, rewriter: PatternRewriter) -> None:
+        x = op.x
+        if not (isinstance(x, OpResult) and isinstance(x.op, quant.DequantizeOp)):
+            return
+        da = x.op
+        act = const_values([da.scale, da.zeropt])
+        if act is None or not _per_tensor(act):
+            return  # a per-channel activation: left in float (partition reports it)
+        weights = _weight_codes(op, op.w)
+        if weights is None or (op.bias is not None and const_value(op.bias) is None):
+            return
+        w, sw, zw = weights
+        m = w.shape[0]
+        sw_c = _weight_channel(sw, w.shape)
+        zw_c = _weight_channel(zw, w.shape)
+        if sw_c is None or zw_c is None:
+            raise op_error(op, "weight scale/zero point must be per-tensor or per output channel")
+        if not np.all(np.round(zw_c) == zw_c):
+            raise op_error(op, "non-integer weight zero point")
+        sa, za = float(act[0].reshape(-1)[0]), float(act[1].reshape(-1)[0])
+        if za != round(za):
+            raise op_error(op, f"the input's zero point {za} is not an integer: padding and "
+                           "offsets need an integer code")
+        x_elem = quant.elem_type(da.x)
+        pads = quant.array_ints(op.pads)
+        if any(pads):
+            lo, hi = quant.code_range(x_elem)
+            if isinstance(x_elem, quant.BipolarType) or not lo <= za <= hi:
+                raise op_error(op, "padding needs the real value 0 as an input code (the zero "
+                               f"point {za:g} is no code of {x_elem})")
+        wi = w.astype(np.int64) - zw_c.astype(np.int64).reshape(m, 1, 1, 1)
+        w_cl = np.ascontiguousarray(wi.transpose(2, 3, 1, 0))  # (kH, kW, C/group, M)
+        lo, hi = acc_bounds(x_elem, w_cl.reshape(-1, m))
+        acc_t = quant.int_type(int(lo.min(initial=0)) - 1, int(hi.max(initial=0)) + 1)
+        wconst = new_const(rewriter, w_cl, op, quant.int_type(int(w_cl.min(initial=0)),
+                                                              int(w_cl.max(initial=0))))
+        xin = to_channels_last(rewriter, da.x, op)
+        out_shape = quant.tensor_shape(op.result)
+        conv = located(quant.IntConvOp.build(
+            operands=[xin, wconst],
+            result_types=[_tensor(_permuted(out_shape, NCHW_TO_NHWC), acc_t)],
+            properties={"strides": op.strides, "pads": op.pads, "dilations": op.dilations,
+                        "group": op.group, "pad_value": IntegerAttr(int(za), 64)}), op)
+        rewriter.insert(conv)
+        acc = to_channels_first(rewriter, conv.result, op)
+        scale = (np.float64(sa) * sw_c.astype(np.float64)).reshape(1, m, 1, 1)
+        offset = (np.float64(za) * w_cl.reshape(-1, m).sum(axis=0).astype(np.float64)).reshape(1, m, 1, 1)
+        d = located(quant.DequantizeOp.build(
+            operands=[acc, new_const(rewriter, scale, op, f64), new_const(rewriter, offset, op, f64)],
+            result_types=[op.result.type]), op)
+        if op.bias is None:
+            rewriter.replace(op, d)
+            return
+        rewriter.insert(d)
+        bias = const_value(op.bias).astype(np.float32).reshape(1, m, 1, 1)
+        rewriter.replace(op, located(quant.AddOp(d.result, new_const(rewriter, bias, op),
+                                                 op.result.type), op))
+
+
+def _weight_channel(p: np.ndarray, wshape: tuple[int, ...]) -> np.ndarray | None:
+    """A conv weight parameter (per-tensor, or per output channel as (M, 1, 1, 1)) as an (M,)
+    vector; None if it varies along another axis."""
+    a = np.asarray(p)
+    if a.size == 1:
+        return np.full(wshape[0], a.reshape(-1)[0])
+    try:
+        if np.broadcast_shapes(a.shape, wshape) != tuple(wshape):
+            return None
+        b = np.broadcast_to(a, wshape).reshape(wshape[0], -1)
+    except ValueError:
+        return None
+    return b[:, 0] if np.all(b == b[:, :1]) else None
+
+
+class IntMaxPoolPattern(RewritePattern):
+    """maxpool(dequantize(x, s, z)) with s > 0 per tensor or per channel →
+    dequantize(transpose_nchw(int_maxpool(transpose_nhwc(x))), s, z): a dequantize of positive
+    scale is increasing (also after float rounding), so the max commutes with it."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: quant.MaxPoolOp, rewriter: PatternRewriter) -> None:
+        x = op.x
+        if not (isinstance(x, OpResult) and isinstance(x.op, quant.DequantizeOp)):
+            return
+        d = x.op
+        params = const_values([d.scale, d.zeropt])
+        if params is None:
+            return
+        shape = quant.tensor_shape(x)
+        if any(channel_param(p, shape) is None for p in params):
+            return  # per-element parameters: left in float (partition reports it)
+        if np.any(params[0] <= 0):
+            raise op_error(op, "the pooled codes' scale is negative or zero: the maximum of the "
+                           "values is not the maximum of the codes")
+        xin = to_channels_last(rewriter, d.x, op)
+        out_shape = quant.tensor_shape(op.result)
+        pool = located(quant.IntMaxPoolOp.build(
+            operands=[xin], result_types=[_tensor(_permuted(out_shape, NCHW_TO_NHWC),
+                                                  quant.elem_type(d.x))],
+            properties={"kernel_shape": op.kernel_shape, "strides": op.strides,
+                        "pads": op.pads, "dilations": op.dilations}), op)
+        rewriter.insert(pool)
+        codes = to_channels_first(rewriter, pool.result, op)
+        rewriter.replace(op, located(quant.DequantizeOp.build(
+            operands=[codes, d.scale, d.zeropt], result_types=[op.result.type]), op))
+
+
 @dataclass
 class _Chain:
     root: quant.DequantizeOp
@@ -526,74 +679,211 @@ def _chain_to_dequantize(v: SSAValue) -> _Chain | None:
     return None
 
 
+def _channel_rows(c: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """A per-channel constant of a tensor of `shape` (channel axis 1) as a (1, C) row, the form
+    the level functions evaluate chains on ((M, C) grids); scalars stay as they are. Only for
+    rank > 2: a 2-D tensor's constants already broadcast against (M, C)."""
+    if len(shape) <= 2:
+        return c
+    if c.size == 1:
+        return c.reshape(())
+    b = np.broadcast_to(c, shape)
+    return np.ascontiguousarray(b[(0, slice(None)) + (0,) * (len(shape) - 2)]).reshape(1, shape[1])
+
+
+def _eval_constant(op: Operation, i: int, c: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Constant operand i of a chain op or quantizer, as a level function feeds it (see
+    `_channel_rows`); BatchNorm parameters are (C,) vectors already, bit widths scalars and
+    MultiThreshold tables (C, K)."""
+    if isinstance(op, (quant.BatchNormOp, quant.MultiThresholdOp)) and i > 0:
+        return c
+    return _channel_rows(c, shape)
+
+
+def check_channel_params(ops: list[Operation], q: Operation, shape: tuple[int, ...]) -> None:
+    """Raise (naming the op) when a chain or quantizer parameter varies along another axis than
+    the channel axis 1 of a tensor of `shape`, or a chain op changes the shape."""
+    channels = shape[1]
+    for op in ops:
+        if quant.tensor_shape(op.results[0]) != shape:
+            raise op_error(op, "broadcasts the activation to another shape; cannot fold into "
+                           "thresholds")
+        if isinstance(op, quant.BatchNormOp):
+            continue
+        for v in op.operands:
+            c = const_value(v)
+            if c is not None and channel_param(c, shape) is None:
+                raise op_error(op, "parameter varies along a non-channel axis; cannot fold "
+                               "into thresholds")
+    if isinstance(q, quant.MultiThresholdOp):
+        if len(shape) > 2 and q.channel_axis() != 1:
+            raise op_error(q, "a channels-last MultiThreshold on an NCHW tensor is not supported")
+        return
+    for v in q.operands[1:]:
+        if channel_param(const_value(v), shape) is None:
+            raise op_error(q, "quantizer parameter varies along a non-channel axis")
+
+
+def channel_param(c: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+    """A constant broadcast against a tensor of `shape` as a (C,) vector (channel axis 1);
+    None if it varies along another axis."""
+    if len(shape) == 2:
+        return channel_vector(c, shape[1])
+    a = np.asarray(c)
+    if a.size == 1:
+        return np.full(shape[1], a.reshape(-1)[0])
+    try:
+        if np.broadcast_shapes(a.shape, shape) != tuple(shape):
+            return None
+        b = np.broadcast_to(a, shape)
+    except ValueError:
+        return None
+    rows = np.moveaxis(b, 1, -1).reshape(-1, shape[1])
+    return rows[0] if np.all(rows == rows[0]) else None
+
+
+def quantizer_output(rewriter: PatternRewriter, q: Operation) -> tuple:
+    """(code element type, forced level range, dequantize scale, dequantize zero point) of a
+    quantizer (`QuantizerInterface.output_params`), the last two as SSA values: the quantizer's
+    own operands where they are its parameters unchanged, else new constants."""
+    params = [const_value(v) for v in q.operands[1:]]
+    out = q.output_params(params)
+
+    def value(arr):
+        if arr is None:
+            return None
+        for v, p in zip(q.operands[1:], params):
+            if arr is p:
+                return v
+        return new_const(rewriter, np.asarray(arr).astype(np.float32), q)
+    return out.elem, out.forced, value(out.scale), value(out.zeropt)
+
+
+def chain_levels(interp: Interpreter, ops: list[Operation], q: Operation,
+                 env: dict[SSAValue, np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """Run the chain ops (float64) on the values in env and return the quantizer's levels
+    (`QuantizerInterface.levels`)."""
+    def arg(op, i, v):
+        return env[v] if v in env else _eval_constant(op, i, const_value(v).astype(np.float64), shape)
+
+    for op in ops:
+        (env[op.results[0]],) = interp.run_op(op, tuple(arg(op, i, v) for i, v in enumerate(op.operands)))
+    x = arg(q, 0, q.operands[0])
+    if np.any(np.isnan(x)):  # no threshold reproduces a NaN (±inf clamps): refuse
+        raise NotThresholdable("the ops feeding it compute NaN (e.g. a negative "
+                               "BatchNorm variance)")
+    return q.levels(x, [arg(q, i + 1, v) for i, v in enumerate(q.operands[1:])])
+
+
+NCHW_TO_NHWC = (0, 2, 3, 1)
+NHWC_TO_NCHW = (0, 3, 1, 2)
+
+
+def _permuted(shape, perm) -> tuple[int, ...]:
+    return tuple(shape[p] for p in perm)
+
+
+def to_channels_last(rewriter: PatternRewriter, v: SSAValue, anchor: Operation) -> SSAValue:
+    """NCHW codes v as NHWC codes: the input of v's transpose when v is one from NHWC, else
+    v's existing transpose to NHWC, else a new one (2-D values are returned as they are)."""
+    shape = quant.tensor_shape(v)
+    if len(shape) != 4:
+        return v
+    if isinstance(v, OpResult) and isinstance(v.op, quant.TransposeOp) and \
+            v.op.permutation() == NHWC_TO_NCHW:
+        return v.op.x
+    for use in v.uses:  # one transpose per value: a skip connection reads the same stream
+        u = use.operation
+        if isinstance(u, quant.TransposeOp) and u.permutation() == NCHW_TO_NHWC and \
+                u.parent_block() is not None:
+            return u.result
+    t = located(quant.TransposeOp(v, NCHW_TO_NHWC, _tensor(_permuted(shape, NCHW_TO_NHWC),
+                                                            quant.elem_type(v))), anchor)
+    rewriter.insert(t)
+    return t.result
+
+
+def to_channels_first(rewriter: PatternRewriter, v: SSAValue, anchor: Operation) -> SSAValue:
+    """NHWC codes v as NCHW codes (a new transpose; 2-D values are returned as they are)."""
+    shape = quant.tensor_shape(v)
+    if len(shape) != 4:
+        return v
+    t = located(quant.TransposeOp(v, NHWC_TO_NCHW, _tensor(_permuted(shape, NHWC_TO_NCHW),
+                                                            quant.elem_type(v))), anchor)
+    rewriter.insert(t)
+    return t.result
+
+
+def int_conv_bounds(conv: quant.IntConvOp) -> tuple[np.ndarray, np.ndarray]:
+    """Per output channel, the least and greatest accumulator of an int_conv (padded positions
+    hold a code too, so the codes' range bounds every window)."""
+    w = const_value(conv.w)
+    return acc_bounds(quant.elem_type(conv.x), w.reshape(-1, w.shape[-1]))
+
+
+def accumulator_bounds(acc: SSAValue, channels: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per channel bounds of an integer value thresholds compare (channels-last); None for
+    bipolar codes."""
+    if isinstance(acc, OpResult):
+        if isinstance(acc.op, quant.IntMatMulOp):
+            return acc_bounds(quant.elem_type(acc.op.x), const_value(acc.op.w))
+        if isinstance(acc.op, quant.IntConvOp):
+            return int_conv_bounds(acc.op)
+        if isinstance(acc.op, quant.IntAddOp):
+            lo, hi = acc.op.bounds()
+            return np.full(channels, lo), np.full(channels, hi)
+    if isinstance(quant.elem_type(acc), quant.BipolarType):
+        return None
+    lo_c, hi_c = quant.code_range(quant.elem_type(acc))
+    return np.full(channels, lo_c), np.full(channels, hi_c)
+
+
+def build_threshold(rewriter: PatternRewriter, q: Operation, acc: SSAValue, t, elem,
+                    scale, zp, widen) -> None:
+    """Replace quantizer q by dequantize(threshold(acc)) (acc channels-last; transposed back
+    to NCHW for a 4-D q); widen(acc, elem) gives acc a type holding "never" thresholds."""
+    k = t.thresholds.shape[1]
+    if elem is None:
+        elem = quant.int_type(t.base, t.base + k)
+    alo, ahi = quant.code_range(quant.elem_type(acc))
+    tmin, tmax = int(t.thresholds.min(initial=alo)), int(t.thresholds.max(initial=ahi))
+    if tmin < alo or tmax > ahi:  # widen the accumulator to hold "never" thresholds
+        acc = widen(acc, quant.int_type(min(alo, tmin), max(ahi, tmax)))
+    th = quant.ThresholdOp.build(
+        operands=[acc], result_types=[_tensor(quant.tensor_shape(acc), elem)],
+        properties={"thresholds": quant.dense_from_numpy(t.thresholds, quant.int_type(
+                        int(t.thresholds.min(initial=0)), int(t.thresholds.max(initial=0)))),
+                    "descending": quant.dense_from_numpy(t.descending.astype(np.int64),
+                                                         quant.int_type(0, 1)),
+                    "out_bias": IntegerAttr(0 if isinstance(elem, quant.BipolarType) else t.base, 64)})
+    th.location = q.location
+    rewriter.insert(th)
+    codes = to_channels_first(rewriter, th.result, q)
+    if isinstance(q, quant.MultiThresholdOp):
+        rewriter.replace(q, [], [counts_output(rewriter, codes, q)])
+        return
+    rewriter.replace(q, located(quant.DequantizeOp.build(
+        operands=[codes, scale, zp], result_types=[q.results[0].type]), q))
+
+
 class ThresholdPattern(RewritePattern):
-    """quantizer(chain(dequantize(acc))) → dequantize(threshold(acc))."""
+    """quantizer(chain(dequantize(acc))) → dequantize(threshold(acc)); on a 4-D (NCHW) tensor
+    the threshold reads the channels-last accumulator: transpose(threshold(acc_nhwc))."""
 
     def __init__(self, interp: Interpreter):
         super().__init__()
         self.interp = interp
 
-    def _level_fn(self, chain: _Chain, q: Operation):
+    def _level_fn(self, chain: _Chain, q: Operation, shape: tuple[int, ...]):
         """acc (M, C) → output levels, through the chain and the quantizer, in float64."""
-        interp = self.interp
         root = chain.root
-        s, z = const_values([root.scale, root.zeropt])
+        s, z = (_channel_rows(v, shape) for v in const_values([root.scale, root.zeropt]))
 
         def f(acc: np.ndarray) -> np.ndarray:
             env: dict[SSAValue, np.ndarray] = {
                 root.result: (acc.astype(np.float64) - z.astype(np.float64)) * s.astype(np.float64)}
-
-            def arg(v):
-                return env[v] if v in env else const_value(v).astype(np.float64)
-
-            for op in chain.ops:
-                (env[op.results[0]],) = interp.run_op(op, tuple(arg(v) for v in op.operands))
-            x = arg(q.operands[0])
-            if np.any(np.isnan(x)):  # no threshold reproduces a NaN (±inf clamps): refuse
-                raise NotThresholdable("the ops feeding it compute NaN (e.g. a negative "
-                                       "BatchNorm variance)")
-            if isinstance(q, quant.QuantOp):
-                _, sc, zp, b = (arg(v) for v in q.operands)
-                bits = int(b.reshape(-1)[0])
-                codes = quant.quant_codes(x, sc, zp, bits, flag(q.signed),
-                                          flag(q.narrow), q.rounding_mode.data)
-                if bits == 1 and flag(q.signed):
-                    return (codes > 0).astype(np.int64)
-                return codes.astype(np.int64)
-            if isinstance(q, quant.BipolarQuantOp):
-                return (x >= 0).astype(np.int64)
-            if isinstance(q, quant.TruncOp):
-                vals = [arg(v) for v in q.operands]
-                v2 = q.version.value.data == 2
-                code, _, _ = quant.trunc_codes(
-                    vals[0], vals[1], vals[2], vals[3], vals[5] if v2 else vals[4],
-                    q.rounding_mode.data, 2 if v2 else 1, vals[4] if v2 else None,
-                    flag(q.signed), flag(q.narrow))
-                return code.astype(np.int64)
-            t = arg(q.thresholds)
-            return np.count_nonzero(x[..., None] >= t[None, :, :] if t.shape[0] > 1
-                                    else x[..., None] >= t[0], axis=-1).astype(np.int64)
+            return chain_levels(self.interp, chain.ops, q, env, shape)
         return f
-
-    def _output(self, rewriter: PatternRewriter, q: Operation):
-        """(code element type, forced level range, dequantize scale, dequantize zero point)."""
-        if isinstance(q, quant.QuantOp):
-            b = int(const_value(q.bitwidth).reshape(-1)[0])
-            signed, narrow = flag(q.signed), flag(q.narrow)
-            if b == 1 and signed:
-                return quant.BipolarType(), (0, 1), q.scale, q.zeropt
-            return quant.quant_code_type(b, signed, narrow), None, q.scale, q.zeropt
-        if isinstance(q, quant.BipolarQuantOp):
-            return quant.BipolarType(), (0, 1), q.scale, new_const(rewriter, np.zeros((), np.float32), q)
-        if isinstance(q, quant.TruncOp):
-            vals = [const_value(v) for v in q.operands]
-            if q.version.value.data == 2:
-                s, z, os_ = vals[1], vals[2], vals[4]
-                t = 2 ** np.round(np.log2(os_ / s))
-                return None, None, q.output_scale, new_const(rewriter, (z / t).astype(np.float32), q)
-            return None, None, q.scale, q.zeropt
-        k = quant.tensor_shape(q.thresholds)[1]
-        return quant.int_type(0, k), None, None, None  # output: `counts_output`
 
     def match_and_rewrite(self, q: Operation, rewriter: PatternRewriter) -> None:
         if not isinstance(q, QUANTIZERS):
@@ -605,61 +895,35 @@ class ThresholdPattern(RewritePattern):
         if const_values([root.scale, root.zeropt]) is None:
             return
         shape = quant.tensor_shape(q.result)
-        if len(shape) != 2:
-            raise op_error(q, f"activation on a {len(shape)}-D tensor: only (N, C) is supported yet")
+        if len(shape) not in (2, 4):
+            raise op_error(q, f"activation on a {len(shape)}-D tensor: only (N, C) and "
+                           "(N, C, H, W) are supported")
         channels = shape[1]
-        for op in chain.ops:
-            for v in op.operands:
-                c = const_value(v)
-                if c is not None and channel_vector(c, channels) is None:
-                    raise op_error(op, "parameter varies along a non-channel axis; cannot fold "
-                                   "into thresholds")
-        for v in q.operands[1:]:
-            if channel_vector(const_value(v), channels) is None and not isinstance(q, quant.MultiThresholdOp):
-                raise op_error(q, "quantizer parameter varies along a non-channel axis")
-        acc = root.x
-        if isinstance(acc, OpResult) and isinstance(acc.op, quant.IntMatMulOp):
-            w = const_value(acc.op.w)
-            lo, hi = acc_bounds(quant.elem_type(acc.op.x), w)
-        else:
-            lo_c, hi_c = quant.code_range(quant.elem_type(acc))
-            if isinstance(quant.elem_type(acc), quant.BipolarType):
-                raise op_error(q, "re-quantizing bipolar codes is not supported yet")
-            lo, hi = np.full(channels, lo_c), np.full(channels, hi_c)
-        elem, forced, scale, zp = self._output(rewriter, q)
+        check_channel_params(chain.ops, q, shape)
+        if len(shape) == 4 and (channel_param(const_value(root.scale), shape) is None or
+                                channel_param(const_value(root.zeropt), shape) is None):
+            return  # a per-element dequantize: no per-channel threshold (left in float)
+        acc = to_channels_last(rewriter, root.x, q)
+        bounds = accumulator_bounds(acc, channels)
+        if bounds is None:
+            raise op_error(q, "re-quantizing bipolar codes is not supported yet")
+        lo, hi = bounds
+        elem, forced, scale, zp = quantizer_output(rewriter, q)
         try:
             if forced is None:
-                t = derive_thresholds(self._level_fn(chain, q), lo, hi)
+                t = derive_thresholds(self._level_fn(chain, q, shape), lo, hi)
             else:
-                t = derive_thresholds(self._level_fn(chain, q), lo, hi, base=forced[0], top=forced[1])
+                t = derive_thresholds(self._level_fn(chain, q, shape), lo, hi, base=forced[0],
+                                      top=forced[1])
         except NotThresholdable as e:
             raise op_error(q, f"cannot express the activation as thresholds: {e}")
-        k = t.thresholds.shape[1]
-        if elem is None:
-            elem = quant.int_type(t.base, t.base + k)
-        acc_elem = quant.elem_type(acc)
-        alo, ahi = quant.code_range(acc_elem)
-        tmin, tmax = int(t.thresholds.min(initial=alo)), int(t.thresholds.max(initial=ahi))
-        if tmin < alo or tmax > ahi:  # widen the accumulator to hold "never" thresholds
-            acc = self._widen(rewriter, acc, quant.int_type(min(alo, tmin), max(ahi, tmax)))
-        th = quant.ThresholdOp.build(
-            operands=[acc], result_types=[_tensor(shape, elem)],
-            properties={"thresholds": quant.dense_from_numpy(t.thresholds, quant.int_type(
-                            int(t.thresholds.min(initial=0)), int(t.thresholds.max(initial=0)))),
-                        "descending": quant.dense_from_numpy(t.descending.astype(np.int64),
-                                                             quant.int_type(0, 1)),
-                        "out_bias": IntegerAttr(0 if isinstance(elem, quant.BipolarType) else t.base, 64)})
-        th.location = q.location
-        rewriter.insert(th)
-        if isinstance(q, quant.MultiThresholdOp):
-            rewriter.replace(q, [], [counts_output(rewriter, th.result, q)])
-            return
-        rewriter.replace(q, located(quant.DequantizeOp.build(
-            operands=[th.result, scale, zp], result_types=[q.results[0].type]), q))
+        build_threshold(rewriter, q, acc, t, elem, scale, zp, lambda a, e: self._widen(rewriter, a, e))
 
     @staticmethod
     def _widen(rewriter: PatternRewriter, acc: SSAValue, elem) -> SSAValue:
-        """Give the int_matmul producing acc a wider result type (values are unchanged)."""
+        """Give the int_matmul producing acc a wider result type (values are unchanged); other
+        integer values (codes, an int_conv or int_add sum, whose types already hold one more
+        than their bounds) are compared exactly as they are."""
         if isinstance(acc, OpResult) and isinstance(acc.op, quant.IntMatMulOp):
             mm = acc.op
             new = quant.IntMatMulOp.build(operands=list(mm.operands),
@@ -667,7 +931,137 @@ class ThresholdPattern(RewritePattern):
             new.location = mm.location
             rewriter.replace(mm, new)
             return new.result
-        raise AssertionError("code inputs already span their whole type; no widening needed")
+        if isinstance(acc, OpResult) and isinstance(acc.op, (quant.IntConvOp, quant.IntAddOp)):
+            raise AssertionError("int_conv/int_add types hold their bounds ± 1")
+        return acc
+
+
+MAX_PAIRS = 2**18
+"""Most code pairs (a, b) a residual join's thresholds are checked on (every pair is)."""
+MAX_SUM_WEIGHT = 2**16
+"""Largest integer weight of a residual join's sum `ka·a + kb·b` tried: every scale ratio
+that is a fraction p/q with p, q up to it succeeds (equal exact sums give equal float64 values,
+and the chain and the quantizer are monotone)."""
+
+
+def _convergents(r: float, bound: int):
+    """The continued-fraction convergents p/q of r > 0 with p, q >= 1 and p, q <= bound."""
+    h0, h1, k0, k1 = 0, 1, 1, 0
+    x = r
+    for _ in range(64):
+        a = math.floor(x)
+        h0, h1 = h1, a * h1 + h0
+        k0, k1 = k1, a * k1 + k0
+        if h1 > bound or k1 > bound:
+            return
+        if h1 >= 1:
+            yield h1, k1
+        frac = x - a
+        if frac <= 0 or not math.isfinite(1 / frac):
+            return
+        x = 1 / frac
+
+
+def _chain_to_residual(v: SSAValue) -> tuple[quant.AddOp, list[Operation]] | None:
+    """(the Add of two dequantized code tensors, the per-channel ops from it to the quantizer)
+    when v is such a chain; else None."""
+    ops: list[Operation] = []
+    while isinstance(v, OpResult):
+        op = v.op
+        if isinstance(op, quant.AddOp) and not is_constant(op.lhs) and not is_constant(op.rhs):
+            # two data operands (a quantized bias, `dequantize(const codes)`, is a constant)
+            if all(isinstance(o, OpResult) and isinstance(o.op, quant.DequantizeOp)
+                   for o in (op.lhs, op.rhs)):
+                return op, ops[::-1]
+            return None
+        if not isinstance(op, CHAIN_OPS):
+            return None
+        data = [o for o in op.operands if const_value(o) is None]
+        if len(data) != 1:
+            return None
+        ops.append(op)
+        v = data[0]
+    return None
+
+
+class ResidualThresholdPattern(RewritePattern):
+    """quantizer(chain(add(dequantize(a, sa, za), dequantize(b, sb, zb)))) →
+    dequantize(threshold(int_add(a, b){ka, kb})): (ka, kb) are small integers (continued-
+    fraction convergents of sa/sb) such that the quantizer's output, evaluated (float64) on
+    every code pair, is a threshold function of ka·a + kb·b in every channel; checked on all
+    pairs, refused by node name when no such pair of weights is found."""
+
+    def __init__(self, interp: Interpreter):
+        super().__init__()
+        self.interp = interp
+
+    def match_and_rewrite(self, q: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(q, QUANTIZERS) or const_values(q.operands[1:]) is None:
+            return
+        found = _chain_to_residual(q.operands[0])
+        if found is None:
+            return
+        add, ops = found
+        da, db = add.lhs.op, add.rhs.op
+        pa, pb = const_values([da.scale, da.zeropt]), const_values([db.scale, db.zeropt])
+        if pa is None or pb is None:
+            return
+        shape = quant.tensor_shape(q.result)
+        if len(shape) not in (2, 4) or quant.tensor_shape(add.result) != shape or \
+                quant.tensor_shape(add.lhs) != shape or quant.tensor_shape(add.rhs) != shape:
+            raise op_error(add, "residual join of tensors of different shapes is not supported")
+        if not _per_tensor(pa + pb):
+            raise op_error(add, "residual join of per-channel quantized values is not supported "
+                           "(integer weights ka, kb need per-tensor scales)")
+        check_channel_params(ops, q, shape)
+        channels = shape[1]
+        ea, eb = quant.elem_type(da.x), quant.elem_type(db.x)
+        ca, cb = code_values(ea), code_values(eb)
+        if ca.size * cb.size > MAX_PAIRS:
+            raise op_error(add, f"residual join of {ca.size}×{cb.size} code pairs: too many to "
+                           "check exhaustively")
+        a = np.repeat(ca, cb.size)[:, None]
+        b = np.tile(cb, ca.size)[:, None]
+        env = {da.result: (a.astype(np.float64) - pa[1].astype(np.float64)) * pa[0].astype(np.float64),
+               db.result: (b.astype(np.float64) - pb[1].astype(np.float64)) * pb[0].astype(np.float64)}
+        env = {k: np.broadcast_to(v, (v.shape[0], channels)).copy() for k, v in env.items()}
+        elem, forced, scale, zp = quantizer_output(rewriter, q)
+        try:
+            levels = chain_levels(self.interp, [add] + ops, q, env, shape)
+        except NotThresholdable as e:
+            raise op_error(q, f"cannot express the activation as thresholds: {e}")
+        if forced is not None:
+            base, top = forced
+        else:
+            base = top = None
+        sa, sb = float(pa[0].reshape(-1)[0]), float(pb[0].reshape(-1)[0])
+        if sa == 0 or sb == 0:
+            raise op_error(add, "a residual operand has scale 0")
+        sign_a, sign_b = (1 if sa > 0 else -1), (1 if sb > 0 else -1)
+        last = None
+        candidates = list(_convergents(abs(sa) / abs(sb), MAX_SUM_WEIGHT)) + [(1, 0), (0, 1)]
+        for p, r in candidates:  # (1, 0), (0, 1): one operand never changes the output
+            ka, kb = sign_a * p, sign_b * r
+            sums = ka * a[:, 0].astype(np.int64) + kb * b[:, 0].astype(np.int64)
+            terms = [sorted((ka * int(ca.min()), ka * int(ca.max()))),
+                     sorted((kb * int(cb.min()), kb * int(cb.max())))]
+            lo, hi = terms[0][0] + terms[1][0], terms[0][1] + terms[1][1]
+            try:
+                t = sum_thresholds(levels, sums, lo, hi, base, top)
+            except NotThresholdable as e:
+                last = e
+                continue
+            s = located(quant.IntAddOp.build(
+                operands=[to_channels_last(rewriter, da.x, add), to_channels_last(rewriter, db.x, add)],
+                result_types=[_tensor(_permuted(shape, NCHW_TO_NHWC) if len(shape) == 4 else shape,
+                                      quant.int_type(lo - 1, hi + 1))],
+                properties={"ka": IntegerAttr(ka, 64), "kb": IntegerAttr(kb, 64)}), add)
+            rewriter.insert(s)
+            build_threshold(rewriter, q, s.result, t, elem, scale, zp, lambda v, e: v)
+            return
+        raise op_error(q, "cannot express the activation after the residual join as thresholds "
+                       f"of an integer sum ka·a + kb·b (|ka|, |kb| <= {MAX_SUM_WEIGHT}; scales "
+                       f"{sa:g} and {sb:g}){': ' + str(last) if last else ''}")
 
 
 class HoistDequantizeThroughLayoutPattern(RewritePattern):
@@ -718,7 +1112,10 @@ class QuantStreamlinePass(ModulePass):
             FoldWeightQuantPattern(),
             GemmToMatMulPattern(),
             IntMatMulPattern(),
+            IntConvPattern(),
+            IntMaxPoolPattern(),
             ThresholdPattern(interp),
+            ResidualThresholdPattern(interp),
             FoldAffineIntoDequantizePattern(),
             HoistDequantizeThroughLayoutPattern(),
             AnnotatedInputPattern(),

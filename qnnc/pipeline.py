@@ -33,7 +33,7 @@ def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
     if stage == "quant":
         return []
     if stage == "quant-streamlined":
-        return [p("quant-streamline"), p("quant-partition-host")]
+        return [p("quant-streamline"), p("quant-absorb-transposes"), p("quant-partition-host")]
     if stage == "dataflow":
         return [p("convert-quant-to-dataflow"),
                 p("dataflow-fold", target_cycles=opts.target_cycles,

@@ -136,3 +136,50 @@ def _check(f: Levels, t: Thresholds, lo: np.ndarray, hi: np.ndarray, samples: in
         m, ch = bad[0]
         raise NotThresholdable(f"channel {ch}: accumulator {pts[m, ch]} gives level {want[m, ch]} "
                                f"but thresholds give {got[m, ch]} (activation not monotone)")
+
+
+def sum_thresholds(levels: np.ndarray, sums: np.ndarray, lo: int, hi: int,
+                   base: int | None = None, top: int | None = None) -> Thresholds:
+    """Thresholds on an integer sum s (e.g. `ka·a + kb·b` of a residual join) reproducing the
+    output levels known at sample points only: `levels` (P, C) at the P points whose sums are
+    `sums` (P,), all within [lo, hi]. Per channel the levels must be a monotone function of the
+    sum (equal sums, equal levels); the result is checked at every point (exhaustive when the
+    points are every input the channel can see). Raises NotThresholdable otherwise."""
+    levels = np.asarray(levels, dtype=np.int64)
+    sums = np.asarray(sums, dtype=np.int64)
+    order = np.argsort(sums, kind="stable")
+    s_sorted, l_sorted = sums[order], levels[order]
+    uniq, first = np.unique(s_sorted, return_index=True)
+    reach_lo, reach_hi = int(levels.min()), int(levels.max())
+    base = reach_lo if base is None else min(base, reach_lo)
+    top = reach_hi if top is None else max(top, reach_hi)
+    k = top - base
+    if k > MAX_LEVELS:
+        raise NotThresholdable(f"it needs {k} thresholds per channel; at most {MAX_LEVELS} are "
+                               "supported")
+    c = levels.shape[1]
+    rows, desc = [], np.zeros(c, bool)
+    for ch in range(c):
+        lv = l_sorted[:, ch]
+        per_sum = np.maximum.reduceat(lv, first)
+        if not np.array_equal(per_sum, np.minimum.reduceat(lv, first)):
+            raise NotThresholdable(f"channel {ch}: two inputs with one sum give different levels")
+        d = np.diff(per_sum)
+        if np.all(d >= 0):
+            ok = per_sum[None, :] >= (base + 1 + np.arange(k))[:, None]  # (K, U)
+            t = np.where(ok.any(axis=1), uniq[np.argmax(ok, axis=1)], hi + 1)
+        elif np.all(d <= 0):
+            desc[ch] = True
+            ok = per_sum[None, ::-1] >= (base + 1 + np.arange(k))[:, None]
+            t = np.where(ok.any(axis=1), uniq[::-1][np.argmax(ok, axis=1)], lo - 1)
+        else:
+            raise NotThresholdable(f"channel {ch}: the level is not monotone in the sum")
+        rows.append(t)
+    th = Thresholds(np.array(rows, dtype=np.int64).reshape(c, k), desc, int(base))
+    got = apply_thresholds(np.broadcast_to(sums[:, None], levels.shape), th)
+    bad = np.argwhere(got != levels)
+    if bad.size:
+        p, ch = bad[0]
+        raise NotThresholdable(f"channel {ch}: sum {sums[p]} gives level {levels[p, ch]} but "
+                               f"thresholds give {got[p, ch]}")
+    return th

@@ -130,34 +130,8 @@ def float_tail_magnitude(module, x: np.ndarray) -> float:
 def _decision_distance(op, args) -> np.ndarray | None:
     """For a QONNX activation quantizer evaluated (precisely) on args: per element of its data
     input, the distance (in the input's own units) from the input to the nearest decision
-    boundary of the quantizer (where a small change of the input changes the output code).
-    Conservative: every boundary of the rounding inside the clamp range counts."""
-    name = op.name
-    x = np.asarray(args[0], dtype=np.float64)
-    if name == "quant.bipolar_quant":
-        return np.abs(x)
-    if name == "quant.multithreshold":
-        t = np.asarray(args[1], dtype=np.float64)
-        xm = np.moveaxis(x, op.channel_axis(), -1)[..., None]
-        d = np.min(np.abs(xm - t), axis=-1) if t.size else np.full(xm.shape[:-1], np.inf)
-        return np.moveaxis(d, -1, op.channel_axis())
-    s = np.abs(np.asarray(args[1], dtype=np.float64))
-    z = np.asarray(args[2], dtype=np.float64)
-    y = x / s + z
-    if name == "quant.trunc":  # only the first rounding (half-even) sees float noise
-        return np.abs(y - (np.floor(y) + 0.5)) * s
-    bits = int(np.asarray(args[3]).reshape(-1)[0])
-    signed, narrow = bool(op.signed.value.data), bool(op.narrow.value.data)
-    if bits == 1 and signed:
-        return np.abs(y) * s
-    lo, hi = quant.quant_range(bits, signed, narrow)
-    if op.rounding_mode.data.upper() in ("ROUND", "HALF_EVEN", "HALF_UP", "HALF_DOWN"):
-        if hi <= lo:
-            return np.full(y.shape, np.inf)
-        b = np.clip(np.floor(y) + 0.5, lo + 0.5, hi - 0.5)
-    else:
-        b = np.clip(np.round(y), lo, hi)
-    return np.abs(y - b) * s
+    boundary of the quantizer (`QuantizerInterface.decision_distance`)."""
+    return op.decision_distance(np.asarray(args[0], dtype=np.float64), list(args[1:]))
 
 
 def near_tie_mask(module, x: np.ndarray) -> np.ndarray:

@@ -45,6 +45,7 @@ def _pass(module: str, cls: str) -> Callable[[], type[ModulePass]]:
 def all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
     return {
         "quant-streamline": _pass("quant_streamline", "QuantStreamlinePass"),
+        "quant-absorb-transposes": _pass("quant_absorb_transposes", "QuantAbsorbTransposesPass"),
         "quant-partition-host": _pass("quant_partition_host", "QuantPartitionHostPass"),
         "convert-quant-to-dataflow": _pass("convert_quant_to_dataflow", "ConvertQuantToDataflowPass"),
         "dataflow-fold": _pass("dataflow_fold", "DataflowFoldPass"),

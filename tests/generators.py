@@ -9,7 +9,8 @@ Two levels, so a failing example prints as something a human can read and paste 
 
 * **Specs**: small frozen dataclasses of ints, floats, strings and tuples (`QuantSpec`,
   `DenseSpec`, `MLPSpec`, `SingleQuantSpec`, `TruncSpec`; for convolutional networks
-  `ConvSpec`, `PoolSpec` (MaxPool) and `ConvNetSpec`: NCHW input, conv/pool layers, Flatten, an
+  `ConvSpec` (padding, stride, dilation, groups), `ResidualSpec` (a conv and a residual Add),
+  `PoolSpec` (MaxPool) and `ConvNetSpec`: NCHW input, conv/residual/pool layers, Flatten, an
   optional dense layer). Bulk arrays (weights, biases, BatchNorm statistics) are not in the
   spec: they come from a numpy generator seeded by a field of the spec, so a spec is a few
   lines and its `repr` evaluates back to an equal spec.
@@ -256,12 +257,31 @@ class ConvSpec:
     batchnorm: str = ""  # "", "pos", "neg", "mixed" (sign of gamma)
     bn_epsilon: float = 1e-5
     relu: bool = False
+    dilation: tuple[int, int] = (1, 1)
+    group: int = 1  # divides the input and output channels (depthwise: both equal to it)
 
     def out_hw(self, h: int, w: int) -> tuple[int, int]:
-        return _window_out((h, w), self.kernel, self.stride, self.pads)
+        return _window_out((h, w), self.kernel, self.stride, self.pads, self.dilation)
 
     def emit(self, b: "GraphBuilder") -> None:
         _emit_conv(self, b)
+
+
+@dataclass(frozen=True)
+class ResidualSpec:
+    """A residual block: `conv` (shape-preserving: stride 1, "same" padding, out_channels =
+    in_channels) → Add of its quantized output and the block's input → optional Relu →
+    activation quantizer `act_quant` (as Brevitas exports a residual join)."""
+
+    conv: ConvSpec
+    act_quant: QuantSpec
+    relu: bool = True
+
+    def out_hw(self, h: int, w: int) -> tuple[int, int]:
+        return h, w
+
+    def emit(self, b: "GraphBuilder") -> None:
+        _emit_residual(self, b)
 
 
 @dataclass(frozen=True)
@@ -621,38 +641,42 @@ def _emit_head_op(b: GraphBuilder, op: str) -> int:
     return elem
 
 
-def _window_out(hw, kernel, stride, pads) -> tuple[int, int]:
-    """ONNX output extent of a 2-D sliding window (no dilation, ceil_mode 0)."""
-    return tuple((hw[i] + pads[i] + pads[i + 2] - kernel[i]) // stride[i] + 1 for i in range(2))
+def _window_out(hw, kernel, stride, pads, dilation=(1, 1)) -> tuple[int, int]:
+    """ONNX output extent of a 2-D sliding window (ceil_mode 0)."""
+    return tuple((hw[i] + pads[i] + pads[i + 2] - (dilation[i] * (kernel[i] - 1) + 1)) // stride[i] + 1
+                 for i in range(2))
 
 
-def _windows(x: np.ndarray, kernel, stride, pads, fill: float) -> np.ndarray:
+def _windows(x: np.ndarray, kernel, stride, pads, fill: float, dilation=(1, 1)) -> np.ndarray:
     """(B, C, kh, kw, Ho, Wo): the window of every output position of a 2-D sliding window over
     x (B, C, H, W) padded with `fill` (plain numpy, independent of qnnc's kernels)."""
-    ho, wo = _window_out(x.shape[2:], kernel, stride, pads)
+    ho, wo = _window_out(x.shape[2:], kernel, stride, pads, dilation)
     xp = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])),
                 constant_values=fill)
     out = np.empty(x.shape[:2] + tuple(kernel) + (ho, wo), dtype=x.dtype)
     for i in range(kernel[0]):
         for j in range(kernel[1]):
-            out[:, :, i, j] = xp[:, :, i: i + stride[0] * (ho - 1) + 1: stride[0],
-                                 j: j + stride[1] * (wo - 1) + 1: stride[1]]
+            a, c = i * dilation[0], j * dilation[1]
+            out[:, :, i, j] = xp[:, :, a: a + stride[0] * (ho - 1) + 1: stride[0],
+                                 c: c + stride[1] * (wo - 1) + 1: stride[1]]
     return out
 
 
 def _emit_conv(spec: ConvSpec, b: GraphBuilder) -> None:
     cur = b.cur
-    c, m = cur.shape[1], spec.out_channels
+    c, m, g = cur.shape[1], spec.out_channels, spec.group
     kh, kw = spec.kernel
     rng = np.random.default_rng(spec.seed)
-    w_kn, wscale = _weights(spec, c * kh * kw, m, rng)  # (C·kh·kw, M): a dense layer's weights
-    w = w_kn.T.reshape(m, c, kh, kw).copy()
+    w_kn, wscale = _weights(spec, c // g * kh * kw, m, rng)  # (C/g·kh·kw, M): dense weights
+    w = w_kn.T.reshape(m, c // g, kh, kw).copy()
     wq = spec.weight_quant
     shaped = wscale.reshape(m, 1, 1, 1) if wq.per_channel else wscale[:1].reshape(())
     w_name = b.quantizer(b.const("weight", w), wq, shaped)
     wdq = _apply_quant(w.astype(np.float64), wq, shaped.astype(np.float64))
-    win = _windows(cur.calib, spec.kernel, spec.stride, spec.pads, 0.0)
-    acc = np.einsum("bcijhw,mcij->bmhw", win, wdq)  # (B, M, Ho, Wo)
+    win = _windows(cur.calib, spec.kernel, spec.stride, spec.pads, 0.0, spec.dilation)
+    cg, mg = c // g, m // g
+    acc = np.concatenate([np.einsum("bcijhw,mcij->bmhw", win[:, k * cg:(k + 1) * cg],
+                                    wdq[k * mg:(k + 1) * mg]) for k in range(g)], axis=1)
     sd = np.maximum(acc.std(axis=(0, 2, 3)), 1e-3)
     in_scale = float(np.abs(cur.scale).max()) if cur.scale is not None else 1.0
     unit = np.maximum(np.abs(wscale).astype(np.float64) * in_scale, 1e-6)
@@ -662,7 +686,7 @@ def _emit_conv(spec: ConvSpec, b: GraphBuilder) -> None:
         ins.append(b.const("conv_bias", bias))
         acc = acc + bias.astype(np.float64).reshape(1, m, 1, 1)
     x = b.node("Conv", ins, kernel_shape=list(spec.kernel), strides=list(spec.stride),
-               pads=list(spec.pads))
+               pads=list(spec.pads), dilations=list(spec.dilation), group=g)
     ch = (1, m, 1, 1)
     if spec.batchnorm:
         mu, sd = acc.mean(axis=(0, 2, 3)), np.maximum(acc.std(axis=(0, 2, 3)), 1e-3)
@@ -687,6 +711,24 @@ def _emit_conv(spec: ConvSpec, b: GraphBuilder) -> None:
     x = b.quantizer(x, q, scale)
     acc = _apply_quant(acc, q, scale.astype(np.float64))
     b.cur = Tensor(x, (1, m) + acc.shape[2:], acc, q, scale)
+
+
+def _emit_residual(spec: ResidualSpec, b: GraphBuilder) -> None:
+    skip = b.cur
+    spec.conv.emit(b)
+    inner = b.cur
+    x = b.node("Add", [inner.name, skip.name])
+    acc = inner.calib + skip.calib
+    if spec.relu:
+        x = b.node("Relu", [x])
+        acc = np.maximum(acc, 0.0)
+    m = inner.shape[1]
+    q = spec.act_quant
+    scale = activation_scale(q, np.moveaxis(acc, 1, -1).reshape(-1, m), m)
+    if q.per_channel:
+        scale = scale.reshape(1, m, 1, 1)
+    x = b.quantizer(x, q, scale)
+    b.cur = Tensor(x, inner.shape, _apply_quant(acc, q, scale.astype(np.float64)), q, scale)
 
 
 def _emit_pool(spec: PoolSpec, b: GraphBuilder) -> None:
@@ -910,6 +952,11 @@ def mlp_specs(draw, max_layers: int = 3, features=FEATURES, out_features=st.inte
 def window_params(draw, h: int, w: int, max_kernel: int = 3, max_stride: int = 2):
     """(kernel, stride, pads) of a 2-D window that fits an (h, w) input, pads < kernel."""
     kernel = (draw(st.integers(1, min(max_kernel, h))), draw(st.integers(1, min(max_kernel, w))))
+    return (kernel,) + draw(_stride_pads(kernel))
+
+
+@st.composite
+def _stride_pads(draw, kernel, max_stride: int = 2):
     stride = (draw(st.integers(1, max_stride)), draw(st.integers(1, max_stride)))
     if draw(st.booleans()):
         pads = (0, 0, 0, 0)
@@ -917,15 +964,28 @@ def window_params(draw, h: int, w: int, max_kernel: int = 3, max_stride: int = 2
         pads = ((kernel[0] - 1) // 2, (kernel[1] - 1) // 2) * 2
     else:
         pads = tuple(draw(st.integers(0, kernel[i % 2] - 1)) for i in range(4))
-    return kernel, stride, pads
+    return stride, pads
 
 
 @st.composite
-def conv_specs(draw, h: int, w: int, channels=st.integers(1, 8)):
-    """A ConvSpec for an (h, w) input: mostly per-tensor activation quantizers with positive
-    scales; rarely per-channel or negative ones."""
-    m = draw(channels)
-    kernel, stride, pads = draw(window_params(h, w))
+def conv_specs(draw, h: int, w: int, c: int = 1, channels=st.integers(1, 8), residual: bool = False):
+    """A ConvSpec for a (c, h, w) input: mostly per-tensor activation quantizers with positive
+    scales; rarely per-channel or negative ones; sometimes dilated or grouped (depthwise).
+    `residual`: shape-preserving (stride 1, "same" padding, c output channels)."""
+    if residual:
+        k = draw(st.sampled_from([1, 3] if min(h, w) >= 3 else [1]))
+        kernel, stride, pads, dilation = (k, k), (1, 1), ((k - 1) // 2,) * 4, (1, 1)
+        m = c
+    else:
+        m = draw(channels)
+        dilation = (1, 1)
+        if draw(st.integers(0, 3)) == 0:
+            dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+        kernel = (draw(st.integers(1, max(1, min(3, (h - 1) // dilation[0] + 1)))),
+                  draw(st.integers(1, max(1, min(3, (w - 1) // dilation[1] + 1)))))
+        stride, pads = draw(_stride_pads(kernel))
+    groups = [g for g in range(1, c + 1) if c % g == 0 and m % g == 0]
+    group = draw(st.sampled_from(groups)) if len(groups) > 1 and draw(st.booleans()) else 1
     wq = draw(quant_specs(channels=m, per_channel=None, allow_negative=True,
                           allow_zeropt=draw(st.integers(0, 3)) == 0, lo_exp=-6, hi_exp=1))
     odd = draw(st.integers(0, 5)) == 0
@@ -939,26 +999,39 @@ def conv_specs(draw, h: int, w: int, channels=st.integers(1, 8)):
         bn_epsilon=draw(st.sampled_from([1e-5, 1e-3])),
         # Relu before a bipolar quantizer makes the layer a constant +1, and a BatchNorm
         # calibrated on a constant amplifies float32 noise far beyond a quantizer's step.
-        relu=draw(st.booleans()) and not (act.kind == "bipolar" or (act.bits == 1 and act.signed)))
+        relu=draw(st.booleans()) and not (act.kind == "bipolar" or (act.bits == 1 and act.signed)),
+        dilation=dilation, group=group)
 
 
 @st.composite
 def convnet_specs(draw, max_layers: int = 3):
-    """A ConvNetSpec: input (1, 1..3, 4..8, 4..8), a conv layer first, then 0..max_layers-1
-    conv or MaxPool layers (channels <= 8), Flatten, and an optional dense layer."""
+    """A ConvNetSpec: input (1, 1..3, 4..8, 4..8), a conv or residual layer first (a residual
+    block there adds the input quantizer's codes), then 0..max_layers-1 conv, residual or
+    MaxPool layers (channels <= 8), Flatten, and an optional dense layer."""
     c, h, w = draw(st.integers(1, 3)), draw(st.integers(4, 8)), draw(st.integers(4, 8))
     odd = draw(st.integers(0, 7)) == 0  # rarely: negative input scale, signed zero point
     iq = draw(quant_specs(lo_exp=-6, hi_exp=1, allow_negative=odd and draw(st.booleans()),
                           allow_signed_zeropt=odd and draw(st.booleans())))
     opset = draw(st.sampled_from([2, 2, 1]))
     layers = []
-    hh, ww = h, w
+    hh, ww, cc = h, w, c
     for i in range(draw(st.integers(1, max_layers))):
-        if i > 0 and draw(st.integers(0, 2)) == 0:
+        kind = draw(st.integers(0 if i > 0 else 1, 3))  # no MaxPool first
+        if kind == 0:
             kernel, stride, pads = draw(window_params(hh, ww))
             layer = PoolSpec(kernel, stride, pads)
+        elif kind == 1:
+            inner = draw(conv_specs(hh, ww, cc, residual=True))
+            odd = draw(st.integers(0, 5)) == 0
+            act = draw(quant_specs(channels=cc, per_channel=None if odd else False,
+                                   allow_negative=odd and draw(st.booleans()),
+                                   allow_signed_zeropt=odd and draw(st.booleans()),
+                                   lo_exp=-2, hi_exp=1, bits=(1, 6)))
+            layer = ResidualSpec(inner, act, relu=draw(st.booleans()) and not (
+                act.kind == "bipolar" or (act.bits == 1 and act.signed)))
         else:
-            layer = draw(conv_specs(hh, ww))
+            layer = draw(conv_specs(hh, ww, cc))
+            cc = layer.out_channels
         layers.append(layer)
         hh, ww = layer.out_hw(hh, ww)
     dense = None

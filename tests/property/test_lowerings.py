@@ -61,7 +61,8 @@ def pipeline_pass_names() -> list[str]:
 
 def test_default_pipeline_is_what_this_file_covers():
     assert pipeline_pass_names() == [
-        "quant-streamline", "quant-partition-host", "convert-quant-to-dataflow", "dataflow-fold",
+        "quant-streamline", "quant-absorb-transposes", "quant-partition-host",
+        "convert-quant-to-dataflow", "dataflow-fold",
         "dataflow-insert-fifos", "convert-dataflow-to-rtl"]
     assert set(pipeline_pass_names()) <= set(all_passes())
 

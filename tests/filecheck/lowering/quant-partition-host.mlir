@@ -181,3 +181,46 @@ func.func @main(%x: tensor<1x3xf32>) -> tensor<1x3xf32> {
   func.return %y : tensor<1x3xf32>
 }
 // CHECK: error: node 'Add_1' (Add): post-processing uses a pre-processing value; such a bypass around the accelerator is not supported
+
+// -----
+
+// A conv net: the transpose to channels-last after the input quantizer runs in @pre, the one
+// back to NCHW before the output dequantize in @post; @core is channels-last integer ops only.
+func.func @main(%x: tensor<1x1x3x3xf32>) -> tensor<1x2xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %q = quant.quantize %x, %one, %zero {bits = 3 : i64, signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x1x3x3xf32>, tensor<f32>, tensor<f32>) -> tensor<1x1x3x3xsi3>
+  %qt = quant.transpose %q {perm = array<i64: 0, 2, 3, 1>} : tensor<1x1x3x3xsi3> -> tensor<1x3x3x1xsi3>
+  %w = quant.const dense<[[[[1, 1]], [[0, 1]]], [[[0, 1]], [[-1, 1]]]]> : tensor<2x2x1x2xsi2>
+  %acc = quant.int_conv %qt, %w {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, pad_value = 0 : i64} : (tensor<1x3x3x1xsi3>, tensor<2x2x1x2xsi2>) -> tensor<1x2x2x2xsi6>
+  %t = quant.threshold %acc {thresholds = dense<[[1, 2, 3], [2, 3, 6]]> : tensor<2x3xui3>, descending = dense<[0, 0]> : tensor<2xui1>, out_bias = 0 : i64} : tensor<1x2x2x2xsi6> -> tensor<1x2x2x2xui2>
+  %p = quant.int_maxpool %t {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : tensor<1x2x2x2xui2> -> tensor<1x1x1x2xui2>
+  %pt = quant.transpose %p {perm = array<i64: 0, 3, 1, 2>} : tensor<1x1x1x2xui2> -> tensor<1x2x1x1xui2>
+  %d = quant.dequantize %pt, %one, %zero : (tensor<1x2x1x1xui2>, tensor<f32>, tensor<f32>) -> tensor<1x2x1x1xf32>
+  %f = quant.reshape %d : tensor<1x2x1x1xf32> -> tensor<1x2xf32>
+  func.return %f : tensor<1x2xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @main(%x: tensor<1x1x3x3xf32>) -> tensor<1x2xf32> {
+// CHECK-NEXT:    %[[P:.*]] = func.call @pre(%x) : (tensor<1x1x3x3xf32>) -> tensor<1x3x3x1xsi3>
+// CHECK-NEXT:    %[[C:.*]] = func.call @core(%[[P]]) : (tensor<1x3x3x1xsi3>) -> tensor<1x1x1x2xui2>
+// CHECK-NEXT:    %[[Y:.*]] = func.call @post(%[[C]]) : (tensor<1x1x1x2xui2>) -> tensor<1x2xf32>
+// CHECK:       func.func @pre(%x: tensor<1x1x3x3xf32>) -> tensor<1x3x3x1xsi3> {
+// CHECK:         %qt = quant.transpose %q {perm = array<i64: 0, 2, 3, 1>}
+// CHECK-NEXT:    func.return %qt : tensor<1x3x3x1xsi3>
+// CHECK-NEXT:  }
+// CHECK-NEXT:  func.func @core(%[[IN:.*]]: tensor<1x3x3x1xsi3>) -> tensor<1x1x1x2xui2> {
+// CHECK-NEXT:    %w = quant.const
+// CHECK-NEXT:    %acc = quant.int_conv %[[IN]], %w
+// CHECK-NEXT:    %t = quant.threshold %acc
+// CHECK-NEXT:    %p = quant.int_maxpool %t
+// CHECK-NEXT:    func.return %p : tensor<1x1x1x2xui2>
+// CHECK-NEXT:  }
+// CHECK-NEXT:  func.func @post(%[[OUT:.*]]: tensor<1x1x1x2xui2>) -> tensor<1x2xf32> {
+// CHECK-NEXT:    %one = quant.const
+// CHECK-NEXT:    %zero = quant.const
+// CHECK-NEXT:    %pt = quant.transpose %[[OUT]] {perm = array<i64: 0, 3, 1, 2>}
+// CHECK-NEXT:    %d = quant.dequantize %pt, %one, %zero
+// CHECK-NEXT:    %f = quant.reshape %d
+// CHECK-NEXT:    func.return %f : tensor<1x2xf32>

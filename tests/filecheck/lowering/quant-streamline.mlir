@@ -399,3 +399,128 @@ func.func @float_first_layer(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
 // CHECK-NEXT:    %1 = quant.quantize %mm, %one, %zero {bits = 2 : i64, signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x2xf32>, tensor<f32>, tensor<f32>) -> tensor<1x2xui2>
 // CHECK-NEXT:    %yq = quant.dequantize %1, %one, %zero : (tensor<1x2xui2>, tensor<f32>, tensor<f32>) -> tensor<1x2xf32>
 // CHECK-NEXT:    func.return %yq : tensor<1x2xf32>
+
+// -----
+
+// A convolution becomes int_conv on channels-last codes and the activation a threshold on its
+// channels-last accumulator. x codes are si3 (-4..3); the weights (per output channel scales
+// 1 and 0.5) have codes [[1, 0], [0, -1]] and [[1, 1], [1, 1]], stored (kH, kW, C, M).
+//   c0: y = acc, acc in -7..7; the level round(clamp(y, 0, 3)) rises at 1, 2, 3
+//   c1: y = acc/2, acc in -16..12 (si6 holds the bounds ± 1); half to even: acc = 1 -> 0,
+//       2 -> 1, 3 -> 2, 5 -> 2, 6 -> 3: thresholds [2, 3, 6]
+func.func @conv(%x: tensor<1x1x3x3xf32>) -> tensor<1x2x2x2xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %three = quant.const dense<3.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %one, %zero, %three {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x1x3x3xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x1x3x3xf32>
+  %ws = quant.const dense<[[[[1.0]]], [[[0.5]]]]> : tensor<2x1x1x1xf32>
+  %w = quant.const dense<[[[[1.0, 0.0], [0.0, -1.0]]], [[[0.5, 0.5], [0.5, 0.5]]]]> : tensor<2x1x2x2xf32>
+  %wq = quant.quant %w, %ws, %zero, %two {signed = true, narrow = true, rounding_mode = "ROUND"} : (tensor<2x1x2x2xf32>, tensor<2x1x1x1xf32>, tensor<f32>, tensor<f32>) -> tensor<2x1x2x2xf32>
+  %c = quant.conv %xq, %wq {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x1x3x3xf32>, tensor<2x1x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %r = quant.relu %c : tensor<1x2x2x2xf32> -> tensor<1x2x2x2xf32>
+  %yq = quant.quant %r, %one, %zero, %two {signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x2x2x2xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x2x2x2xf32>
+  func.return %yq : tensor<1x2x2x2xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @conv(%x: tensor<1x1x3x3xf32>) -> tensor<1x2x2x2xf32> {
+// CHECK:         %[[X:.*]] = quant.quantize %x, %one, %zero {bits = 3 : i64, {{.*}}} : (tensor<1x1x3x3xf32>, tensor<f32>, tensor<f32>) -> tensor<1x1x3x3xsi3>
+// CHECK-NEXT:    %[[W:.*]] = quant.const dense<{{\[\[\[\[1, 1\]\], \[\[0, 1\]\]\], \[\[\[0, 1\]\], \[\[-1, 1\]\]\]\]}}> : tensor<2x2x1x2xsi2>
+// CHECK-NEXT:    %[[XT:.*]] = quant.transpose %[[X]] {perm = array<i64: 0, 2, 3, 1>} : tensor<1x1x3x3xsi3> -> tensor<1x3x3x1xsi3>
+// CHECK-NEXT:    %[[ACC:.*]] = quant.int_conv %[[XT]], %[[W]] {strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, pad_value = 0 : i64} : (tensor<1x3x3x1xsi3>, tensor<2x2x1x2xsi2>) -> tensor<1x2x2x2xsi6>
+// CHECK-NEXT:    %[[T:.*]] = quant.threshold %[[ACC]] {thresholds = dense<{{\[}}[1, 2, 3], [2, 3, 6]]> : tensor<2x3xui3>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : tensor<1x2x2x2xsi6> -> tensor<1x2x2x2xui2>
+// CHECK-NEXT:    %[[TT:.*]] = quant.transpose %[[T]] {perm = array<i64: 0, 3, 1, 2>} : tensor<1x2x2x2xui2> -> tensor<1x2x2x2xui2>
+// CHECK-NEXT:    %yq = quant.dequantize %[[TT]], %one, %zero : (tensor<1x2x2x2xui2>, tensor<f32>, tensor<f32>) -> tensor<1x2x2x2xf32>
+// CHECK-NEXT:    func.return %yq
+// CHECK-NOT:     quant.conv
+
+// -----
+
+// MaxPool of codes with a positive scale pools the codes (channels-last).
+func.func @maxpool(%x: tensor<1x2x2x2xf32>) -> tensor<1x2x1x1xf32> {
+  %s = quant.const dense<2.500000e-01> : tensor<f32>
+  %z = quant.const dense<1.000000e+00> : tensor<f32>
+  %b = quant.const dense<2.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %s, %z, %b {signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x2x2x2xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x2x2x2xf32>
+  %p = quant.maxpool %xq {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = 0 : i64} : tensor<1x2x2x2xf32> -> tensor<1x2x1x1xf32>
+  func.return %p : tensor<1x2x1x1xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @maxpool(%x: tensor<1x2x2x2xf32>) -> tensor<1x2x1x1xf32> {
+// CHECK:         %[[X:.*]] = quant.quantize %x, %s, %z {{.*}} -> tensor<1x2x2x2xui2>
+// CHECK-NEXT:    %[[XT:.*]] = quant.transpose %[[X]] {perm = array<i64: 0, 2, 3, 1>} : tensor<1x2x2x2xui2> -> tensor<1x2x2x2xui2>
+// CHECK-NEXT:    %[[P:.*]] = quant.int_maxpool %[[XT]] {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : tensor<1x2x2x2xui2> -> tensor<1x1x1x2xui2>
+// CHECK-NEXT:    %[[PT:.*]] = quant.transpose %[[P]] {perm = array<i64: 0, 3, 1, 2>} : tensor<1x1x1x2xui2> -> tensor<1x2x1x1xui2>
+// CHECK-NEXT:    %p = quant.dequantize %[[PT]], %s, %z : (tensor<1x2x1x1xui2>, tensor<f32>, tensor<f32>) -> tensor<1x2x1x1xf32>
+// CHECK-NEXT:    func.return %p
+
+// -----
+
+// A residual join: a (ui2, scale 0.5) and b (ui2, scale 0.25, b = min(2a, 3) through a 1x1
+// conv) add up to 0.5a + 0.25b = (2a + b)/4, so ka = 2, kb = 1 (the convergent of 0.5/0.25).
+// b's thresholds: 2a is 0, 2, 4 -> 3 for a = 0, 1, 2: levels 1, 2 at a >= 1, 3 at a >= 2.
+// The 3-bit quantizer rounds (2a + b)/4 half to even: sum 3..5 -> 1, 6..9 -> 2 (sums reach
+// 0..9, so level 3 is never reached): thresholds [3, 6]; int_add's si5 holds -1..10. The skip
+// reads the conv's input stream: one transpose of a's codes, not two.
+func.func @residual(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+  %half = quant.const dense<5.000000e-01> : tensor<f32>
+  %quarter = quant.const dense<2.500000e-01> : tensor<f32>
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %zero = quant.const dense<0.000000e+00> : tensor<f32>
+  %two = quant.const dense<2.000000e+00> : tensor<f32>
+  %three = quant.const dense<3.000000e+00> : tensor<f32>
+  %a = quant.quant %x, %half, %zero, %two {signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x1x2x2xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x1x2x2xf32>
+  %w = quant.const dense<1.000000e+00> : tensor<1x1x1x1xf32>
+  %wq = quant.quant %w, %one, %zero, %two {signed = true, narrow = true, rounding_mode = "ROUND"} : (tensor<1x1x1x1xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x1x1x1xf32>
+  %c = quant.conv %a, %wq {kernel_shape = array<i64: 1, 1>, strides = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x1x2x2xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x2x2xf32>
+  %b = quant.quant %c, %quarter, %zero, %two {signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x1x2x2xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x1x2x2xf32>
+  %s = quant.add %a, %b : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32>
+  %r = quant.relu %s : tensor<1x1x2x2xf32> -> tensor<1x1x2x2xf32>
+  %y = quant.quant %r, %one, %zero, %three {signed = false, narrow = false, rounding_mode = "ROUND"} : (tensor<1x1x2x2xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x1x2x2xf32>
+  func.return %y : tensor<1x1x2x2xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @residual(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x2x2xf32> {
+// CHECK:         %[[A:.*]] = quant.quantize %x, %half, %zero {{.*}} -> tensor<1x1x2x2xui2>
+// CHECK:         %[[AT:.*]] = quant.transpose %[[A]] {perm = array<i64: 0, 2, 3, 1>}
+// CHECK-NEXT:    %[[ACC:.*]] = quant.int_conv %[[AT]], {{.*}} -> tensor<1x2x2x1xsi4>
+// CHECK-NEXT:    %[[B:.*]] = quant.threshold %[[ACC]] {thresholds = dense<{{\[}}[1, 1, 2]]> : {{.*}} -> tensor<1x2x2x1xui2>
+// CHECK:         %[[S:.*]] = quant.int_add %[[AT]], %[[B]] {ka = 2 : i64, kb = 1 : i64} : (tensor<1x2x2x1xui2>, tensor<1x2x2x1xui2>) -> tensor<1x2x2x1xsi5>
+// CHECK-NEXT:    %[[Y:.*]] = quant.threshold %[[S]] {thresholds = dense<{{\[}}[3, 6]]> : tensor<1x2xui3>, descending = dense<0> : tensor<1xui1>, out_bias = 0 : i64} : tensor<1x2x2x1xsi5> -> tensor<1x2x2x1xui3>
+// CHECK-NEXT:    %[[YT:.*]] = quant.transpose %[[Y]] {perm = array<i64: 0, 3, 1, 2>}
+// CHECK-NEXT:    %y = quant.dequantize %[[YT]], %one, %zero
+// CHECK-NEXT:    func.return %y
+// CHECK-NOT:     quant.add
+
+// -----
+
+// Max of values is the max of codes only for a positive scale: a negative one is refused.
+func.func @maxpool_negative_scale(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x1x1xf32> {
+  %s = quant.const dense<-2.500000e-01> : tensor<f32>
+  %z = quant.const dense<0.000000e+00> : tensor<f32>
+  %b = quant.const dense<2.000000e+00> : tensor<f32>
+  %xq = quant.quant %x, %s, %z, %b {signed = true, narrow = false, rounding_mode = "ROUND"} : (tensor<1x1x2x2xf32>, tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<1x1x2x2xf32>
+  %p = quant.maxpool %xq {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>, ceil_mode = 0 : i64} : tensor<1x1x2x2xf32> -> tensor<1x1x1x1xf32> loc("pool"("MaxPool"))
+  func.return %p : tensor<1x1x1x1xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK:       Error while applying pattern: error: node 'pool' (MaxPool): the pooled codes' scale is negative or zero: the maximum of the values is not the maximum of the codes
+
+// -----
+
+// Padding writes the real value 0, which no bipolar code is: refused.
+func.func @conv_bipolar_pad(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x3x3xf32> {
+  %one = quant.const dense<1.000000e+00> : tensor<f32>
+  %xq = quant.bipolar_quant %x, %one : (tensor<1x1x2x2xf32>, tensor<f32>) -> tensor<1x1x2x2xf32>
+  %w = quant.const dense<1.000000e+00> : tensor<1x1x2x2xf32>
+  %wq = quant.bipolar_quant %w, %one : (tensor<1x1x2x2xf32>, tensor<f32>) -> tensor<1x1x2x2xf32>
+  %c = quant.conv %xq, %wq {kernel_shape = array<i64: 2, 2>, strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 1 : i64} : (tensor<1x1x2x2xf32>, tensor<1x1x2x2xf32>) -> tensor<1x1x3x3xf32> loc("c1"("Conv"))
+  func.return %c : tensor<1x1x3x3xf32>
+}
+
+// CHECK:       // {{-----}}
+// CHECK:       Error while applying pattern: error: node 'c1' (Conv): padding needs the real value 0 as an input code (the zero point 0 is no code of !quant.bipolar)
