@@ -28,8 +28,8 @@ from qnnc.dialects import quant
 from qnnc.ir import make_context, parse_module, print_module, run_function
 from qnnc.universe import all_passes
 
-PASSES = ("convert-quant-to-dataflow", "dataflow-fold", "dataflow-insert-fifos",)  # TMP
-#          "convert-dataflow-to-rtl")
+PASSES = ("convert-quant-to-dataflow", "dataflow-fold", "dataflow-insert-fifos",
+          "convert-dataflow-to-rtl")
 
 
 def type_text(t) -> str:
