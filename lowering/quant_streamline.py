@@ -1090,6 +1090,101 @@ class HoistDequantizeThroughLayoutPattern(RewritePattern):
             operands=[moved.result, d.scale, d.zeropt], result_types=[op.result.type]), op))
 
 
+GATHER_OPS = ("Resize", "Upsample", "DepthToSpace")
+"""Standard ONNX nodes (kept as `host.onnx_node`) that move codes without computing: a
+nearest-neighbour upsampling by integer factors or a depth-to-space."""
+
+
+def probe_gather(node: Operation, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The element each output of a one-input host node copies, found by running the node on
+    the element indices (exact in float32 below 2^24); None when it is no gather."""
+    from qnnc.dialects.host import run_onnx_node
+
+    n = int(np.prod(shape))
+    if n >= 2 ** 24:
+        return None
+    iota = np.arange(n, dtype=np.float32).reshape(shape)
+    (y,) = run_onnx_node(node, (iota,))
+    y = np.asarray(y)
+    if y.dtype.kind != "f" or np.any(y != np.round(y)) or np.any(y < 0) or np.any(y >= n):
+        return None
+    return y.astype(np.int64)
+
+
+def gather_kind(index: np.ndarray, shape: tuple[int, ...]) -> tuple[str, dict] | None:
+    """Which channels-last integer op reproduces a gather `index` of an NCHW tensor:
+    `("upsample", {scales})` or `("depth_to_space", {blocksize, mode})`, else None."""
+    iota = np.arange(int(np.prod(shape))).reshape(shape)
+    _, c, h, w = shape
+    if index.ndim != 4 or index.shape[0] != shape[0]:
+        return None
+    _, co, ho, wo = index.shape
+    if co == c and ho % h == 0 and wo % w == 0:
+        sh, sw = ho // h, wo // w
+        if np.array_equal(index, np.repeat(np.repeat(iota, sh, axis=2), sw, axis=3)):
+            return "upsample", {"scales": (sh, sw)}
+    if ho % h == 0 and wo % w == 0 and ho // h == wo // w:
+        b = ho // h
+        for mode in quant.DEPTH_TO_SPACE_MODES:
+            if c % (b * b) == 0 and co * b * b == c and np.array_equal(
+                    index, quant.depth_to_space_nhwc(iota.transpose(0, 2, 3, 1), b,
+                                                     mode).transpose(0, 3, 1, 2)):
+                return "depth_to_space", {"blocksize": b, "mode": mode}
+    return None
+
+
+class GatherLayoutPattern(RewritePattern):
+    """Resize / Upsample / DepthToSpace (host nodes) of dequantize(x, s, z) →
+    dequantize(transpose_nchw(int_upsample | int_depth_to_space(transpose_nhwc(x))), s, z).
+    What the node does is read off the node itself, run on element indices (`probe_gather`):
+    a nearest-neighbour upsampling by integer factors (whatever coordinate mode gives that map)
+    or a DCR/CRD depth-to-space; moving codes commutes with their dequantize (per tensor; an
+    upsampling also per channel). Any other map of quantized values is an error naming the
+    node."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        from qnnc.dialects.host import OnnxNodeOp
+
+        if not isinstance(op, OnnxNodeOp) or op.op_type.data not in GATHER_OPS \
+                or len(op.inputs) != 1 or len(op.outputs) != 1:
+            return
+        x = op.inputs[0]
+        if not (isinstance(x, OpResult) and isinstance(x.op, quant.DequantizeOp)):
+            return
+        d = x.op
+        params = const_values([d.scale, d.zeropt])
+        shape = quant.tensor_shape(x)
+        if params is None or len(shape) != 4 or shape[0] != 1:
+            return
+        index = probe_gather(op, shape)
+        kind = gather_kind(index, shape) if index is not None else None
+        if kind is None:
+            raise op_error(op, f"{op.op_type.data} of quantized values maps to hardware only as a "
+                           "nearest-neighbour upsampling by integer factors or a DCR/CRD "
+                           "depth-to-space; this node computes something else")
+        per_tensor = all(p.size == 1 for p in params)
+        if not per_tensor and (kind[0] != "upsample" or
+                               any(channel_param(p, shape) is None for p in params)):
+            raise op_error(op, f"{op.op_type.data} of values with per-channel scales mixes "
+                           "channels: only per-tensor scale and zero point are supported")
+        xin = to_channels_last(rewriter, d.x, op)
+        out_t = _tensor(_permuted(quant.tensor_shape(op.outputs[0]), NCHW_TO_NHWC),
+                        quant.elem_type(d.x))
+        if kind[0] == "upsample":
+            new = quant.IntUpsampleOp.build(
+                operands=[xin], result_types=[out_t],
+                properties={"scales": quant.i64_array(kind[1]["scales"])})
+        else:
+            new = quant.IntDepthToSpaceOp.build(
+                operands=[xin], result_types=[out_t],
+                properties={"blocksize": IntegerAttr(kind[1]["blocksize"], 64),
+                            "mode": StringAttr(kind[1]["mode"])})
+        rewriter.insert(located(new, op))
+        codes = to_channels_first(rewriter, new.result, op)
+        rewriter.replace(op, located(quant.DequantizeOp.build(
+            operands=[codes, d.scale, d.zeropt], result_types=[op.outputs[0].type]), op))
+
+
 # ----------------------------------------------------------------------------------------------
 # The pass
 # ----------------------------------------------------------------------------------------------
@@ -1114,6 +1209,7 @@ class QuantStreamlinePass(ModulePass):
             IntMatMulPattern(),
             IntConvPattern(),
             IntMaxPoolPattern(),
+            GatherLayoutPattern(),
             ThresholdPattern(interp),
             ResidualThresholdPattern(interp),
             FoldAffineIntoDequantizePattern(),
