@@ -1217,6 +1217,14 @@ def int_maxpool2d_nhwc(x: np.ndarray, kernel, strides, pads, dilations) -> np.nd
     return y.transpose(0, 2, 3, 1).astype(np.int64)
 
 
+def int_sumpool2d_nhwc(x: np.ndarray, kernel, strides) -> np.ndarray:
+    """Exact window sums, channels-last, no padding: (N, H, W, C) → (N, Ho, Wo, C) int64."""
+    xc = x.astype(np.int64).transpose(0, 3, 1, 2)
+    out = tuple(window_out_size(xc.shape[2 + i], kernel[i], strides[i], 0, 0, 1) for i in range(2))
+    y = sum(v for v in _window_views(xc, kernel, strides, (1, 1), out))
+    return np.asarray(y).transpose(0, 2, 3, 1)
+
+
 def _check_codes(op: IRDLOperation, *values: SSAValue) -> None:
     for v in values:
         if not is_code_type(elem_type(v)):
@@ -1342,6 +1350,48 @@ class IntAddOp(IRDLOperation):
             raise VerifyException(f"{self.name}: {re} cannot hold the sums {lo}..{hi}")
 
 
+@irdl_op_definition
+class IntSumPoolOp(IRDLOperation):
+    """Window sums of codes, **channels-last**, no padding: x (N, H, W, C) → (N, Ho, Wo, C),
+    exact. An AveragePool of dequantized codes is `dequantize(sum, s/K, z·K)` of it (K the
+    window size), which keeps the average exact for the quantizer after it."""
+
+    name = "quant.int_sumpool"
+    x = operand_def(TensorType)
+    result = result_def(TensorType)
+    kernel_shape = prop_def(DenseArrayBase)
+    strides = prop_def(DenseArrayBase)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$x attr-dict `:` type($x) `->` type($result)"
+
+    def window(self) -> int:
+        kh, kw = array_ints(self.kernel_shape)
+        return kh * kw
+
+    def bounds(self) -> tuple[int, int]:
+        lo, hi = code_range(elem_type(self.x))
+        return self.window() * lo, self.window() * hi
+
+    def verify_(self) -> None:
+        _check_codes(self, self.x, self.result)
+        if isinstance(elem_type(self.x), BipolarType) or isinstance(elem_type(self.result), BipolarType):
+            raise VerifyException(f"{self.name}: sums of bipolar codes are not supported")
+        xs, rs = tensor_shape(self.x), tensor_shape(self.result)
+        if len(xs) != 4 or len(rs) != 4:
+            raise VerifyException(f"{self.name}: NHWC tensors required (got {xs}, {rs})")
+        kernel = array_ints(self.kernel_shape)
+        out = _check_window(self, xs[1:3], kernel, array_ints(self.strides), (0, 0, 0, 0), (1, 1))
+        want = (xs[0],) + out + (xs[3],)
+        if rs != want:
+            raise VerifyException(f"{self.name}: result shape {rs}, expected {want}")
+        lo, hi = self.bounds()
+        rlo, rhi = code_range(elem_type(self.result))
+        if lo < rlo or hi > rhi:
+            raise VerifyException(f"{self.name}: {elem_type(self.result)} cannot hold the sums "
+                                  f"{lo}..{hi}")
+
+
 DEPTH_TO_SPACE_MODES = ("DCR", "CRD")
 
 
@@ -1419,7 +1469,7 @@ Quant = Dialect(
         TransposeOp,
         ConvOp, MaxPoolOp,
         QuantizeOp, DequantizeOp, IntMatMulOp, ThresholdOp, IntConvOp, IntMaxPoolOp,
-        IntAddOp, IntUpsampleOp, IntDepthToSpaceOp,
+        IntAddOp, IntUpsampleOp, IntDepthToSpaceOp, IntSumPoolOp,
     ],
     [BipolarType],
 )
@@ -1644,3 +1694,8 @@ class QuantFunctions(InterpreterFunctions):
     @impl(IntDepthToSpaceOp)
     def run_int_depth_to_space(self, interp: Interpreter, op: IntDepthToSpaceOp, args: tuple):
         return depth_to_space_nhwc(np.asarray(args[0]), op.blocksize.value.data, op.mode.data),
+
+    @impl(IntSumPoolOp)
+    def run_int_sumpool(self, interp: Interpreter, op: IntSumPoolOp, args: tuple):
+        return int_sumpool2d_nhwc(np.asarray(args[0]), array_ints(op.kernel_shape),
+                                  array_ints(op.strides)),

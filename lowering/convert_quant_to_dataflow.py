@@ -16,7 +16,8 @@ accelerator. Then every stream with several readers gets forks.
 * `int_matmul` → MVAU; `int_conv` → [`pad`] → [`swg`] → MVAU on OH·OW vectors (a 1×1
   stride-1 unpadded convolution needs no window generator); an `int_matmul`/`int_conv`/`int_add`
   whose only consumer is a threshold takes the thresholds into the same unit;
-* `int_maxpool` → [`pad` with the least code] → `swg` → `pool` (max);
+* `int_maxpool` → [`pad` with the least code] → `swg` → `pool` (max); `int_sumpool` → `swg` →
+  `pool` (sum); a window covering the whole map needs no generator;
 * `int_add` → `add`; a standalone `threshold` → `threshold`;
 * `int_upsample` → `upsample`; `int_depth_to_space` → `depth_to_space`.
 """
@@ -118,22 +119,24 @@ def _i64(v: int) -> IntegerAttr:
     return IntegerAttr(int(v), 64)
 
 
-def window_units(rewriter: PatternRewriter, s: SSAValue, op: quant.IntConvOp | quant.IntMaxPoolOp,
-                 kernel: tuple[int, int], pad_value: int) -> SSAValue:
+def window_units(rewriter: PatternRewriter, s: SSAValue, op: Operation, kernel: tuple[int, int],
+                 pad_value: int) -> SSAValue:
     """The stream of op's input (1, H, W, C) → [pad] → [swg]: the windows op reads, one per
     output pixel (kernel positions row-major, channels fastest). Nothing for a 1×1 kernel at
-    stride 1 without padding (the pixels are the windows)."""
+    stride 1 without padding (the pixels are the windows), and no generator for a window
+    covering the whole map (the map's stream order is the window's)."""
     _, h, w, c = quant.tensor_shape(op.x)
     elem = quant.elem_type(op.x)
-    pads = quant.array_ints(op.pads)
-    strides, dilations = quant.array_ints(op.strides), quant.array_ints(op.dilations)
+    pads = quant.array_ints(op.pads) if "pads" in op.properties else (0, 0, 0, 0)
+    strides = quant.array_ints(op.strides)
+    dilations = quant.array_ints(op.dilations) if "dilations" in op.properties else (1, 1)
     if any(pads):
         t, left, b, r = pads
         h, w = h + t + b, w + left + r
         s = _unit(rewriter, dataflow.PadOp, s, dataflow.StreamType(elem, h * w * c, 1), op,
                   ifm=quant.i64_array(quant.tensor_shape(op.x)[1:3]), pads=quant.i64_array(pads),
                   value=_i64(pad_value), pe=_i64(1))
-    if kernel == (1, 1) and strides == (1, 1):
+    if (kernel == (1, 1) and strides == (1, 1)) or (kernel == (h, w) and dilations == (1, 1)):
         return s
     kh, kw = kernel
     oh = (h - (kh - 1) * dilations[0] - 1) // strides[0] + 1
@@ -208,20 +211,23 @@ class AccumulatorPattern(RewritePattern):
         _replace_with_unit(rewriter, op, _accumulator_unit(rewriter, op, op.result.type, {}))
 
 
-class MaxPoolPattern(RewritePattern):
-    """int_maxpool(x) → [pad with the least code] → swg → pool(max)."""
+class PoolPattern(RewritePattern):
+    """int_maxpool(x) → [pad with the least code] → swg → pool(max); int_sumpool(x) → swg →
+    pool(sum)."""
 
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: quant.IntMaxPoolOp, rewriter: PatternRewriter) -> None:
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if not isinstance(op, (quant.IntMaxPoolOp, quant.IntSumPoolOp)):
+            return
         kernel = quant.array_ints(op.kernel_shape)
         elem = quant.elem_type(op.x)
         s = window_units(rewriter, _to_stream(rewriter, op.x, op), op, kernel,
                          quant.code_range(elem)[0])
         c = quant.tensor_shape(op.x)[-1]
+        mode = "max" if isinstance(op, quant.IntMaxPoolOp) else "sum"
         unit = dataflow.PoolOp.build(
             operands=[s], result_types=[unfolded_stream(op.result.type)],
             properties={"window": _i64(kernel[0] * kernel[1]), "channels": _i64(c),
-                        "mode": StringAttr("max"), "pe": _i64(1)})
+                        "mode": StringAttr(mode), "pe": _i64(1)})
         _replace_with_unit(rewriter, op, unit)
 
 
@@ -299,7 +305,7 @@ class ConvertQuantToDataflowPass(ModulePass):
         PatternRewriteWalker(GreedyRewritePatternApplier([
             FusedThresholdPattern(),
             AccumulatorPattern(),
-            MaxPoolPattern(),
+            PoolPattern(),
             RowGatherPattern(),
             ThresholdToUnitPattern(),
             ReshapeToStreamPattern(),

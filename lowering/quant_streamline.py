@@ -829,7 +829,7 @@ def accumulator_bounds(acc: SSAValue, channels: int) -> tuple[np.ndarray, np.nda
             return acc_bounds(quant.elem_type(acc.op.x), const_value(acc.op.w))
         if isinstance(acc.op, quant.IntConvOp):
             return int_conv_bounds(acc.op)
-        if isinstance(acc.op, quant.IntAddOp):
+        if isinstance(acc.op, (quant.IntAddOp, quant.IntSumPoolOp)):
             lo, hi = acc.op.bounds()
             return np.full(channels, lo), np.full(channels, hi)
     if isinstance(quant.elem_type(acc), quant.BipolarType):
@@ -1185,6 +1185,86 @@ class GatherLayoutPattern(RewritePattern):
             operands=[codes, d.scale, d.zeropt], result_types=[op.outputs[0].type]), op))
 
 
+AVERAGE_POOLS = ("AveragePool", "GlobalAveragePool")
+
+
+def average_pool_window(node: Operation, shape: tuple[int, ...]) -> tuple[tuple[int, int],
+                                                                         tuple[int, int]] | str:
+    """(kernel, strides) of an AveragePool / GlobalAveragePool host node on an NCHW tensor, or
+    why it is not a plain window average (padding, ceil mode, dilation, auto_pad)."""
+    import onnx
+
+    n = next(n for n in node.onnx_model().graph.node if n.op_type == node.op_type.data)
+    if n.op_type == "GlobalAveragePool":
+        return (shape[2], shape[3]), (1, 1)
+    attrs = {a.name: onnx.helper.get_attribute_value(a) for a in n.attribute}
+    kernel = tuple(attrs.get("kernel_shape", ()))
+    strides = tuple(attrs.get("strides", (1, 1)))
+    if len(kernel) != 2:
+        return "only 2-D average pooling is supported"
+    if any(attrs.get("pads", (0, 0, 0, 0))) or attrs.get("auto_pad", b"NOTSET") not in (
+            b"NOTSET", b"VALID") or attrs.get("ceil_mode", 0) or \
+            any(d != 1 for d in attrs.get("dilations", (1, 1))):
+        return ("average pooling with padding, ceil_mode or dilation is not mapped to hardware "
+                "(its divisor would vary per window)")
+    return kernel, strides
+
+
+class AveragePoolPattern(RewritePattern):
+    """AveragePool / GlobalAveragePool (host nodes) of dequantize(x, s, z) →
+    dequantize(transpose_nchw(int_sumpool(transpose_nhwc(x))), s/K, z·K): the window sum of
+    the codes is exact, and the average is that sum dequantized at scale s/K (K the window
+    size), so the quantizer after it (QONNX's Trunc, or a Quant) becomes thresholds on the
+    sum. Checked against the node itself on random codes before rewriting."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        from qnnc.dialects.host import OnnxNodeOp, run_onnx_node
+
+        if not isinstance(op, OnnxNodeOp) or op.op_type.data not in AVERAGE_POOLS \
+                or len(op.inputs) != 1 or len(op.outputs) != 1:
+            return
+        x = op.inputs[0]
+        if not (isinstance(x, OpResult) and isinstance(x.op, quant.DequantizeOp)):
+            return
+        d = x.op
+        params = const_values([d.scale, d.zeropt])
+        shape = quant.tensor_shape(x)
+        if params is None or len(shape) != 4 or shape[0] != 1:
+            return
+        if any(channel_param(p, shape) is None for p in params):
+            return  # per-element parameters: left in float (partition reports it)
+        window = average_pool_window(op, shape)
+        if isinstance(window, str):
+            raise op_error(op, window)
+        (kh, kw), strides = window
+        k = kh * kw
+        elem = quant.elem_type(d.x)
+        if isinstance(elem, quant.BipolarType):
+            raise op_error(op, "average pooling of bipolar codes is not supported")
+        lo, hi = quant.code_range(elem)
+        out_shape = quant.tensor_shape(op.outputs[0])
+        probe = np.random.default_rng(0).integers(lo, hi + 1, size=shape).astype(np.float64)
+        (want,) = run_onnx_node(op, (probe,), np.float64)
+        got = quant.int_sumpool2d_nhwc(probe.astype(np.int64).transpose(0, 2, 3, 1), (kh, kw),
+                                       strides)
+        # onnxruntime may average in float32 only: a wrong window reading differs far more
+        if not np.allclose(got.transpose(0, 3, 1, 2) / k, want, rtol=1e-5, atol=1e-5):
+            raise op_error(op, f"{op.op_type.data}: qnnc's reading of its window ({kh}x{kw}, "
+                           f"strides {strides}) does not reproduce the node")
+        sums = quant.IntSumPoolOp.build(
+            operands=[to_channels_last(rewriter, d.x, op)],
+            result_types=[_tensor(_permuted(out_shape, NCHW_TO_NHWC),
+                                  quant.int_type(min(k * lo, 0), max(k * hi, 0)))],
+            properties={"kernel_shape": quant.i64_array((kh, kw)),
+                        "strides": quant.i64_array(strides)})
+        rewriter.insert(located(sums, op))
+        codes = to_channels_first(rewriter, sums.result, op)
+        scale = new_const(rewriter, (params[0].astype(np.float64) / k), op, f64)
+        zeropt = new_const(rewriter, (params[1].astype(np.float64) * k), op, f64)
+        rewriter.replace(op, located(quant.DequantizeOp.build(
+            operands=[codes, scale, zeropt], result_types=[op.outputs[0].type]), op))
+
+
 # ----------------------------------------------------------------------------------------------
 # The pass
 # ----------------------------------------------------------------------------------------------
@@ -1210,6 +1290,7 @@ class QuantStreamlinePass(ModulePass):
             IntConvPattern(),
             IntMaxPoolPattern(),
             GatherLayoutPattern(),
+            AveragePoolPattern(),
             ThresholdPattern(interp),
             ResidualThresholdPattern(interp),
             FoldAffineIntoDequantizePattern(),

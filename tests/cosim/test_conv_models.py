@@ -5,9 +5,11 @@ execution of the original model.
 * the bundled Brevitas models `resconv_w4a4` (padding, residual Add, MaxPool, Gemm with bias)
   and `cnv_1w1a` (the BNN-PYNQ CNV: six convolutions, two MaxPools, three dense layers, bipolar)
   on their `io.npz` inputs plus random ones;
-* super-resolution nets (tests/srnet.py) with each upsampling form: DepthToSpace DCR and CRD,
+* super-resolution nets (tests/convnets.py) with each upsampling form: DepthToSpace DCR and CRD,
   Resize nearest in the asymmetric and half-pixel coordinate modes;
-* a Resize the hardware cannot do (linear interpolation) is an error naming the node.
+* average pooling (global and windowed) with the QONNX Trunc after it;
+* a Resize the hardware cannot do (linear interpolation) and a padded AveragePool are errors
+  naming the node.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import onnx
 import pytest
 from simtools import require_tool
 
-from srnet import UPSAMPLERS, SRSpec, build_srnet
+from convnets import UPSAMPLERS, AvgPoolSpec, SRSpec, build_avgpool_net, build_srnet
 
 pytestmark = pytest.mark.cosim
 
@@ -93,3 +95,31 @@ def test_linear_resize_is_refused_by_name(tmp_path):
     assert "nearest-neighbour upsampling" in r.stderr
     assert "Traceback" not in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kernel, mode", [(None, "FLOOR"), ((2, 2), "ROUND"), ((3, 2), "FLOOR")])
+def test_average_pooling_verifies_bit_exactly(kernel, mode, tmp_path):
+    """AveragePool / GlobalAveragePool with the QONNX Trunc after it: window sums in hardware
+    (a pool unit summing), the Trunc as thresholds on the sum."""
+    require_tool("verilator")
+    model = tmp_path / "avg.onnx"
+    onnx.save(build_avgpool_net(AvgPoolSpec(kernel=kernel, trunc_mode=mode)), model)
+    out = tmp_path / "out"
+    r = qnnc(model, "-o", out, "--verify", "--samples", 12)
+    check_verified(r, out, 12, ["hls", "verilog"])
+    layers = json.loads((out / "report.json").read_text())["layers"]
+    assert any(layer["op"] == "dataflow.pool" and layer["mode"] == "sum" for layer in layers)
+    assert any(layer["op"] == "dataflow.threshold" and layer["name"] == "Trunc_0"
+               for layer in layers)
+
+
+def test_padded_average_pool_is_refused_by_name(tmp_path):
+    m = build_avgpool_net(AvgPoolSpec(kernel=(3, 3)))  # 6x6 → 2x2, with or without the pads
+    node = next(n for n in m.graph.node if n.op_type == "AveragePool")
+    node.attribute.append(onnx.helper.make_attribute("pads", [1, 1, 1, 1]))
+    model = tmp_path / "avg_pad.onnx"
+    onnx.save(m, model)
+    r = qnnc(model, "-o", tmp_path / "out")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "error: node 'Pool_0' (AveragePool): average pooling with padding" in r.stderr
+    assert "Traceback" not in r.stderr

@@ -1,4 +1,6 @@
-"""Small super-resolution networks in QONNX, as Brevitas exports them: an 8-bit input
+"""Small convolutional test networks in QONNX, as Brevitas exports them.
+
+`build_srnet`: super-resolution nets with an 8-bit input
 quantizer, 3×3 convolutions with 4-bit weights, ReLU + 4-bit activation quantizers, an
 upsampling step (DepthToSpace DCR/CRD, or Resize nearest in a coordinate mode whose index map
 is an integer upsampling), and a last convolution whose float output (with its bias) is the
@@ -6,6 +8,10 @@ model's output.
 
 The activation scales are calibrated on random inputs so the codes spread over their range
 (calibration uses numpy in float64; the reference is always qonnx's own execution).
+
+`build_avgpool_net`: a classifier head with average pooling as Brevitas' TruncAvgPool2d exports
+it: AveragePool (or GlobalAveragePool), a Mul by the window size, QONNX `Trunc` (rounding
+mode and output bit width as given), then Flatten and a dense layer.
 """
 
 from __future__ import annotations
@@ -97,6 +103,82 @@ def build_srnet(spec: SRSpec) -> onnx.ModelProto:
         [helper.make_tensor_value_info("global_in", TensorProto.FLOAT, list(spec.input_shape))],
         [helper.make_tensor_value_info("global_out", TensorProto.FLOAT, [1, 1, h2, w2_])],
         inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
+                                                    helper.make_opsetid(QONNX, 1)])
+    model.ir_version = 8
+    return model
+
+
+@dataclass(frozen=True)
+class AvgPoolSpec:
+    height: int = 6
+    width: int = 6
+    channels: int = 4
+    kernel: tuple[int, int] | None = None  # None: GlobalAveragePool
+    trunc_mode: str = "FLOOR"
+    out_bits: int = 4
+    seed: int = 0
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (1, 1, self.height, self.width)
+
+
+def build_avgpool_net(spec: AvgPoolSpec) -> onnx.ModelProto:
+    rng = np.random.default_rng(spec.seed)
+    nodes, inits = [], []
+
+    def const(name, arr):
+        inits.append(numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name))
+        return name
+
+    c = spec.channels
+    nodes.append(helper.make_node(
+        "Quant", ["global_in", const("qin_s", 2.0 ** -7), const("qin_z", 0.0),
+                  const("qin_b", 8)], ["x"], name="Quant_in", domain=QONNX, signed=1, narrow=0,
+        rounding_mode="ROUND"))
+    w = rng.normal(0, 1, (c, 1, 3, 3))
+    ws = np.float32(np.abs(w).max() / 7)
+    nodes.append(helper.make_node(
+        "Quant", [const("w0", w), const("w0_s", ws), const("w0_z", 0.0), const("w0_b", 4)],
+        ["w0q"], name="Quant_w0", domain=QONNX, signed=1, narrow=1, rounding_mode="ROUND"))
+    nodes.append(helper.make_node("Conv", ["x", "w0q"], ["c0"], name="Conv_0",
+                                  kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
+    nodes.append(helper.make_node("Relu", ["c0"], ["r0"], name="Relu_0"))
+    wq = np.clip(np.round(w / ws), -7, 7) * ws
+    calib = rng.random((16,) + spec.input_shape[1:])
+    v = np.maximum(conv2d(calib, wq, None, (1, 1), (1, 1, 1, 1), (1, 1), 1), 0)
+    s1 = np.float32(max(v.max(), 1e-3) / 15)
+    nodes.append(helper.make_node(
+        "Quant", ["r0", const("a0_s", s1), const("a0_z", 0.0), const("a0_b", 4)], ["a0"],
+        name="Quant_a0", domain=QONNX, signed=0, narrow=0, rounding_mode="ROUND"))
+    if spec.kernel is None:
+        nodes.append(helper.make_node("GlobalAveragePool", ["a0"], ["p"], name="Pool_0"))
+        k, out_hw = spec.height * spec.width, (1, 1)
+    else:
+        kh, kw = spec.kernel
+        nodes.append(helper.make_node("AveragePool", ["a0"], ["p"], name="Pool_0",
+                                      kernel_shape=[kh, kw], strides=[kh, kw]))
+        k, out_hw = kh * kw, (spec.height // kh, spec.width // kw)
+    nodes.append(helper.make_node("Mul", ["p", const("k", float(k))], ["pk"], name="Mul_0"))
+    in_bits = 4 + int(np.ceil(np.log2(k)))
+    nodes.append(helper.make_node(
+        "Trunc", ["pk", const("t_s", s1), const("t_z", 0.0), const("t_in_b", in_bits),
+                  const("t_out_b", spec.out_bits)], ["t"], name="Trunc_0", domain=QONNX,
+        rounding_mode=spec.trunc_mode))
+    nodes.append(helper.make_node("Flatten", ["t"], ["f"], name="Flatten_0", axis=1))
+    n_in = c * out_hw[0] * out_hw[1]
+    wd = rng.normal(0, 1, (3, n_in))
+    wds = np.float32(np.abs(wd).max() / 7)
+    nodes.append(helper.make_node(
+        "Quant", [const("wd", wd), const("wd_s", wds), const("wd_z", 0.0), const("wd_b", 4)],
+        ["wdq"], name="Quant_wd", domain=QONNX, signed=1, narrow=1, rounding_mode="ROUND"))
+    nodes.append(helper.make_node("Gemm", ["f", "wdq"], ["global_out"], name="Gemm_0",
+                                  transB=1))
+    graph = helper.make_graph(
+        nodes, "avgpool_net",
+        [helper.make_tensor_value_info("global_in", TensorProto.FLOAT, list(spec.input_shape))],
+        [helper.make_tensor_value_info("global_out", TensorProto.FLOAT, [1, 3])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
                                                     helper.make_opsetid(QONNX, 1)])
     model.ir_version = 8
