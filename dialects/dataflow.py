@@ -681,6 +681,57 @@ class DepthToSpaceOp(_MapUnitOp):
                                   f"{pe} lanes in and out")
 
 
+
+@irdl_op_definition
+class ConcatOp(IRDLOperation):
+    """Channel concatenation of two streams of the same pixels: per pixel, the `lhs` stream's
+    channels, then the `rhs` stream's. One element type; PE lanes dividing both channel
+    counts."""
+
+    name = "dataflow.concat"
+    lhs = operand_def(StreamType)
+    rhs = operand_def(StreamType)
+    output = result_def(StreamType)
+    lhs_channels = prop_def(IntegerAttr[I64])
+    rhs_channels = prop_def(IntegerAttr[I64])
+    pe = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = ("$lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` "
+                       "type($output)")
+
+    @property
+    def channels(self) -> int:
+        return self.lhs_channels.value.data + self.rhs_channels.value.data
+
+    @property
+    def in_type(self) -> StreamType:
+        return _stream(self.lhs)
+
+    @property
+    def out_type(self) -> StreamType:
+        return _stream(self.output)
+
+    def lane_options(self) -> list[int]:
+        ca, cb = self.lhs_channels.value.data, self.rhs_channels.value.data
+        return [d for d in range(1, min(ca, cb) + 1) if ca % d == 0 and cb % d == 0]
+
+    def cycles(self) -> int:
+        return self.out_type.beats
+
+    def verify_(self) -> None:
+        a, b, o = _stream(self.lhs), _stream(self.rhs), self.out_type
+        ca, cb, pe = self.lhs_channels.value.data, self.rhs_channels.value.data, self.pe.value.data
+        if not a.element_type == b.element_type == o.element_type:
+            raise VerifyException(f"{self.name}: inputs and output must have one element type")
+        if ca < 1 or cb < 1 or a.n % ca or b.n % cb or a.n // ca != b.n // cb:
+            raise VerifyException(f"{self.name}: inputs of {a.n} and {b.n} elements are not the "
+                                  f"same pixels of {ca} and {cb} channels")
+        if pe not in self.lane_options() or (a.p, b.p, o.p) != (pe, pe, pe) or o.n != a.n + b.n:
+            raise VerifyException(f"{self.name}: PE={pe} lanes must divide both channel counts "
+                                  f"and carry all {a.n + b.n} elements")
+
+
 @irdl_op_definition
 class ToStreamOp(IRDLOperation):
     """Host tensor of codes → accelerator input stream (row-major element order)."""
@@ -716,12 +767,13 @@ class FromStreamOp(IRDLOperation):
 Dataflow = Dialect(
     "dataflow",
     [ToStreamOp, FromStreamOp, MVAUOp, ThresholdOp, FifoOp, DwcOp, PadOp, SwgOp, PoolOp, ForkOp,
-     AddOp, UpsampleOp, DepthToSpaceOp],
+     AddOp, UpsampleOp, DepthToSpaceOp, ConcatOp],
     [StreamType],
 )
 
 UNIT_OPS: tuple[type[IRDLOperation], ...] = (MVAUOp, ThresholdOp, FifoOp, DwcOp, PadOp, SwgOp,
-                                             PoolOp, ForkOp, AddOp, UpsampleOp, DepthToSpaceOp)
+                                             PoolOp, ForkOp, AddOp, UpsampleOp, DepthToSpaceOp,
+                                             ConcatOp)
 """Every streaming unit: each has `in_type`, `out_type` (its first input and output stream)
 and `cycles()`."""
 
@@ -805,6 +857,13 @@ class DataflowFunctions(InterpreterFunctions):
             return acc,
         return _apply_thresholds(acc, op.thresholds, op.descending, op.out_bias.value.data,
                                  op.out_type.element_type),
+
+    @impl(ConcatOp)
+    def run_concat(self, interp: Interpreter, op: ConcatOp, args: tuple):
+        a, b = (np.asarray(v) for v in args)
+        n = a.shape[0]
+        return np.concatenate([a.reshape(n, -1, op.lhs_channels.value.data),
+                               b.reshape(n, -1, op.rhs_channels.value.data)], axis=2).reshape(n, -1),
 
     @impl(UpsampleOp)
     def run_upsample(self, interp: Interpreter, op: UpsampleOp, args: tuple):

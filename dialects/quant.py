@@ -1392,6 +1392,28 @@ class IntSumPoolOp(IRDLOperation):
                                   f"{lo}..{hi}")
 
 
+@irdl_op_definition
+class IntConcatOp(IRDLOperation):
+    """Channel concatenation of two code tensors of one element type, **channels-last**:
+    (N, H, W, Ca) and (N, H, W, Cb) → (N, H, W, Ca + Cb)."""
+
+    name = "quant.int_concat"
+    x = operand_def(TensorType)
+    y = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$x `,` $y attr-dict `:` `(` type($x) `,` type($y) `)` `->` type($result)"
+
+    def verify_(self) -> None:
+        _check_codes(self, self.x, self.y, self.result)
+        if not elem_type(self.x) == elem_type(self.y) == elem_type(self.result):
+            raise VerifyException(f"{self.name}: operands and result must have one element type")
+        xs, ys, rs = tensor_shape(self.x), tensor_shape(self.y), tensor_shape(self.result)
+        if len(xs) != len(ys) or xs[:-1] != ys[:-1] or rs != xs[:-1] + (xs[-1] + ys[-1],):
+            raise VerifyException(f"{self.name}: {xs} and {ys} do not concatenate to {rs} along "
+                                  "the last axis")
+
+
 DEPTH_TO_SPACE_MODES = ("DCR", "CRD")
 
 
@@ -1469,7 +1491,7 @@ Quant = Dialect(
         TransposeOp,
         ConvOp, MaxPoolOp,
         QuantizeOp, DequantizeOp, IntMatMulOp, ThresholdOp, IntConvOp, IntMaxPoolOp,
-        IntAddOp, IntUpsampleOp, IntDepthToSpaceOp, IntSumPoolOp,
+        IntAddOp, IntUpsampleOp, IntDepthToSpaceOp, IntSumPoolOp, IntConcatOp,
     ],
     [BipolarType],
 )
@@ -1699,3 +1721,7 @@ class QuantFunctions(InterpreterFunctions):
     def run_int_sumpool(self, interp: Interpreter, op: IntSumPoolOp, args: tuple):
         return int_sumpool2d_nhwc(np.asarray(args[0]), array_ints(op.kernel_shape),
                                   array_ints(op.strides)),
+
+    @impl(IntConcatOp)
+    def run_int_concat(self, interp: Interpreter, op: IntConcatOp, args: tuple):
+        return np.concatenate([np.asarray(a) for a in args], axis=-1),

@@ -381,7 +381,7 @@ def pad_bits(value: int, t: dataflow.StreamType) -> int:
 
 
 class WindowCellsPattern(RewritePattern):
-    """dataflow.pad / swg / pool / fork → their rtl.cell (no ROMs)."""
+    """dataflow.pad / swg / pool / concat / fork → their rtl.cell (no ROMs)."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         name = node_name(op)
@@ -404,6 +404,10 @@ class WindowCellsPattern(RewritePattern):
                 "K": op.window.value.data, "C": op.channels, "PE": op.pe.value.data,
                 "IN_W": in_w, "IN_SIGNED": signed, "OUT_W": _elem(op.out_type)[0],
                 "MODE": dataflow.POOL_MODES.index(op.mode.data)})
+        elif isinstance(op, dataflow.ConcatOp):
+            _cell(rewriter, op, "qnnc_concat", f"concat_{name}", {
+                "CA": op.lhs_channels.value.data, "CB": op.rhs_channels.value.data,
+                "P": op.pe.value.data, "ELEM_W": _elem(op.in_type)[0]})
         elif isinstance(op, dataflow.ForkOp):
             _cell(rewriter, op, "qnnc_fork", f"fork_{name}", {"W": rtl_stream(op.in_type).data_width})
 

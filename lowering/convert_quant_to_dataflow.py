@@ -19,7 +19,8 @@ accelerator. Then every stream with several readers gets forks.
 * `int_maxpool` → [`pad` with the least code] → `swg` → `pool` (max); `int_sumpool` → `swg` →
   `pool` (sum); a window covering the whole map needs no generator;
 * `int_add` → `add`; a standalone `threshold` → `threshold`;
-* `int_upsample` → `upsample`; `int_depth_to_space` → `depth_to_space`.
+* `int_upsample` → `upsample`; `int_depth_to_space` → `depth_to_space`; `int_concat` →
+  `concat`.
 """
 
 from __future__ import annotations
@@ -248,6 +249,19 @@ class RowGatherPattern(RewritePattern):
         _replace_with_unit(rewriter, op, unit)
 
 
+class ConcatPattern(RewritePattern):
+    """int_concat(x, y) → dataflow.concat of both streams."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: quant.IntConcatOp, rewriter: PatternRewriter) -> None:
+        a, b = _to_stream(rewriter, op.x, op), _to_stream(rewriter, op.y, op)
+        unit = dataflow.ConcatOp.build(
+            operands=[a, b], result_types=[unfolded_stream(op.result.type)],
+            properties={"lhs_channels": _i64(quant.tensor_shape(op.x)[-1]),
+                        "rhs_channels": _i64(quant.tensor_shape(op.y)[-1]), "pe": _i64(1)})
+        _replace_with_unit(rewriter, op, unit)
+
+
 class ThresholdToUnitPattern(RewritePattern):
     """threshold(x) of codes (no matrix product before it) → dataflow.threshold."""
 
@@ -307,6 +321,7 @@ class ConvertQuantToDataflowPass(ModulePass):
             AccumulatorPattern(),
             PoolPattern(),
             RowGatherPattern(),
+            ConcatPattern(),
             ThresholdToUnitPattern(),
             ReshapeToStreamPattern(),
             CancelStreamCastsPattern(),

@@ -70,7 +70,7 @@ def default_target(units: list[Operation], lanes_budget: int) -> int:
 
 
 PINNABLE = (dataflow.MVAUOp, dataflow.ThresholdOp, dataflow.PoolOp, dataflow.AddOp,
-            dataflow.UpsampleOp, dataflow.DepthToSpaceOp)
+            dataflow.UpsampleOp, dataflow.DepthToSpaceOp, dataflow.ConcatOp)
 """Units a folding file names (by ONNX node); window generators and padding follow their
 consumer."""
 

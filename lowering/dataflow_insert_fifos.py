@@ -14,7 +14,7 @@ lets each unit run at its own rate, so the pipeline's throughput is the slowest 
 MLP a vector is the frame: one frame of beats.
 
 A residual block forks a stream into a long branch (window generator, MVAU, ...) and a short
-one that meet at an `add`. The add takes element i of both together, so the short branch must
+one that meet at an `add` (or a `concat`). The join takes pixel i of both together, so the short branch must
 hold every element the fork sends before the long branch produces element i, or the fork stalls
 the long branch that the add waits for (deadlock). `branch_lag` adds up, per unit, how many
 pixels ahead of its output a unit must read (a window generator: its line buffer of rows); the
@@ -36,6 +36,8 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from qnnc.dialects import dataflow
 
 PRODUCERS = tuple(u for u in dataflow.UNIT_OPS if u is not dataflow.FifoOp)
+JOINS = (dataflow.AddOp, dataflow.ConcatOp)
+"""Units that read two streams pixel by pixel (where a fork's branches meet)."""
 SLACK_PIXELS = 2
 """Pixels of slack on a residual's short branch beyond the computed lag."""
 
@@ -84,15 +86,15 @@ def lag_pixels(u: Operation) -> int:
 
 
 def branch_lag(v: SSAValue) -> tuple[int, Operation | None, list[dataflow.FifoOp]]:
-    """Follow a stream through single-reader units to the add that joins it: (total lag in
-    pixels, the add or None, the FIFOs on the way)."""
+    """Follow a stream through single-reader units to the join (add, concat) that ends it:
+    (total lag in pixels, the join or None, the FIFOs on the way)."""
     lag, fifos = 0, []
     while True:
         uses = list(v.uses)
         if len(uses) != 1:
             return lag, None, fifos
         u = uses[0].operation
-        if isinstance(u, dataflow.AddOp):
+        if isinstance(u, JOINS):
             return lag, u, fifos
         if not isinstance(u, dataflow.UNIT_OPS) or isinstance(u, dataflow.ForkOp):
             return lag, None, fifos
@@ -108,8 +110,8 @@ def size_residual_fifos(fork: dataflow.ForkOp) -> None:
     if any(b[1] is None for b in branches) or branches[0][1] is not branches[1][1] \
             or any(not b[2] for b in branches):
         return
-    add = branches[0][1]
-    pixels = add.out_type.n // add.channels
+    join = branches[0][1]
+    pixels = join.out_type.n // join.channels
     (lag0, _, f0), (lag1, _, f1) = branches
     short, diff = (f0[0], lag1 - lag0) if lag0 <= lag1 else (f1[0], lag0 - lag1)
     t = short.in_type

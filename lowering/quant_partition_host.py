@@ -39,7 +39,8 @@ from qnnc.dialects import quant
 
 LAYOUT_OPS = (quant.ReshapeOp, quant.TransposeOp)
 CORE_OPS = (quant.IntMatMulOp, quant.ThresholdOp, quant.IntConvOp, quant.IntMaxPoolOp,
-            quant.IntAddOp, quant.IntUpsampleOp, quant.IntDepthToSpaceOp, quant.IntSumPoolOp)
+            quant.IntAddOp, quant.IntUpsampleOp, quant.IntDepthToSpaceOp, quant.IntSumPoolOp,
+            quant.IntConcatOp)
 
 # Ops the quant level imports and runs that are left in float after streamlining: the first one
 # in @main is reported (by ONNX node name) before anything else is tried.

@@ -1265,6 +1265,52 @@ class AveragePoolPattern(RewritePattern):
             operands=[codes, scale, zeropt], result_types=[op.outputs[0].type]), op))
 
 
+class ConcatPattern(RewritePattern):
+    """Concat (a host node) along the channels of dequantize(x_i, s, z) with one per-tensor
+    scale and zero point and one code type → dequantize(transpose_nchw(int_concat(...)), s, z)
+    (pairwise, in order). Inputs quantized differently are left in float (partition reports
+    the node)."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        import onnx
+
+        from qnnc.dialects.host import OnnxNodeOp
+
+        if not isinstance(op, OnnxNodeOp) or op.op_type.data != "Concat" \
+                or len(op.inputs) < 2 or len(op.outputs) != 1:
+            return
+        ds = [v.op if isinstance(v, OpResult) and isinstance(v.op, quant.DequantizeOp) else None
+              for v in op.inputs]
+        if any(d is None for d in ds):
+            return
+        params = [const_values([d.scale, d.zeropt]) for d in ds]
+        if any(p is None or p[0].size != 1 or p[1].size != 1 for p in params):
+            return
+        shape = quant.tensor_shape(op.inputs[0])
+        node = next(n for n in op.onnx_model().graph.node if n.op_type == "Concat")
+        axis = next(onnx.helper.get_attribute_value(a) for a in node.attribute if a.name == "axis")
+        if len(shape) != 4 or axis % 4 != 1:
+            return
+        first = params[0]
+        elems = {quant.elem_type(d.x) for d in ds}
+        if any(p[0].item() != first[0].item() or p[1].item() != first[1].item() for p in params) \
+                or len(elems) != 1:
+            return
+        (elem,) = elems
+        acc = to_channels_last(rewriter, ds[0].x, op)
+        for d in ds[1:]:
+            other = to_channels_last(rewriter, d.x, op)
+            xs, ys = quant.tensor_shape(acc), quant.tensor_shape(other)
+            cat = located(quant.IntConcatOp.build(
+                operands=[acc, other],
+                result_types=[_tensor(xs[:-1] + (xs[-1] + ys[-1],), elem)]), op)
+            rewriter.insert(cat)
+            acc = cat.result
+        codes = to_channels_first(rewriter, acc, op)
+        rewriter.replace(op, located(quant.DequantizeOp.build(
+            operands=[codes, ds[0].scale, ds[0].zeropt], result_types=[op.outputs[0].type]), op))
+
+
 # ----------------------------------------------------------------------------------------------
 # The pass
 # ----------------------------------------------------------------------------------------------
@@ -1291,6 +1337,7 @@ class QuantStreamlinePass(ModulePass):
             IntMaxPoolPattern(),
             GatherLayoutPattern(),
             AveragePoolPattern(),
+            ConcatPattern(),
             ThresholdPattern(interp),
             ResidualThresholdPattern(interp),
             FoldAffineIntoDequantizePattern(),

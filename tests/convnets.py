@@ -183,3 +183,67 @@ def build_avgpool_net(spec: AvgPoolSpec) -> onnx.ModelProto:
                                                     helper.make_opsetid(QONNX, 1)])
     model.ir_version = 8
     return model
+
+
+@dataclass(frozen=True)
+class ConcatSpec:
+    height: int = 6
+    width: int = 5
+    channels: int = 4
+    branch_channels: int = 2
+    seed: int = 0
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return (1, 1, self.height, self.width)
+
+
+def build_concat_net(spec: ConcatSpec) -> onnx.ModelProto:
+    """A dense-block-like net: a conv layer's activations a, a second conv layer on a giving b
+    (quantized with the same scale, as a shared Brevitas quantizer does), Concat(a, b) along
+    the channels, and a last convolution whose float output is the model's output."""
+    rng = np.random.default_rng(spec.seed)
+    nodes, inits = [], []
+
+    def const(name, arr):
+        inits.append(numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name))
+        return name
+
+    def quant(x, name, scale, bits, signed, narrow=0):
+        nodes.append(helper.make_node(
+            "Quant", [x, const(f"{name}_s", scale), const(f"{name}_z", 0.0),
+                      const(f"{name}_b", bits)], [f"{name}_out"], name=name, domain=QONNX,
+            signed=signed, narrow=narrow, rounding_mode="ROUND"))
+        return f"{name}_out"
+
+    def conv(x, name, cin, cout):
+        w = rng.normal(0, 1, (cout, cin, 3, 3))
+        ws = np.float32(np.abs(w).max() / 7)
+        wq = quant(const(f"{name}_w", w), f"{name}_wq", ws, 4, 1, 1)
+        nodes.append(helper.make_node("Conv", [x, wq], [f"{name}_out"], name=name,
+                                      kernel_shape=[3, 3], pads=[1, 1, 1, 1]))
+        return f"{name}_out", np.clip(np.round(w / ws), -7, 7) * ws
+
+    c, cb = spec.channels, spec.branch_channels
+    x = quant("global_in", "Quant_in", 2.0 ** -7, 8, 1)
+    y, w0 = conv(x, "Conv_0", 1, c)
+    nodes.append(helper.make_node("Relu", [y], ["r0"], name="Relu_0"))
+    calib = rng.random((16,) + spec.input_shape[1:])
+    v = np.maximum(conv2d(calib, w0, None, (1, 1), (1, 1, 1, 1), (1, 1), 1), 0)
+    s = np.float32(max(v.max(), 1e-3) / 15)
+    a = quant("r0", "Quant_a", s, 4, 0)
+    y, _ = conv(a, "Conv_1", c, cb)
+    nodes.append(helper.make_node("Relu", [y], ["r1"], name="Relu_1"))
+    b = quant("r1", "Quant_b", s, 4, 0)
+    nodes.append(helper.make_node("Concat", [a, b], ["cat"], name="Concat_0", axis=1))
+    out, _ = conv("cat", "Conv_2", c + cb, 1)
+    nodes[-1].output[0] = "global_out"
+    graph = helper.make_graph(
+        nodes, "concat_net",
+        [helper.make_tensor_value_info("global_in", TensorProto.FLOAT, list(spec.input_shape))],
+        [helper.make_tensor_value_info("global_out", TensorProto.FLOAT,
+                                       [1, 1, spec.height, spec.width])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
+                                                    helper.make_opsetid(QONNX, 1)])
+    model.ir_version = 8
+    return model

@@ -126,3 +126,25 @@ func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x4x4x2xsi5> {
   func.return %c : tensor<1x4x4x2xsi5>
 }
 // CHECK: error: node 'Conv_dw' (Conv): grouped convolution (group 2) is not mapped to hardware yet (it needs a vector unit)
+
+// -----
+
+// Row gathers, a concatenation and a global sum pool (no window generator: the window is the
+// whole map) followed by its threshold (a standalone unit: a pool does not threshold).
+func.func @core(%x: tensor<1x3x4x8xui2>, %y: tensor<1x12x16x1xui2>) -> tensor<1x1x1x3xui5> {
+  %u = quant.int_upsample %x {scales = array<i64: 2, 2>} : tensor<1x3x4x8xui2> -> tensor<1x6x8x8xui2> loc("Resize_0"("Resize"))
+  %d = quant.int_depth_to_space %u {blocksize = 2 : i64, mode = "CRD"} : tensor<1x6x8x8xui2> -> tensor<1x12x16x2xui2> loc("D2S_0"("DepthToSpace"))
+  %c = quant.int_concat %d, %y : (tensor<1x12x16x2xui2>, tensor<1x12x16x1xui2>) -> tensor<1x12x16x3xui2> loc("Concat_0"("Concat"))
+  %s = quant.int_sumpool %c {kernel_shape = array<i64: 12, 16>, strides = array<i64: 1, 1>} : tensor<1x12x16x3xui2> -> tensor<1x1x1x3xui10> loc("Pool_0"("GlobalAveragePool"))
+  %t = quant.threshold %s {thresholds = dense<[[10, 100, 200], [0, 1, 2], [5, 6, 7]]> : tensor<3x3xsi9>, descending = dense<0> : tensor<3xui1>, out_bias = 0 : i64} : tensor<1x1x1x3xui10> -> tensor<1x1x1x3xui5> loc("Trunc_0"("Trunc"))
+  func.return %t : tensor<1x1x1x3xui5>
+}
+// CHECK-LABEL: func.func @core(%x: tensor<1x3x4x8xui2>, %y: tensor<1x12x16x1xui2>)
+// CHECK-NEXT:    %[[X:.*]] = dataflow.to_stream %x
+// CHECK-NEXT:    %[[U:.*]] = dataflow.upsample %[[X]] {ifm = array<i64: 3, 4>, pe = 1 : i64, scales = array<i64: 2, 2>} : !dataflow.stream<ui2, 96, 1> -> !dataflow.stream<ui2, 384, 1>
+// CHECK-NEXT:    %[[D:.*]] = dataflow.depth_to_space %[[U]] {ifm = array<i64: 6, 8>, pe = 1 : i64, blocksize = 2 : i64, mode = "CRD"} : !dataflow.stream<ui2, 384, 1> -> !dataflow.stream<ui2, 384, 1>
+// CHECK-NEXT:    %[[Y:.*]] = dataflow.to_stream %y
+// CHECK-NEXT:    %[[C:.*]] = dataflow.concat %[[D]], %[[Y]] {lhs_channels = 2 : i64, rhs_channels = 1 : i64, pe = 1 : i64} : !dataflow.stream<ui2, 384, 1>, !dataflow.stream<ui2, 192, 1> -> !dataflow.stream<ui2, 576, 1>
+// CHECK-NEXT:    %[[P:.*]] = dataflow.pool %[[C]] {window = 192 : i64, channels = 3 : i64, mode = "sum", pe = 1 : i64} : !dataflow.stream<ui2, 576, 1> -> !dataflow.stream<ui10, 3, 1>
+// CHECK-NEXT:    %[[T:.*]] = dataflow.threshold %[[P]]
+// CHECK-NEXT:    dataflow.from_stream %[[T]]

@@ -168,3 +168,18 @@ func.func @conv_ops(%x: tensor<1x5x5x2xsi4>, %y: tensor<1x2x2x3xui4>) -> tensor<
 // CHECK-NEXT:    %c = quant.int_conv %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 0, 0>, dilations = array<i64: 1, 1>, group = 1 : i64, pad_value = 0 : i64} : (tensor<1x5x5x2xsi4>, tensor<3x3x2x3xsi2>) -> tensor<1x2x2x3xsi9>
 // CHECK-NEXT:    %m = quant.int_maxpool %x {kernel_shape = array<i64: 2, 3>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, dilations = array<i64: 1, 1>} : tensor<1x5x5x2xsi4> -> tensor<1x2x2x2xsi4>
 // CHECK-NEXT:    %a = quant.int_add %y, %y {ka = 3 : i64, kb = 1 : i64} : (tensor<1x2x2x3xui4>, tensor<1x2x2x3xui4>) -> tensor<1x2x2x3xsi7>
+
+// Gathers, concatenation and window sums of codes (channels-last).
+func.func @gather_ops(%x: tensor<1x3x4x8xui2>, %y: tensor<1x6x8x8xui2>) -> tensor<1x1x1x16xui8> {
+  %u = quant.int_upsample %x {scales = array<i64: 2, 2>} : tensor<1x3x4x8xui2> -> tensor<1x6x8x8xui2>
+  %d = quant.int_depth_to_space %u {blocksize = 2 : i64, mode = "DCR"} : tensor<1x6x8x8xui2> -> tensor<1x12x16x2xui2>
+  %c = quant.int_concat %u, %y : (tensor<1x6x8x8xui2>, tensor<1x6x8x8xui2>) -> tensor<1x6x8x16xui2>
+  %s = quant.int_sumpool %c {kernel_shape = array<i64: 6, 8>, strides = array<i64: 1, 1>} : tensor<1x6x8x16xui2> -> tensor<1x1x1x16xui8>
+  func.return %s : tensor<1x1x1x16xui8>
+}
+
+// CHECK-LABEL: func.func @gather_ops
+// CHECK-NEXT:    %u = quant.int_upsample %x {scales = array<i64: 2, 2>} : tensor<1x3x4x8xui2> -> tensor<1x6x8x8xui2>
+// CHECK-NEXT:    %d = quant.int_depth_to_space %u {blocksize = 2 : i64, mode = "DCR"} : tensor<1x6x8x8xui2> -> tensor<1x12x16x2xui2>
+// CHECK-NEXT:    %c = quant.int_concat %u, %y : (tensor<1x6x8x8xui2>, tensor<1x6x8x8xui2>) -> tensor<1x6x8x16xui2>
+// CHECK-NEXT:    %s = quant.int_sumpool %c {kernel_shape = array<i64: 6, 8>, strides = array<i64: 1, 1>} : tensor<1x6x8x16xui2> -> tensor<1x1x1x16xui8>
