@@ -412,3 +412,30 @@ func.func @f(%x: !dataflow.stream<ui2, 32, 1>, %y: !dataflow.stream<ui2, 32, 2>)
   func.return
 }
 // CHECK: Operation does not verify: dataflow.add: both inputs and the output must carry one frame of 2-channel pixels with PE=1 lanes
+
+// -----
+
+// dataflow.depth_to_space: CRD interleaves channels, so one lane
+func.func @f(%x: !dataflow.stream<ui2, 384, 2>) {
+  %d = dataflow.depth_to_space %x {ifm = array<i64: 6, 8>, blocksize = 2 : i64, mode = "CRD", pe = 2 : i64} : !dataflow.stream<ui2, 384, 2> -> !dataflow.stream<ui2, 384, 2>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.depth_to_space: 2 lanes cannot carry CRD output channels whole
+
+// -----
+
+// dataflow.concat: both inputs are the same pixels
+func.func @f(%x: !dataflow.stream<ui2, 384, 2>, %y: !dataflow.stream<ui2, 380, 2>) {
+  %c = dataflow.concat %x, %y {lhs_channels = 2 : i64, rhs_channels = 2 : i64, pe = 2 : i64} : !dataflow.stream<ui2, 384, 2>, !dataflow.stream<ui2, 380, 2> -> !dataflow.stream<ui2, 764, 2>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.concat: inputs of 384 and 380 elements are not the same pixels of 2 and 2 channels
+
+// -----
+
+// dataflow.upsample: the output is the input upsampled
+func.func @f(%x: !dataflow.stream<ui2, 96, 2>) {
+  %u = dataflow.upsample %x {ifm = array<i64: 3, 4>, scales = array<i64: 2, 3>, pe = 2 : i64} : !dataflow.stream<ui2, 96, 2> -> !dataflow.stream<ui2, 384, 2>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.upsample: output must be the input upsampled by (2, 3), 2 lanes in and out

@@ -88,3 +88,25 @@ func.func @residual(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
 // CHECK-NEXT:    %o = dataflow.pool %g {window = 4 : i64, channels = 2 : i64, mode = "max", pe = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 8, 2>
 
 // CHECK-GENERIC: %a, %b = "dataflow.fork"(%s) : (!dataflow.stream<ui2, 32, 2>) -> (!dataflow.stream<ui2, 32, 2>, !dataflow.stream<ui2, 32, 2>)
+
+// -----
+
+// Row gathers and a channel concatenation.
+func.func @gathers(%x: tensor<1x3x4x8xui2>) -> tensor<1x12x16x4xui2> {
+  %s = dataflow.to_stream %x : tensor<1x3x4x8xui2> -> !dataflow.stream<ui2, 96, 2>
+  %u = dataflow.upsample %s {ifm = array<i64: 3, 4>, scales = array<i64: 2, 2>, pe = 2 : i64} : !dataflow.stream<ui2, 96, 2> -> !dataflow.stream<ui2, 384, 2>
+  %a, %b = dataflow.fork %u : !dataflow.stream<ui2, 384, 2> -> !dataflow.stream<ui2, 384, 2>, !dataflow.stream<ui2, 384, 2>
+  %d = dataflow.depth_to_space %a {ifm = array<i64: 6, 8>, blocksize = 2 : i64, mode = "DCR", pe = 2 : i64} : !dataflow.stream<ui2, 384, 2> -> !dataflow.stream<ui2, 384, 2>
+  %b1 = dataflow.dwc %b : !dataflow.stream<ui2, 384, 2> -> !dataflow.stream<ui2, 384, 1>
+  %e = dataflow.depth_to_space %b1 {ifm = array<i64: 6, 8>, blocksize = 2 : i64, mode = "CRD", pe = 1 : i64} : !dataflow.stream<ui2, 384, 1> -> !dataflow.stream<ui2, 384, 1>
+  %w = dataflow.dwc %e : !dataflow.stream<ui2, 384, 1> -> !dataflow.stream<ui2, 384, 2>
+  %c = dataflow.concat %d, %w {lhs_channels = 2 : i64, rhs_channels = 2 : i64, pe = 2 : i64} : !dataflow.stream<ui2, 384, 2>, !dataflow.stream<ui2, 384, 2> -> !dataflow.stream<ui2, 768, 2>
+  %y = dataflow.from_stream %c : !dataflow.stream<ui2, 768, 2> -> tensor<1x12x16x4xui2>
+  func.return %y : tensor<1x12x16x4xui2>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @gathers
+// CHECK:         %u = dataflow.upsample %s {ifm = array<i64: 3, 4>, scales = array<i64: 2, 2>, pe = 2 : i64} : !dataflow.stream<ui2, 96, 2> -> !dataflow.stream<ui2, 384, 2>
+// CHECK:         %d = dataflow.depth_to_space %a {ifm = array<i64: 6, 8>, blocksize = 2 : i64, mode = "DCR", pe = 2 : i64} : !dataflow.stream<ui2, 384, 2> -> !dataflow.stream<ui2, 384, 2>
+// CHECK:         %c = dataflow.concat %d, %w {lhs_channels = 2 : i64, rhs_channels = 2 : i64, pe = 2 : i64} : !dataflow.stream<ui2, 384, 2>, !dataflow.stream<ui2, 384, 2> -> !dataflow.stream<ui2, 768, 2>
