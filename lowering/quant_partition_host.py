@@ -53,10 +53,13 @@ UNMAPPED_OPS = {
 }
 
 # Standard ONNX nodes carried to the host unchanged (`host.onnx_node`) that a conv net may hold
-# between its layers; none is mapped to hardware, so one between integer layers is reported by
-# name (a float op there would split the accelerator).
-UNMAPPED_HOST_NODES = ("AveragePool", "GlobalAveragePool", "GlobalMaxPool", "Resize",
-                       "Upsample", "DepthToSpace", "SpaceToDepth", "Concat", "Pad", "Split")
+# between its layers; one left on the host between integer layers (none of the others is mapped
+# to hardware; an average pool, upsampling or concatenation of values quantized in a way
+# quant-streamline cannot make integer) is reported by name (a float op there would split the
+# accelerator).
+UNMAPPED_HOST_NODES = ("AveragePool", "GlobalAveragePool", "GlobalMaxPool", "LpPool",
+                       "GlobalLpPool", "Resize", "Upsample", "DepthToSpace", "SpaceToDepth",
+                       "Concat", "Pad", "Split")
 
 
 # ----------------------------------------------------------------------------------------------
