@@ -15,7 +15,7 @@ Ops:
 * `rtl.cell`: an instance of a parameterised library cell, declared once in `CELLS` (its
   parameters, stream ports, ROM ports and bit-true semantics; the Verilog and HLS libraries
   implement it). Operands: the input streams in declared order, then the ROMs; results: the
-  output streams (a `qnnc_fork` has two, a `qnnc_add` reads two).
+  output streams (a `qnnc_fork` has two, a `qnnc_add` and a `qnnc_concat` read two).
 * `rtl.instance`: an instance of an `rtl.module`.
 * `rtl.to_stream` / `rtl.from_stream`: the host boundary (tensor of codes ↔ stream).
 
@@ -516,6 +516,18 @@ def add_cell(a: np.ndarray, b: np.ndarray, cell: CellOp, t_rom: np.ndarray | Non
     return _out_code(_count_thresholds(acc, t, desc) + p("OUT_BIAS"), cell).reshape(av.shape[0], -1)
 
 
+def concat_cell(a: np.ndarray, b: np.ndarray, cell: CellOp) -> np.ndarray:
+    """qnnc_concat: frames of a (B, V·CA) and b (B, V·CB) of the same V pixels become
+    (B, V·(CA+CB)), each pixel a's CA channels then b's CB; the elements' bits are copied (read
+    back as the output's element type)."""
+    p = cell.param
+    ga, gb = _groups(a, p("CA")), _groups(b, p("CB"))
+    if ga.shape[:2] != gb.shape[:2]:
+        raise ValueError(f"qnnc_concat: {ga.shape[1]} pixels of CA = {p('CA')} channels on a, "
+                         f"{gb.shape[1]} of CB = {p('CB')} on b")
+    return _out_code(np.concatenate([ga, gb], axis=-1), cell).reshape(ga.shape[0], -1)
+
+
 def _out_code(v: np.ndarray, cell: CellOp) -> np.ndarray:
     """The output lane's value as its stream element type reads it back."""
     t = cell.outputs[0].type.element_type
@@ -642,6 +654,9 @@ ADD = CellSpec(
     lambda inputs, cell, t=None, d=None: [add_cell(inputs[0], inputs[1], cell, t, d)],
     optional_roms=2, inputs=("a", "b"))
 
+CONCAT = CellSpec("qnnc_concat", ("CA", "CB", "P", "ELEM_W"), (),
+                  lambda inputs, cell: [concat_cell(inputs[0], inputs[1], cell)],
+                  inputs=("a", "b"))
 ROWMAP = CellSpec(
     "qnnc_rowmap",
     ("ROW_IN", "ROW_OUT", "P", "ELEM_W"),
@@ -649,7 +664,7 @@ ROWMAP = CellSpec(
     _one_stream(rowmap_cell))
 
 CELLS: dict[str, CellSpec] = {c.name: c for c in (MVAU, THRES, FIFO, DWC, PAD, SWG, POOL, FORK,
-                                                   ADD, ROWMAP)}
+                                                   ADD, ROWMAP, CONCAT)}
 """The library cells by name."""
 
 

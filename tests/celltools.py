@@ -185,6 +185,27 @@ def add_case(name, c, pe, a, b, ka, kb, acc_w, n_thres=0, out_w=None, out_bias=0
                      [stream(out_e, n, pe)], frames, seed, roms)
 
 
+def concat_case(name, ca, cb, p, ew, signed=False, bipolar=False, pixels=4, frames=3, seed=0):
+    """Channel concatenation of `pixels` pixels of ca (stream a) and cb (stream b) channels."""
+    e = elem(ew, signed, bipolar)
+    return make_case(name, "qnnc_concat", dict(CA=ca, CB=cb, P=p, ELEM_W=ew),
+                     [stream(e, pixels * ca, p), stream(e, pixels * cb, p)],
+                     [stream(e, pixels * (ca + cb), p)], frames, seed)
+
+
+def concat_cases() -> list[Case]:
+    """qnnc_concat: CA = CB, CA ≠ CB either way, P = 1 and P > 1 (down to one beat a part),
+    1-bit elements."""
+    return [
+        concat_case("concat_eq_p2", 4, 4, 2, 4, pixels=5, seed=23),
+        concat_case("concat_2_5_p1_s3", 2, 5, 1, 3, signed=True, pixels=6, seed=24),
+        concat_case("concat_6_2_p2", 6, 2, 2, 2, pixels=4, seed=25),
+        concat_case("concat_3_9_p3_s5", 3, 9, 3, 5, signed=True, pixels=4, seed=26),
+        concat_case("concat_bipolar_p4", 8, 4, 4, 1, bipolar=True, pixels=4, seed=27),
+        concat_case("concat_1_1_1bit", 1, 1, 1, 1, pixels=9, seed=28),
+    ]
+
+
 def mvau_groups_case(name, v, mw, mh, simd, pe, frames=3, seed=0):
     """An MVAU on V vectors a frame (a convolution's pixels), thresholds on."""
     rng = np.random.default_rng(seed + 1)
@@ -233,4 +254,5 @@ def conv_cell_cases() -> list[Case]:
                  seed=20),
         mvau_groups_case("mvau_v3", 3, 4, 4, 2, 2, seed=21),
         thres_groups_case("thres_v4", 4, 4, 2, seed=22),
+        *concat_cases(),
     ]

@@ -665,20 +665,25 @@ endmodule
 """
 
 
-def cell_sim(workdir: Path, case: "ct.Case", valid_prob: float, ready_prob: float, seed: int,
-             npat: int = 256):
+def cell_sim(workdir: Path, case: "ct.Case", valid_prob: "float | tuple[float, ...]",
+             ready_prob: float, seed: int, npat: int = 256, monitor: str = ""):
     """Simulate one cell (Icarus) on the case's input beats with random input gaps (each input
-    stream its own pattern) and output back-pressure (each output its own); returns, per output
-    stream, (beats, cycle stamps). The testbench checks the AXI rule on every output."""
+    stream its own pattern; `valid_prob` for all, or one per input stream) and output
+    back-pressure (each output its own); returns, per output stream, (beats, cycle stamps). The
+    testbench checks the AXI rule on every output; `monitor` is Verilog placed in the testbench
+    (after the cell) that may write `PROTOCOL ...` lines to `fd`, failing the simulation."""
     workdir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
     spec, op = rtl.CELLS[case.cell], case.op
     d = workdir.as_posix()
     decls, loads, drive, conns = [], [], [], []
+    n_in = len(op.stream_inputs())
+    probs = valid_prob if isinstance(valid_prob, tuple) else (valid_prob,) * n_in
+    assert len(probs) == n_in
     for j, ((port, _), t, words) in enumerate(zip(op.stream_inputs(), case.ins, case.in_beats())):
         w, n = t.data_width, len(words)
         write_mem(workdir / f"in{j}.hex", words, w)
-        write_mem(workdir / f"v{j}.hex", pattern(rng, npat, valid_prob), 1)
+        write_mem(workdir / f"v{j}.hex", pattern(rng, npat, probs[j]), 1)
         decls.append(f"""\
     reg [{w - 1}:0] m{j} [0:{n - 1}];
     reg vp{j} [0:NPAT-1];
@@ -745,6 +750,8 @@ def cell_sim(workdir: Path, case: "ct.Case", valid_prob: float, ready_prob: floa
     params = ", ".join(f".{k}({case.params[k]})" for k in spec.params)
     dut = (f"    {case.cell} #({params}) dut (\n        .clk(clk), .rst_n(rst_n),\n        "
            + ",\n        ".join(conns) + "\n    );")
+    if monitor:
+        dut += "\n" + monitor
     n_beats = sum(map(len, case.in_beats())) + sum(map(len, case.out_beats()))
     tb = CELL_TB.format(npat=npat, maxcyc=60 * n_beats + 1000, decls="\n".join(decls), dut=dut,
                         loads="\n".join(loads), d=d, drive="\n".join(drive),
@@ -802,6 +809,55 @@ def test_conv_cell_cosim(name, tmp_path):
         (np.diff(ends).tolist(), cycles_per_frame_model(case))
 
 
+CONCAT_CASES = {c.name: c for c in ct.concat_cases()}
+
+
+def concat_monitor(case: "ct.Case") -> str:
+    """Testbench check of qnnc_concat's read discipline: with `taken` beats of a and b taken so
+    far, the next is a's while taken mod (BA + BB) < BA; a_tready may be high only then, b_tready
+    only otherwise (so at most one input moves a cycle, and neither is read ahead)."""
+    p = case.params
+    ba, bt = p["CA"] // p["P"], (p["CA"] + p["CB"]) // p["P"]
+    return f"""\
+    integer taken = 0;
+    always @(posedge clk) begin
+        if (rst_n) begin
+            if (a_tready && (taken % {bt}) >= {ba})
+                $fwrite(fd, "PROTOCOL a_tready_in_b_part %0d\\n", cyc);
+            if (b_tready && (taken % {bt}) < {ba})
+                $fwrite(fd, "PROTOCOL b_tready_in_a_part %0d\\n", cyc);
+            taken = taken + ((a_tvalid && a_tready) ? 1 : 0) + ((b_tvalid && b_tready) ? 1 : 0);
+        end
+    end"""
+
+
+@pytest.mark.parametrize("name", list(CONCAT_CASES))
+def test_concat_cosim(name, tmp_path):
+    """qnnc_concat equals its declared semantics with independent random gaps on a and b (a
+    starved, b starved, both) and back-pressure on out, several frames back to back, reading a
+    only for a pixel's first CA/P beats and b only for the rest; at full rate one beat a cycle
+    across pixels and frames: pixels·(CA+CB)/P cycles a frame."""
+    require("iverilog", "vvp")
+    case = CONCAT_CASES[name]
+    want = case.out_beats()[0]
+    monitor = concat_monitor(case)
+    for i, (va, vb, r) in enumerate([(0.2, 0.9, 0.8), (0.9, 0.2, 0.8), (0.6, 0.5, 0.3)]):
+        (got, _), = cell_sim(tmp_path / f"gaps{i}", case, (va, vb), r, seed=i, monitor=monitor)
+        bad = [(k, hex(g), hex(e)) for k, (g, e) in enumerate(zip(got, want)) if g != e]
+        assert got == want, f"a {va}, b {vb}, out {r}: mismatches (beat, got, expected) {bad[:8]}"
+    (got, cyc), = cell_sim(tmp_path / "full", case, 1.0, 1.0, seed=9, monitor=monitor)
+    assert got == want
+    assert np.diff(cyc).tolist() == [1] * (len(cyc) - 1), cyc
+    p = case.params
+    pixels = case.ins[0].frame.data // p["CA"]
+    beats = len(cyc) // case.frames
+    ends = [cyc[(f + 1) * beats - 1] for f in range(case.frames)]
+    (per_frame,) = set(np.diff(ends).tolist())
+    assert per_frame == pixels * (p["CA"] + p["CB"]) // p["P"]
+    print(f"qnnc_concat {name}: {per_frame} cycles a frame at full rate "
+          f"({pixels} pixels of ({p['CA']}+{p['CB']})/{p['P']} beats)")
+
+
 CONV_LINT = [
     ("qnnc_pad", dict(H=4, W=5, C=2, P=1, ELEM_W=4, PT=1, PL=1, PB=1, PR=1, VALUE=0)),
     ("qnnc_pad", dict(H=3, W=4, C=4, P=2, ELEM_W=3, PT=2, PL=0, PB=1, PR=3, VALUE=-2)),
@@ -825,6 +881,12 @@ CONV_LINT = [
                       N_THRES=0, OUT_W=4, OUT_BIAS=0)),
     ("qnnc_add", dict(C=2, PE=2, A_W=4, A_SIGNED=1, B_W=4, B_SIGNED=1, KA=-1, KB=1, ACC_W=40,
                       N_THRES=1, OUT_W=40, OUT_BIAS=-3)),
+    ("qnnc_concat", dict(CA=4, CB=4, P=2, ELEM_W=4)),
+    ("qnnc_concat", dict(CA=2, CB=5, P=1, ELEM_W=3)),
+    ("qnnc_concat", dict(CA=3, CB=12, P=3, ELEM_W=5)),
+    ("qnnc_concat", dict(CA=1, CB=1, P=1, ELEM_W=1)),
+    ("qnnc_concat", dict(CA=8, CB=8, P=8, ELEM_W=2)),
+    ("qnnc_concat", dict(CA=64, CB=2, P=2, ELEM_W=8)),
 ]
 
 
@@ -840,6 +902,7 @@ def test_conv_cell_lint(module, params):
     ("qnnc_fork", dict(W=8)),
     ("qnnc_add", dict(C=4, PE=2, A_W=4, A_SIGNED=1, B_W=4, B_SIGNED=0, KA=2, KB=1, ACC_W=8,
                       N_THRES=3, OUT_W=2, OUT_BIAS=0)),
+    ("qnnc_concat", dict(CA=4, CB=6, P=2, ELEM_W=4)),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_conv_cell_synth_xilinx(module, params, tmp_path):
     """Yosys maps each cell to Xilinx primitives, and keeps its registers (not optimised away).

@@ -153,6 +153,29 @@ def test_multi_stream_semantics():
     assert np.array_equal(a.expected[0], 3 * a.inputs[0] - a.inputs[1])
 
 
+def test_concat_declaration_and_semantics():
+    """qnnc_concat: streams a, b in, one out, no ROMs; per pixel a's CA channels then b's CB,
+    bits copied (a bipolar element stays its bit); a and b must carry the same pixels."""
+    import celltools as ct
+
+    spec = rtl.CELLS["qnnc_concat"]
+    assert (spec.params, spec.inputs, spec.outputs, spec.roms) == \
+        (("CA", "CB", "P", "ELEM_W"), ("a", "b"), ("out",), ())
+    for case in ct.concat_cases():
+        ca, cb = case.params["CA"], case.params["CB"]
+        a = case.inputs[0].reshape(case.frames, -1, ca)
+        b = case.inputs[1].reshape(case.frames, -1, cb)
+        want = [np.hstack([a[f, v], b[f, v]]) for f in range(case.frames) for v in range(len(a[f]))]
+        assert np.array_equal(case.expected[0], np.reshape(want, (case.frames, -1))), case.name
+    c = ct.concat_case("c", 2, 3, 1, 4, signed=True, pixels=2, frames=1)
+    assert c.expected[0].tolist() == [[*c.inputs[0][0, :2], *c.inputs[1][0, :3],
+                                       *c.inputs[0][0, 2:], *c.inputs[1][0, 3:]]]
+    with pytest.raises(ValueError, match="3 pixels of CA = 2 channels on a, 2 of CB = 3 on b"):
+        ct.run(c.op, [np.zeros((1, 6)), c.inputs[1]])
+    with pytest.raises(VerifyException, match="qnnc_concat has parameters CA, CB, P, ELEM_W"):
+        ct.cell_op("qnnc_concat", dict(CA=2, CB=3, P=1), c.ins, c.outs)
+
+
 def _read_twice() -> ModuleOp:
     """A top whose input stream has two readers (no fork)."""
     import celltools as ct

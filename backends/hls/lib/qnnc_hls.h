@@ -336,6 +336,29 @@ void add(hls::stream<ap_uint<PE * A_W> > &a, hls::stream<ap_uint<PE * B_W> > &b,
     }
 }
 
+// Channel concatenation: a carries pixels of CA channels, b the same pixels of CB channels, P lanes
+// of ELEM_W bits (P divides CA and CB); for every pixel the output is its CA/P beats of a, then
+// its CB/P beats of b, one beat per iteration. IN_BEATS is a's beats per frame (the first input's).
+template <int IN_BEATS, int CA, int CB, int P, int ELEM_W>
+void concat(hls::stream<ap_uint<P * ELEM_W> > &a, hls::stream<ap_uint<P * ELEM_W> > &b,
+            hls::stream<ap_uint<P * ELEM_W> > &out) {
+    static_assert(CA % P == 0 && CB % P == 0, "P divides CA and CB");
+    static_assert(IN_BEATS % (CA / P) == 0, "a's frame is whole pixels of CA channels");
+    const int BA = CA / P;
+    const int BT = (CA + CB) / P;
+    const int PIXELS = IN_BEATS / BA;
+    for (int px = 0; px < PIXELS; px++) {
+        for (int j = 0; j < BT; j++) {
+#pragma HLS PIPELINE II = 1
+            if (j < BA) {
+                out.write(a.read());
+            } else {
+                out.write(b.read());
+            }
+        }
+    }
+}
+
 }  // namespace qnnc
 
 #endif  // QNNC_HLS_H
