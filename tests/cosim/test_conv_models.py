@@ -7,7 +7,7 @@ execution of the original model.
   on their `io.npz` inputs plus random ones;
 * super-resolution nets (tests/convnets.py) with each upsampling form: DepthToSpace DCR and CRD,
   Resize nearest in the asymmetric and half-pixel coordinate modes;
-* average pooling (global and windowed) with the QONNX Trunc after it;
+* average pooling (global and windowed) with the QONNX Trunc after it; a channel concatenation;
 * a Resize the hardware cannot do (linear interpolation) and a padded AveragePool are errors
   naming the node.
 """
@@ -23,7 +23,8 @@ import onnx
 import pytest
 from simtools import require_tool
 
-from convnets import UPSAMPLERS, AvgPoolSpec, SRSpec, build_avgpool_net, build_srnet
+from convnets import (UPSAMPLERS, AvgPoolSpec, ConcatSpec, SRSpec, build_avgpool_net,
+                      build_concat_net, build_srnet)
 
 pytestmark = pytest.mark.cosim
 
@@ -123,3 +124,16 @@ def test_padded_average_pool_is_refused_by_name(tmp_path):
     assert r.returncode == 2, r.stdout + r.stderr
     assert "error: node 'Pool_0' (AveragePool): average pooling with padding" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_concatenation_verifies_bit_exactly(tmp_path):
+    """A dense-block-like join: Concat of a conv layer's activations and a second conv layer's
+    (quantized alike) along the channels, in hardware (fork, concat, branch FIFO)."""
+    require_tool("verilator")
+    model = tmp_path / "cat.onnx"
+    onnx.save(build_concat_net(ConcatSpec()), model)
+    out = tmp_path / "out"
+    r = qnnc(model, "-o", out, "--verify", "--samples", 10)
+    check_verified(r, out, 10, ["hls", "verilog"])
+    ops = [layer["op"] for layer in json.loads((out / "report.json").read_text())["layers"]]
+    assert "dataflow.concat" in ops

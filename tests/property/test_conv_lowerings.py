@@ -11,7 +11,8 @@ level's unit semantics, then the rtl level's bit-true cells reading their ROM wo
 The generator covers what the issue names: k×k and non-square kernels, strides, dilations,
 asymmetric padding (with the zero point's code), max pooling with padding, residual adds
 joining a convolution branch and its input (forks, branch FIFOs), nearest upsampling by
-integer factors and depth-to-space (DCR, CRD), bipolar and signed/unsigned codes, 1×1
+integer factors and depth-to-space (DCR, CRD), channel concatenations of a branch and its
+input, bipolar and signed/unsigned codes, 1×1
 convolutions (no window generator) and a Flatten into a dense layer.
 """
 
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
+
+from xdsl.dialects.builtin import IntegerType
 
 from profiles import examples
 from qnnc.dialects import quant
@@ -158,6 +161,14 @@ class CoreBuilder:
                   f"DepthToSpace_{self.n}", "DepthToSpace")
         return out, oshape, t
 
+    def concat(self, a, b):
+        oshape = a[1][:-1] + (a[1][-1] + b[1][-1],)
+        out = self.fresh()
+        self.emit(f"{out} = quant.int_concat {a[0]}, {b[0]} : ({tensor_text(a[1], a[2])}, "
+                  f"{tensor_text(b[1], b[2])}) -> {tensor_text(oshape, a[2])}",
+                  f"Concat_{self.n}", "Concat")
+        return out, oshape, a[2]
+
     def dense(self, x, n_out: int):
         name, shape, t = x
         flat = (1, int(np.prod(shape)))
@@ -208,10 +219,19 @@ def cores(draw):
     x = ("%x", shape, elem)
     for _ in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from(("conv", "conv", "pool", "residual", "conv1x1", "upsample",
-                                     "d2s")))
+                                     "d2s", "concat")))
         _, h, w, c = x[1]
         bipolar_in = isinstance(x[2], quant.BipolarType)
-        if kind == "upsample":
+        t = x[2]
+        concat_bits = (t.width.data if isinstance(t, IntegerType) and quant.code_range(t)[0] == 0
+                       and t.width.data <= 3 else None)
+        if kind == "concat" and concat_bits:  # a conv branch joined to its input (codes alike)
+            kh = draw(st.sampled_from((1, 3)))
+            out, oshape, acc_t, bounds = b.conv(x, (kh, kh), (1, 1), (kh // 2,) * 4, (1, 1),
+                                                draw(st.integers(1, 3)))
+            y = b.threshold((out, oshape, acc_t), bounds, concat_bits)
+            x = b.concat(x, y) if draw(st.booleans()) else b.concat(y, x)
+        elif kind == "upsample":
             x = b.upsample(x, (draw(st.integers(1, 3)), draw(st.integers(1, 3))))
         elif kind == "d2s":
             if c % 4:  # a 1x1 convolution to 4 times the channels first
