@@ -208,19 +208,20 @@ module qnnc_mvau #(
 
     generate
         for (p = 0; p < PE; p = p + 1) begin : g_lane
-            // heap-shaped binary tree: leaves at SIMD-1 .. 2*SIMD-2, node i = node 2i+1 + node 2i+2
-            // (flat vector rather than an array so synthesis does not see a memory)
-            reg [(2*SIMD-1)*ACC_W-1:0] tr;
-            reg [ACC_W-1:0] dot;
-            integer i;
-            always @* begin
-                tr = {((2*SIMD-1)*ACC_W){1'b0}};
-                for (i = 0; i < SIMD; i = i + 1)
-                    tr[(SIMD - 1 + i)*ACC_W +: ACC_W] = prod[(p*SIMD + i)*ACC_W +: ACC_W];
-                for (i = SIMD - 2; i >= 0; i = i - 1)
-                    tr[i*ACC_W +: ACC_W] = tr[(2*i + 1)*ACC_W +: ACC_W] + tr[(2*i + 2)*ACC_W +: ACC_W];
-                dot = tr[ACC_W-1:0];
+            // heap-shaped binary tree: leaves at SIMD-1 .. 2*SIMD-2, node i = node 2i+1 + node 2i+2.
+            // One named net per node (built leaves first, so every reference is to a node
+            // already declared): simulators evaluate each addition once, where a loop over one
+            // wide vector made Verilator copy the whole vector per node every cycle.
+            genvar i;
+            for (i = 2*SIMD - 2; i >= 0; i = i - 1) begin : g_node
+                wire [ACC_W-1:0] v;
+                if (i >= SIMD - 1) begin : g_leaf
+                    assign v = prod[(p*SIMD + i - (SIMD - 1))*ACC_W +: ACC_W];
+                end else begin : g_sum
+                    assign v = g_node[2*i + 1].v + g_node[2*i + 2].v;
+                end
             end
+            wire [ACC_W-1:0] dot = g_node[0].v;
             wire [ACC_W-1:0] base = (sf == {SF_W{1'b0}}) ? {ACC_W{1'b0}} : acc[p*ACC_W +: ACC_W];
             assign acc_nx[p*ACC_W +: ACC_W] = base + dot;
 
