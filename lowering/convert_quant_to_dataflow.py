@@ -61,6 +61,21 @@ def unfolded_stream(t: TensorType) -> dataflow.StreamType:
     return dataflow.StreamType(t.element_type, int(np.prod(t.get_shape())), 1)
 
 
+def dense_conv_weights(w: np.ndarray, group: int) -> np.ndarray:
+    """(kH, kW, C/group, M) grouped weights as (kH, kW, C, M) dense ones, zero where input
+    channel c and output channel m are in different groups: the window generator streams all
+    C channels, so a grouped (or depthwise) convolution is an MVAU with a block-diagonal matrix
+    (exact; a vector unit would skip the zeros' cycles)."""
+    if group == 1:
+        return w
+    kh, kw, cg, m = w.shape
+    mg = m // group
+    dense = np.zeros((kh, kw, cg * group, m), dtype=w.dtype)
+    for g in range(group):
+        dense[:, :, g * cg:(g + 1) * cg, g * mg:(g + 1) * mg] = w[:, :, :, g * mg:(g + 1) * mg]
+    return dense
+
+
 def _const(v: SSAValue) -> np.ndarray:
     assert isinstance(v, OpResult) and isinstance(v.op, quant.ConstOp), v
     return v.op.numpy()
@@ -93,10 +108,7 @@ def _mvau(x: SSAValue, mm: quant.IntMatMulOp | quant.IntConvOp, out_t: TensorTyp
         raise op_error(mm, "only a batch of one frame (1, K) per matrix product is supported")
     w = _const(mm.w)
     if isinstance(mm, quant.IntConvOp):
-        if mm.group.value.data != 1:
-            raise op_error(mm, f"grouped convolution (group {mm.group.value.data}) is not mapped "
-                           "to hardware yet (it needs a vector unit)")
-        w = w.reshape(-1, w.shape[-1])  # (kH·kW·C, M): the window order of dataflow.swg
+        w = dense_conv_weights(w, mm.group.value.data).reshape(-1, w.shape[-1])
     wt = weight_code_type(w)
     storage = quant.int_type(-1, 1) if isinstance(wt, quant.BipolarType) else wt
     acc_t = quant.elem_type(mm.result)

@@ -35,6 +35,7 @@ class SRSpec:
     channels: int = 4
     upsampler: str = "d2s_dcr"
     block: int = 2
+    depthwise: bool = False  # the middle convolution depthwise (group = channels)
     seed: int = 0
 
     @property
@@ -58,13 +59,13 @@ def build_srnet(spec: SRSpec) -> onnx.ModelProto:
             signed=signed, narrow=narrow, rounding_mode="ROUND"))
         return out
 
-    def conv(x, name, w, pads, bias=None):
+    def conv(x, name, w, pads, bias=None, group=1):
         ws = np.float32(np.abs(w).max() / 7)
         wq = quant(const(f"{name}_w", w), f"{name}_wq", ws, 4, 1, 1)
         ins = [x, wq] + ([const(f"{name}_bias", bias)] if bias is not None else [])
         out = f"{name}_out"
         nodes.append(helper.make_node("Conv", ins, [out], name=name, kernel_shape=[3, 3],
-                                      pads=[pads] * 4, strides=[1, 1]))
+                                      pads=[pads] * 4, strides=[1, 1], group=group))
         wdq = np.clip(np.round(w / ws), -7, 7) * ws
         return out, wdq
 
@@ -79,9 +80,10 @@ def build_srnet(spec: SRSpec) -> onnx.ModelProto:
     s1 = np.float32(max(v.max(), 1e-3) / 15)
     y = quant("relu0", "Quant_1", s1, 4, 0)
     v = np.clip(np.round(v / s1), 0, 15) * s1
-    w2 = rng.normal(0, 1, (c2, c, 3, 3))
-    y, w2q = conv(y, "Conv_1", w2, 1)
-    v = np.maximum(conv2d(v, w2q, None, (1, 1), (1, 1, 1, 1), (1, 1), 1), 0)
+    g = c if spec.depthwise else 1
+    w2 = rng.normal(0, 1, (c2, c // g, 3, 3))
+    y, w2q = conv(y, "Conv_1", w2, 1, group=g)
+    v = np.maximum(conv2d(v, w2q, None, (1, 1), (1, 1, 1, 1), (1, 1), g), 0)
     nodes.append(helper.make_node("Relu", [y], ["relu1"], name="Relu_1"))
     s2 = np.float32(max(v.max(), 1e-3) / 15)
     y = quant("relu1", "Quant_2", s2, 4, 0)

@@ -69,11 +69,13 @@ def test_conv_model_verifies_bit_exactly(name, emit, lanes, backends, tmp_path):
         assert "dataflow.add" in ops
 
 
-@pytest.mark.parametrize("upsampler", UPSAMPLERS)
-def test_super_resolution_verifies_bit_exactly(upsampler, tmp_path):
+@pytest.mark.parametrize("upsampler, depthwise", [(u, u == "resize_half_pixel") for u in UPSAMPLERS])
+def test_super_resolution_verifies_bit_exactly(upsampler, depthwise, tmp_path):
+    """Each upsampling form; one net's middle convolution depthwise (a block-diagonal MVAU)."""
     require_tool("verilator")
     model = tmp_path / "sr.onnx"
-    onnx.save(build_srnet(SRSpec(upsampler=upsampler, height=6, width=5)), model)
+    onnx.save(build_srnet(SRSpec(upsampler=upsampler, height=6, width=5, depthwise=depthwise)),
+              model)
     out = tmp_path / "out"
     r = qnnc(model, "-o", out, "--verify", "--samples", 6)
     check_verified(r, out, 6, ["hls", "verilog"])

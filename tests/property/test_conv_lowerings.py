@@ -9,6 +9,7 @@ are applied one at a time through the registry; the module is verified after eac
 level's unit semantics, then the rtl level's bit-true cells reading their ROM words).
 
 The generator covers what the issue names: k×k and non-square kernels, strides, dilations,
+groups (depthwise included),
 asymmetric padding (with the zero point's code), max pooling with padding, residual adds
 joining a convolution branch and its input (forks, branch FIFOs), nearest upsampling by
 integer factors and depth-to-space (DCR, CRD), channel concatenations of a branch and its
@@ -72,10 +73,10 @@ class CoreBuilder:
     def emit(self, text: str, node: str, op_type: str) -> None:
         self.lines.append(f"  {text} loc(\"{node}\"(\"{op_type}\"))")
 
-    def conv(self, x, kernel, strides, pads, dilations, channels_out):
+    def conv(self, x, kernel, strides, pads, dilations, channels_out, group: int = 1):
         name, shape, t = x
         _, h, w, c = shape
-        weights = self.rng.integers(-2, 2, size=(*kernel, c, channels_out))
+        weights = self.rng.integers(-2, 2, size=(*kernel, c // group, channels_out))
         if self.rng.random() < 0.3:
             weights = np.where(weights >= 0, 1, -1)
         wt = quant.int_type(int(weights.min()), int(weights.max()))
@@ -93,7 +94,7 @@ class CoreBuilder:
         pad_value = max(lo, 0) if not isinstance(t, quant.BipolarType) else 0
         oshape = (1, oh, ow, channels_out)
         self.emit(f"{out} = quant.int_conv {name}, {wname} {{strides = {ints(strides)}, "
-                  f"pads = {ints(pads)}, dilations = {ints(dilations)}, group = 1 : i64, "
+                  f"pads = {ints(pads)}, dilations = {ints(dilations)}, group = {group} : i64, "
                   f"pad_value = {pad_value} : i64}} : ({tensor_text(shape, t)}, "
                   f"{tensor_text(weights.shape, wt)}) -> {tensor_text(oshape, acc_t)}", node, "Conv")
         return out, oshape, acc_t, (alo, ahi)
@@ -252,7 +253,9 @@ def cores(draw):
                 k, s, p, d = (1, 1), (1, 1), (0, 0, 0, 0), (1, 1)
             else:
                 k, s, p, d = draw(window(h, w, pad=not bipolar_in))
-            out, oshape, acc_t, bounds = b.conv(x, k, s, p, d, draw(st.integers(1, 4)))
+            group = draw(st.sampled_from([g for g in (1, 2, c) if c % g == 0]))
+            cout = group * draw(st.integers(1, 2)) if group > 1 else draw(st.integers(1, 4))
+            out, oshape, acc_t, bounds = b.conv(x, k, s, p, d, cout, group)
             x = b.threshold((out, oshape, acc_t), bounds, draw(st.integers(0, 2)))
     if draw(st.booleans()):
         x = b.dense(x, draw(st.integers(1, 4)))

@@ -119,13 +119,16 @@ func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
 
 // -----
 
-// A grouped convolution has no unit yet: an error naming the node.
-func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x4x4x2xsi5> {
-  %w = quant.const dense<1> : tensor<3x3x1x2xsi2>
-  %c = quant.int_conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 2 : i64, pad_value = 0 : i64} : (tensor<1x4x4x2xui2>, tensor<3x3x1x2xsi2>) -> tensor<1x4x4x2xsi5> loc("Conv_dw"("Conv"))
-  func.return %c : tensor<1x4x4x2xsi5>
+// A grouped (here depthwise) convolution: an MVAU whose matrix is block-diagonal (input channel
+// c feeds output channel m only within one group), rows in window order (kh, kw, c).
+func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x4x4x2xsi6> {
+  %w = quant.const dense<[[[[1, -1]], [[1, 1]], [[-1, 1]]], [[[1, 1]], [[1, -1]], [[1, 1]]], [[[-1, -1]], [[1, 1]], [[1, 1]]]]> : tensor<3x3x1x2xsi2>
+  %c = quant.int_conv %x, %w {strides = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, dilations = array<i64: 1, 1>, group = 2 : i64, pad_value = 0 : i64} : (tensor<1x4x4x2xui2>, tensor<3x3x1x2xsi2>) -> tensor<1x4x4x2xsi6> loc("Conv_dw"("Conv"))
+  func.return %c : tensor<1x4x4x2xsi6>
 }
-// CHECK: error: node 'Conv_dw' (Conv): grouped convolution (group 2) is not mapped to hardware yet (it needs a vector unit)
+// CHECK-LABEL: func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x4x4x2xsi6>
+// CHECK:         dataflow.swg
+// CHECK-NEXT:    dataflow.mvau %{{.*}} {weights = dense<{{\[}}[1, 0], [0, -1], [1, 0], [0, 1], [-1, 0], [0, 1], [1, 0], [0, 1], [1, 0], [0, -1], [1, 0], [0, 1], [-1, 0], [0, -1], [1, 0], [0, 1], [1, 0], [0, 1]]> : tensor<18x2xsi2>, weight_type = si2, acc_type = si6
 
 // -----
 
