@@ -120,12 +120,42 @@ class StreamType(FramedStreamBase):
         return 1 if isinstance(e, BipolarType) else e.width.data  # type: ignore[union-attr]
 
 
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+Fold = dict[str, int]
+"""A unit's folding: its lane parameters by name (`pe`, `simd`)."""
+
+
 def _stream(v: SSAValue) -> StreamType:
     assert isinstance(v.type, StreamType), v.type
     return v.type
 
 
-class _UnitOp(IRDLOperation):
+class Folding:
+    """What every streaming unit says about its folding: the foldings it can take (its lane
+    parameters), its cycles per frame at any of them, and so at the current one. The policy
+    that picks a folding lives in `dataflow-fold`; this is the mechanism."""
+
+    def cycles(self) -> int:
+        """Analytical cycles per frame in steady state, at the current folding."""
+        return self.cycles_at(self.fold())
+
+    def fold_space(self) -> list[Fold]:
+        """Every folding the unit can take (empty: it follows its streams' lanes)."""
+        return []
+
+    def fold(self) -> Fold:
+        """The current folding."""
+        return {k: self.properties[k].value.data for k in ("pe", "simd") if k in self.properties}
+
+    def cycles_at(self, fold: Fold) -> int:
+        """Analytical cycles per frame in steady state at a folding of `fold_space()`."""
+        raise NotImplementedError
+
+
+class _UnitOp(Folding, IRDLOperation):
     """Base of streaming units: one input stream, one output stream."""
 
     input = operand_def(StreamType)
@@ -134,9 +164,6 @@ class _UnitOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
 
-    def cycles(self) -> int:
-        """Analytical cycles per frame in steady state."""
-        raise NotImplementedError
 
     @property
     def in_type(self) -> StreamType:
@@ -232,8 +259,11 @@ class MVAUOp(_UnitOp):
         """Matrix-vector products per frame (OH·OW for a convolution, 1 for a dense layer)."""
         return self.in_type.n // self.mw
 
-    def cycles(self) -> int:
-        return self.vectors * (self.mw // self.simd.value.data) * (self.mh // self.pe.value.data)
+    def fold_space(self) -> list[Fold]:
+        return [{"pe": p, "simd": q} for p in divisors(self.mh) for q in divisors(self.mw)]
+
+    def cycles_at(self, fold: Fold) -> int:
+        return self.vectors * (self.mw // fold["simd"]) * (self.mh // fold["pe"])
 
     def verify_(self) -> None:
         w = dense_to_numpy(self.weights)
@@ -296,8 +326,11 @@ class ThresholdOp(_UnitOp):
     def channels(self) -> int:
         return tensor_shape(self.thresholds.type)[0]
 
-    def cycles(self) -> int:
-        return self.in_type.n // self.pe.value.data
+    def fold_space(self) -> list[Fold]:
+        return [{"pe": p} for p in divisors(self.channels)]
+
+    def cycles_at(self, fold: Fold) -> int:
+        return self.in_type.n // fold["pe"]
 
     def verify_(self) -> None:
         i, o = self.in_type, self.out_type
@@ -321,7 +354,7 @@ class FifoOp(_UnitOp):
     name = "dataflow.fifo"
     depth = prop_def(IntegerAttr[I64])
 
-    def cycles(self) -> int:
+    def cycles_at(self, fold: Fold) -> int:
         return self.in_type.beats
 
     def verify_(self) -> None:
@@ -337,7 +370,7 @@ class DwcOp(_UnitOp):
 
     name = "dataflow.dwc"
 
-    def cycles(self) -> int:
+    def cycles_at(self, fold: Fold) -> int:
         return max(self.in_type.beats, self.out_type.beats)
 
     def verify_(self) -> None:
@@ -394,8 +427,11 @@ class PadOp(_MapUnitOp):
         t, left, b, r = _ints(self.pads)
         return self.height + t + b, self.width + left + r
 
-    def cycles(self) -> int:
-        return self.out_type.beats
+    def fold_space(self) -> list[Fold]:
+        return [{"pe": p} for p in divisors(self.channels)]
+
+    def cycles_at(self, fold: Fold) -> int:
+        return self.out_type.n // fold["pe"]
 
     def verify_(self) -> None:
         self._verify_map()
@@ -437,8 +473,11 @@ class SwgOp(_MapUnitOp):
         kh, kw = _ints(self.kernel)
         return kh * kw
 
-    def cycles(self) -> int:
-        return max(self.in_type.beats, self.out_type.beats)
+    def fold_space(self) -> list[Fold]:
+        return [{"simd": q} for q in divisors(self.channels)]
+
+    def cycles_at(self, fold: Fold) -> int:
+        return max(self.in_type.n, self.out_type.n) // fold["simd"]
 
     def verify_(self) -> None:
         self._verify_map()
@@ -477,8 +516,11 @@ class PoolOp(_UnitOp):
     def channels(self) -> int:
         return self.channels_.value.data
 
-    def cycles(self) -> int:
-        return self.in_type.beats
+    def fold_space(self) -> list[Fold]:
+        return [{"pe": p} for p in divisors(self.channels)]
+
+    def cycles_at(self, fold: Fold) -> int:
+        return self.in_type.n // fold["pe"]
 
     def verify_(self) -> None:
         k, c, pe = self.window.value.data, self.channels, self.pe.value.data
@@ -505,7 +547,7 @@ class PoolOp(_UnitOp):
 
 
 @irdl_op_definition
-class ForkOp(IRDLOperation):
+class ForkOp(Folding, IRDLOperation):
     """One stream to two identical streams (a residual branch point)."""
 
     name = "dataflow.fork"
@@ -523,7 +565,7 @@ class ForkOp(IRDLOperation):
     def out_type(self) -> StreamType:
         return _stream(self.out0)
 
-    def cycles(self) -> int:
+    def cycles_at(self, fold: Fold) -> int:
         return self.in_type.beats
 
     def verify_(self) -> None:
@@ -532,7 +574,7 @@ class ForkOp(IRDLOperation):
 
 
 @irdl_op_definition
-class AddOp(IRDLOperation):
+class AddOp(Folding, IRDLOperation):
     """Residual join: `acc = ka·a + kb·b` element by element on two streams of one frame
     (pixels of C channels, PE lanes), then optional thresholds per channel (as an MVAU's)."""
 
@@ -568,8 +610,11 @@ class AddOp(IRDLOperation):
     def n_thresholds(self) -> int:
         return 0 if self.thresholds is None else tensor_shape(self.thresholds.type)[1]
 
-    def cycles(self) -> int:
-        return self.in_type.beats
+    def fold_space(self) -> list[Fold]:
+        return [{"pe": p} for p in divisors(self.channels)]
+
+    def cycles_at(self, fold: Fold) -> int:
+        return self.in_type.n // fold["pe"]
 
     def acc_bounds(self) -> tuple[int, int]:
         terms = []
@@ -624,8 +669,11 @@ class UpsampleOp(_MapUnitOp):
     def lane_options(self) -> list[int]:
         return [d for d in range(1, self.channels + 1) if self.channels % d == 0]
 
-    def cycles(self) -> int:
-        return max(self.in_type.beats, self.out_type.beats)
+    def fold_space(self) -> list[Fold]:
+        return [{"pe": p} for p in self.lane_options()]
+
+    def cycles_at(self, fold: Fold) -> int:
+        return max(self.in_type.n, self.out_type.n) // fold["pe"]
 
     def verify_(self) -> None:
         self._verify_map()
@@ -661,8 +709,11 @@ class DepthToSpaceOp(_MapUnitOp):
         c = self.channels // self.blocksize.value.data ** 2
         return [1] if self.mode.data == "CRD" else [d for d in range(1, c + 1) if c % d == 0]
 
-    def cycles(self) -> int:
-        return max(self.in_type.beats, self.out_type.beats)
+    def fold_space(self) -> list[Fold]:
+        return [{"pe": p} for p in self.lane_options()]
+
+    def cycles_at(self, fold: Fold) -> int:
+        return self.in_type.n // fold["pe"]
 
     def verify_(self) -> None:
         self._verify_map()
@@ -683,7 +734,7 @@ class DepthToSpaceOp(_MapUnitOp):
 
 
 @irdl_op_definition
-class ConcatOp(IRDLOperation):
+class ConcatOp(Folding, IRDLOperation):
     """Channel concatenation of two streams of the same pixels: per pixel, the `lhs` stream's
     channels, then the `rhs` stream's. One element type; PE lanes dividing both channel
     counts."""
@@ -716,8 +767,11 @@ class ConcatOp(IRDLOperation):
         ca, cb = self.lhs_channels.value.data, self.rhs_channels.value.data
         return [d for d in range(1, min(ca, cb) + 1) if ca % d == 0 and cb % d == 0]
 
-    def cycles(self) -> int:
-        return self.out_type.beats
+    def fold_space(self) -> list[Fold]:
+        return [{"pe": p} for p in self.lane_options()]
+
+    def cycles_at(self, fold: Fold) -> int:
+        return self.out_type.n // fold["pe"]
 
     def verify_(self) -> None:
         a, b, o = _stream(self.lhs), _stream(self.rhs), self.out_type

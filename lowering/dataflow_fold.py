@@ -33,32 +33,38 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from qnnc.diagnostics import QnncError, node_name, op_error
 from qnnc.dialects import dataflow
+from qnnc.dialects.dataflow import divisors
 
 # ----------------------------------------------------------------------------------------------
 # Pure helpers
 # ----------------------------------------------------------------------------------------------
 
 
-def divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+def in_lanes(fold: dataflow.Fold) -> int:
+    """The lanes a unit reads at a folding (an MVAU's or window generator's SIMD, else PE)."""
+    return fold.get("simd", fold.get("pe", 1))
 
 
-def cheapest_mvau_folding(mw: int, mh: int, target: int, prefer_simd: int = 0, vectors: int = 1,
-                          simd_options: list[int] | None = None) -> tuple[int, int]:
-    """(pe, simd) with the fewest lanes such that vectors·(mw/simd)·(mh/pe) ≤ target; ties go
-    first to the smaller PE (every PE lane has its own thresholds and comparators, a SIMD lane
-    only a multiplier), then to SIMD = prefer_simd (the producer's lanes: no width converter).
-    SIMD is one of `simd_options` (default: the divisors of mw). The most parallel folding
-    if nothing meets the target."""
-    options = simd_options or divisors(mw)
-    best = None
-    for pe in divisors(mh):
-        for simd in options:
-            if vectors * (mw // simd) * (mh // pe) <= target:
-                key = (pe * simd, pe, simd != prefer_simd)
-                if best is None or key < best[0]:
-                    best = (key, (pe, simd))
-    return best[1] if best else (mh, max(options))
+def out_lanes(fold: dataflow.Fold) -> int:
+    return fold.get("pe", fold.get("simd", 1))
+
+
+def cheapest_folding(u, target: int, prefer_in: int = 0,
+                     options: list[dataflow.Fold] | None = None) -> dataflow.Fold:
+    """The folding of `u` (one of `options`, by default its whole fold space) with the fewest
+    lanes whose cycles meet the target; ties go first to the smaller PE (every PE lane has its
+    own thresholds and comparators, a SIMD lane only a multiplier), then to input lanes equal
+    to `prefer_in` (the producer's: no width converter). When nothing meets the target, the
+    fastest folding (fewest lanes among equals)."""
+    options = options if options is not None else u.fold_space()
+
+    def cost(f):
+        return math.prod(f.values()), f.get("pe", 0), in_lanes(f) != prefer_in
+
+    meeting = [f for f in options if u.cycles_at(f) <= target]
+    if meeting:
+        return min(meeting, key=cost)
+    return min(options, key=lambda f: (u.cycles_at(f), cost(f)))
 
 
 def default_target(units: list[Operation], lanes_budget: int) -> int:
@@ -73,6 +79,13 @@ PINNABLE = (dataflow.MVAUOp, dataflow.ThresholdOp, dataflow.PoolOp, dataflow.Add
             dataflow.UpsampleOp, dataflow.DepthToSpaceOp, dataflow.ConcatOp)
 """Units a folding file names (by ONNX node); window generators and padding follow their
 consumer."""
+
+
+def unit_fold_text(u: Operation) -> str:
+    """The fold space of a unit, briefly: `PE | 3, SIMD | 4` (divisors) or the PE values."""
+    if isinstance(u, dataflow.MVAUOp):
+        return f"PE dividing {u.mh}, SIMD dividing {u.mw}"
+    return "PE " + ", ".join(str(f["pe"]) for f in u.fold_space())
 
 
 def sole_reader(v: SSAValue) -> Operation | None:
@@ -177,26 +190,22 @@ class DataflowFoldPass(ModulePass):
     @staticmethod
     def _fold(u: Operation, target: int, pin: dict | None) -> tuple[int, int]:
         """(input lanes, output lanes) of a unit meeting the target (or its pin)."""
-        if isinstance(u, dataflow.MVAUOp):
-            wc = window_channels(u)
-            options = divisors(wc) if wc else None
-            pe, simd = (pin.get("pe", 1), pin.get("simd", 1)) if pin else \
-                cheapest_mvau_folding(u.mw, u.mh, target, u.input.type.p, u.vectors, options)
-            if u.mh % pe or u.mw % simd or pe < 1 or simd < 1:
-                raise op_error(u, f"folding PE={pe}, SIMD={simd} does not divide the "
-                               f"{u.mh}x{u.mw} weight matrix")
-            if wc and wc % simd:
-                raise op_error(u, f"folding SIMD={simd} does not divide the convolution's {wc} "
-                               "input channels")
-            return simd, pe
-        options = u.lane_options() if hasattr(u, "lane_options") else divisors(u.channels)
-        beats = max(u.in_type.n, u.out_type.n)
-        pe = pin.get("pe", 1) if pin else \
-            next((p for p in options if beats // p <= target), options[-1])
-        if pe not in options:
-            raise op_error(u, f"folding PE={pe} is not one of this unit's lanes "
-                           f"({', '.join(map(str, options))})")
-        return pe, pe
+        space = u.fold_space()
+        wc = window_channels(u) if isinstance(u, dataflow.MVAUOp) else None
+        if wc:  # the window generator streams whole pixels' channels at the MVAU's SIMD
+            space = [f for f in space if wc % f["simd"] == 0]
+        if pin:
+            fold = {k: pin.get(k, 1) for k in u.fold()}
+            if fold not in u.fold_space():
+                raise op_error(u, "folding " + ", ".join(f"{k.upper()}={v}" for k, v in fold.items())
+                               + " is not one of this unit's foldings ("
+                               + unit_fold_text(u) + ")")
+            if fold not in space:
+                raise op_error(u, f"folding SIMD={fold['simd']} does not divide the "
+                               f"convolution's {wc} input channels")
+        else:
+            fold = cheapest_folding(u, target, u.operands[0].type.p, space)
+        return in_lanes(fold), out_lanes(fold)
 
     @staticmethod
     def _feed(u: Operation, index: int, src: SSAValue, lanes: int) -> None:

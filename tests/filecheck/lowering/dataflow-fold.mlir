@@ -82,8 +82,8 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 // PIN-NEXT:    dataflow.dwc {{.*}} : !dataflow.stream<ui2, 3, 3> -> !dataflow.stream<ui2, 3, 1>
 // PIN-NEXT:    dataflow.mvau {{.*}} pe = 2 : i64, simd = 1 : i64} : !dataflow.stream<ui2, 3, 1> -> !dataflow.stream<si4, 2, 2>
 
-// ERR-PE: error: node 'MatMul_0' (MatMul): folding PE=2, SIMD=1 does not divide the 3x4 weight matrix
-// ERR-THRES: error: node 'Quant_0' (Quant): folding PE=2 is not one of this unit's lanes (1, 3)
+// ERR-PE: error: node 'MatMul_0' (MatMul): folding PE=2, SIMD=1 is not one of this unit's foldings (PE dividing 3, SIMD dividing 4)
+// ERR-THRES: error: node 'Quant_0' (Quant): folding PE=2 is not one of this unit's foldings (PE 1, 3)
 // ERR-NAME: error: folding file names layer 'Gemm_7', which is not in the accelerator (layers: MatMul_0, MatMul_1, Quant_0)
 // ERR-LIST: error: folding file '{{.*}}.list.json' must map layer names to {"pe", "simd"}
 // ERR-FILE: error: cannot read folding file '{{.*}}.missing.json': [Errno 2] No such file or directory
