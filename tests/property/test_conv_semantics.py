@@ -44,13 +44,13 @@ from generators import (
     ConvNetSpec,
     ConvSpec,
     DenseSpec,
-    PoolSpec,
     PreciseReference,
     QuantSpec,
     ResidualSpec,
     build_model,
     check_tie_policy,
     convnet_specs,
+    expected_refusals,
     model_inputs,
     qonnx_outputs,
     qonnx_reference,
@@ -67,52 +67,6 @@ STREAMLINED = [p.name for p in stage_passes("quant-streamlined", Options())]
 EXACT_AFTER = "quant-streamline"
 CORE_OPS = {"quant.const", "quant.int_conv", "quant.int_maxpool", "quant.int_add",
             "quant.threshold", "quant.int_matmul", "quant.reshape", "func.return"}
-
-
-def _is_bipolar(q: QuantSpec) -> bool:
-    return q.kind == "bipolar" or (q.bits == 1 and q.signed)
-
-
-def expected_refusals(spec: ConvNetSpec) -> tuple[set[tuple[str, str]], bool]:
-    """(the (node name, reason) errors qnnc must report for this spec, one of which it reports;
-    whether a residual join without exact integer weights may be refused instead). Empty:
-    the network must streamline. Node names are the generator's (`<OpType>_<k>`)."""
-    counts: dict[str, int] = {}
-
-    def name(op_type: str) -> str:
-        k = counts.get(op_type, 0)
-        counts[op_type] = k + 1
-        return f"{op_type}_{k}"
-
-    cur = spec.input_quant
-    maybe = False
-
-    def conv(layer: ConvSpec, cur: QuantSpec):
-        node = name("Conv")
-        if cur.per_channel:
-            return {(node, "convolution not mapped to hardware")}
-        if any(layer.pads) and _is_bipolar(cur):
-            return {(node, "padding needs the real value 0")}
-        return None
-
-    for layer in spec.layers:
-        if isinstance(layer, PoolSpec):
-            node = name("MaxPool")
-            if any(f <= 0 for f in cur.scale):
-                return {(node, "scale is negative or zero")}, maybe
-        elif isinstance(layer, ConvSpec):
-            if (bad := conv(layer, cur)) is not None:
-                return bad, maybe
-            cur = layer.act_quant
-        else:
-            if (bad := conv(layer.conv, cur)) is not None:
-                return bad, maybe
-            node = name("Add")
-            if cur.per_channel or layer.conv.act_quant.per_channel:
-                return {(node, "residual join of per-channel quantized values")}, maybe
-            maybe = True  # decided on the built model: `residual_weights_exist`
-            cur = layer.act_quant
-    return set(), maybe
 
 
 EXACT_RATIO_BOUND = 2**16  # the weights qnnc promises to try (its MAX_SUM_WEIGHT), stated here
