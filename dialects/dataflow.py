@@ -49,12 +49,12 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from qnnc.dialects.quant import (
+from qnnc.dialects.codes import (
     BipolarType,
     array_ints,
-    depth_to_space_nhwc,
     code_range,
     dense_to_numpy,
+    depth_to_space_nhwc,
     is_code_type,
     tensor_shape,
     threshold_count,

@@ -12,8 +12,7 @@ Two families of ops live here, both on `tensor<...>` values:
   ops and max pooling bit for bit; matrix products and convolutions (im2col + matmul) up to
   summation order (numpy sums in another order than onnxruntime, so a float32 sum can differ in
   its last bits; where that decides a quantizer's rounding, `qnnc.tie_policy` says which results
-  count as equal). Convolution and pooling are not mapped to hardware yet
-  (`quant-partition-host` reports them by node name).
+  count as equal).
 
 * **Integer ops**, produced by `quant-streamline`: `quant.quantize` (float → integer codes),
   `quant.dequantize` (codes → float), `quant.int_matmul` (exact integer accumulation) and
@@ -22,7 +21,9 @@ Two families of ops live here, both on `tensor<...>` values:
   hardware), so the integer core of a network is visible in the types.
 
 Every op has a verifier, and every op has numpy semantics (`QuantFunctions`, bottom of the file),
-so any module at this level can be run with `qnnc.ir.run_function` (or `qnnc-opt --run`).
+so any module at this level can be run with `qnnc.ir.run_function` (or `qnnc-opt --run`). The
+code element types (`!quant.bipolar`, `siN`/`uiN` ranges) and the dense/shape helpers every level
+shares live in `dialects/codes.py`; xDSL parser fixes in `qnnc/xdsl_compat.py`.
 """
 
 from __future__ import annotations
@@ -40,21 +41,17 @@ from xdsl.dialects.builtin import (
     Float64Type,
     FloatAttr,
     IntegerAttr,
-    IntegerType,
     I64,
-    Signedness,
     StringAttr,
     TensorType,
 )
 from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_impls
-from xdsl.ir import (Attribute, BlockArgument, Dialect, OpResult, ParametrizedAttribute, SSAValue,
-                      TypeAttribute)
+from xdsl.ir import Attribute, BlockArgument, Dialect, OpResult, SSAValue
 from xdsl.irdl import (
     AnyAttr,
     IRDLOperation,
     ParamAttrConstraint,
     VarConstraint,
-    irdl_attr_definition,
     irdl_op_definition,
     operand_def,
     opt_operand_def,
@@ -66,42 +63,27 @@ from xdsl.irdl import (
 from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
+from qnnc.dialects.codes import (
+    BipolarType,
+    array_ints,
+    code_range,
+    dense_from_numpy,
+    dense_to_numpy,
+    depth_to_space_nhwc,
+    elem_type,
+    i64_array,
+    int_type,
+    is_code_type,
+    tensor_shape,
+    threshold_count,
+)
+
 ROUNDING_MODES = ("ROUND", "HALF_EVEN", "FLOOR", "CEIL", "UP", "DOWN", "HALF_UP", "HALF_DOWN")
 
 
 # ----------------------------------------------------------------------------------------------
 # Types
 # ----------------------------------------------------------------------------------------------
-
-
-@irdl_attr_definition
-class BipolarType(ParametrizedAttribute, TypeAttribute):
-    """Element type of bipolar codes: values +1 and -1 (1 bit in hardware, 1 means +1)."""
-
-    name = "quant.bipolar"
-
-
-def int_type(lo: int, hi: int) -> IntegerType:
-    """The narrowest builtin integer type (`siN` or `uiN`) holding every value in [lo, hi]."""
-    if lo >= 0:
-        return IntegerType(max(1, int(hi).bit_length()), Signedness.UNSIGNED)
-    bits = max((-int(lo) - 1).bit_length(), int(hi).bit_length()) + 1
-    return IntegerType(bits, Signedness.SIGNED)
-
-
-def code_range(t: Attribute) -> tuple[int, int]:
-    """Range of values an integer code element type can hold."""
-    if isinstance(t, BipolarType):
-        return (-1, 1)
-    assert isinstance(t, IntegerType), t
-    w = t.width.data
-    if t.signedness.data == Signedness.UNSIGNED:
-        return (0, 2**w - 1)
-    return (-(2 ** (w - 1)), 2 ** (w - 1) - 1)
-
-
-def is_code_type(t: Attribute) -> bool:
-    return isinstance(t, (BipolarType, IntegerType))
 
 
 def quant_range(bits: int, signed: bool, narrow: bool) -> tuple[int, int]:
@@ -182,16 +164,6 @@ def trunc_codes(x, scale, zeropt, in_bits, out_bits, mode, version, output_scale
     return resolve_rounding(mode)(y), zeropt / t, output_scale
 
 
-def threshold_count(acc: np.ndarray, thresholds: np.ndarray, descending: np.ndarray) -> np.ndarray:
-    """Per channel (last axis of acc) count thresholds passed: `acc >= T` rows ascending,
-    `acc <= T` rows descending. thresholds: (C, K) ints; descending: (C,) bools."""
-    a = acc[..., None].astype(np.int64)
-    t = thresholds.astype(np.int64)
-    up = np.count_nonzero(a >= t, axis=-1)
-    down = np.count_nonzero(a <= t, axis=-1)
-    return np.where(descending.astype(bool), down, up)
-
-
 def _window_views(xp: np.ndarray, kernel, strides, dilations, out):
     """For each kernel offset (row-major), the strided view xp[:, :, i*d::s, j*d::s] of the
     padded input that the offset sees at every output position: (N, C, Ho, Wo) each."""
@@ -239,120 +211,6 @@ def maxpool2d(x: np.ndarray, kernel, strides, pads, dilations) -> np.ndarray:
 # ----------------------------------------------------------------------------------------------
 # Dense attribute helpers
 # ----------------------------------------------------------------------------------------------
-
-
-def _fix_xdsl_hex_float_elements() -> None:
-    """Workaround for an xDSL 0.74 print/parse mismatch (found by tests/property).
-
-    xDSL's printer writes a float that has no short lossless decimal form and no '.' in its
-    9/17-digit form (an integral f32 like 2284584.0, an integral f64 offset) as its IEEE bit
-    pattern, `0x4A0B70A0`, as MLIR does. Its parser reads such a token inside `dense<[...]>` as
-    the *integer* 0x4A0B70A0 converted to float (1.24e9), so a printed module parsed back
-    changed constants (weights, BatchNorm variances, dequantize offsets). MLIR, and xDSL's own
-    scalar FloatAttr parser, read it as the bit pattern; this makes tensor literals do the same.
-    """
-    from xdsl.parser import AttrParser
-
-    elem_cls = AttrParser._TensorLiteralElement
-    if getattr(elem_cls.to_type, "_qnnc_hex_fix", False):
-        return
-    original = elem_cls.to_type
-
-    def to_type(self, parser, type):
-        text = self.span.text.lstrip("-").strip()
-        if (isinstance(type, (Float32Type, Float64Type)) and isinstance(self.value, int)
-                and not isinstance(self.value, bool) and text[:2] in ("0x", "0X")):
-            raw = abs(self.value).to_bytes(type.compile_time_size, "little")
-            return type.unpack(raw, 1)[0]
-        return original(self, parser, type)
-
-    to_type._qnnc_hex_fix = True
-    elem_cls.to_type = to_type
-
-
-_fix_xdsl_hex_float_elements()
-
-
-def _cache_xdsl_dense_literal_type_check() -> None:
-    """Speed-up for xDSL 0.74's parser (measured with cProfile on the lowering property).
-
-    For every `dense<...> : tensor<...>` literal, `AttrParser._parse_dense_literal_type` rebuilds
-    the constraint `base(RankedStructure[IntegerType | IndexType | AnyFloat | ComplexType])`
-    from the type annotation (~150 calls into `irdl_to_attr_constraint` each): a third of the
-    time to parse a qnnc module. The same check against a constraint built once.
-    """
-    from xdsl.dialects.builtin import DYNAMIC_INDEX, AnyFloat, ComplexType, IndexType, RankedStructure
-    from xdsl.irdl import base
-    from xdsl.parser import AttrParser
-
-    if getattr(AttrParser._parse_dense_literal_type, "_qnnc_cached", False):
-        return
-    constraint = base(RankedStructure[IntegerType | IndexType | AnyFloat | ComplexType])
-
-    def _parse_dense_literal_type(self):
-        type = self.expect(self.parse_optional_type, "Dense attribute must be typed!")
-        if not constraint.verifies(type):
-            self.raise_error("Expected memref, vector or tensor type of "
-                             "integer, index, float, or complex type")
-        if any(dim == DYNAMIC_INDEX for dim in list(type.get_shape())):
-            self.raise_error("Dense literal attribute should have a static shape.")
-        return type
-
-    _parse_dense_literal_type._qnnc_cached = True
-    AttrParser._parse_dense_literal_type = _parse_dense_literal_type
-
-
-_cache_xdsl_dense_literal_type_check()
-
-
-def dense_from_numpy(arr: np.ndarray, elem: Attribute | None = None) -> DenseIntOrFPElementsAttr:
-    """A dense attribute from a numpy array through the raw-bytes path (fast for big weights)."""
-    from xdsl.dialects.builtin import BytesAttr, f32, f64
-
-    arr = np.asarray(arr)
-    if elem is None:
-        elem = f64 if arr.dtype == np.float64 else f32
-    if isinstance(elem, IntegerType):
-        w = elem.width.data
-        storage = next(n for n in (8, 16, 32, 64) if n >= w)
-        dtype = np.dtype(f"<i{storage // 8}")
-    elif isinstance(elem, Float64Type):
-        dtype = np.dtype("<f8")
-    else:
-        dtype = np.dtype("<f4")
-    data = np.ascontiguousarray(arr.astype(dtype)).tobytes()
-    return DenseIntOrFPElementsAttr(TensorType(elem, list(arr.shape)), BytesAttr(data))
-
-
-def dense_to_numpy(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
-    """The value of a dense attribute as a numpy array (float32/float64 or int64)."""
-    t = attr.type
-    elem = t.element_type
-    shape = tuple(t.get_shape())
-    raw = attr.data.data
-    if isinstance(elem, IntegerType):
-        w = elem.width.data
-        storage = next(n for n in (8, 16, 32, 64) if n >= w)
-        # Unsigned types read their storage unsigned (as xDSL does): reading ui8/ui16/ui32 as
-        # signed turned codes >= 2^(storage-1) (e.g. 8-bit unsigned weights >= 128, ui16
-        # thresholds >= 32768) negative. Found by tests/property/test_lowerings.py.
-        kind = "u" if elem.signedness.data == Signedness.UNSIGNED else "i"
-        return np.frombuffer(raw, dtype=f"<{kind}{storage // 8}").reshape(shape).astype(np.int64)
-    if isinstance(elem, Float64Type):
-        return np.frombuffer(raw, dtype="<f8").reshape(shape).copy()
-    return np.frombuffer(raw, dtype="<f4").reshape(shape).copy()
-
-
-def tensor_shape(v: SSAValue | Attribute) -> tuple[int, ...]:
-    t = v.type if isinstance(v, SSAValue) else v
-    assert isinstance(t, TensorType), t
-    return tuple(t.get_shape())
-
-
-def elem_type(v: SSAValue) -> Attribute:
-    t = v.type
-    assert isinstance(t, TensorType), t
-    return t.element_type
 
 
 def _is_float_tensor(t: Attribute) -> bool:
@@ -935,19 +793,6 @@ class TransposeOp(IRDLOperation):
             raise VerifyException(f"{self.name}: element type changes")
 
 
-def array_ints(attr: DenseArrayBase) -> tuple[int, ...]:
-    """The values of an `array<i64: ...>` property."""
-    return tuple(int(v) for v in attr.get_values())
-
-
-
-def i64_array(values: Sequence[int]) -> DenseArrayBase:
-    """An `array<i64: ...>` property value."""
-    from xdsl.dialects.builtin import i64
-
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
-
-
 def window_out_size(size: int, kernel: int, stride: int, pad_begin: int, pad_end: int,
                     dilation: int) -> int:
     """ONNX output extent of a sliding window (ceil_mode 0): floor((H + pads - dk) / s) + 1."""
@@ -1415,18 +1260,6 @@ class IntConcatOp(IRDLOperation):
 
 
 DEPTH_TO_SPACE_MODES = ("DCR", "CRD")
-
-
-def depth_to_space_nhwc(x: np.ndarray, block: int, mode: str) -> np.ndarray:
-    """ONNX DepthToSpace on a channels-last tensor (N, H, W, C·b²) → (N, H·b, W·b, C): output
-    (h·b + i, w·b + j, c) is input channel (i·b + j)·C + c (DCR) or c·b² + i·b + j (CRD)."""
-    n, h, w, cb = x.shape
-    c = cb // (block * block)
-    if mode == "DCR":
-        y = x.reshape(n, h, w, block, block, c).transpose(0, 1, 3, 2, 4, 5)
-    else:
-        y = x.reshape(n, h, w, c, block, block).transpose(0, 1, 4, 2, 5, 3)
-    return y.reshape(n, h * block, w * block, c)
 
 
 @irdl_op_definition

@@ -64,7 +64,7 @@ from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure, Symbol
 from xdsl.utils.exceptions import VerifyException
 
 from qnnc.dialects.dataflow import FramedStreamBase
-from qnnc.dialects.quant import BipolarType, dense_to_numpy
+from qnnc.dialects.codes import BipolarType, dense_to_numpy, is_code_type
 
 
 def _parse_two_ints(parser: AttrParser) -> tuple[IntAttr, IntAttr]:
@@ -334,8 +334,6 @@ class InstanceOp(IRDLOperation):
 
 
 def _check_boundary(op: IRDLOperation, tensor_type, stream: "StreamType") -> None:
-    from qnnc.dialects.quant import is_code_type
-
     elem = tensor_type.element_type
     n = 1
     for d in tensor_type.get_shape():

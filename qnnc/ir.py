@@ -12,6 +12,8 @@ from xdsl.interpreters.func import FuncFunctions
 from xdsl.interpreter import Interpreter
 from xdsl.parser import Parser
 
+from qnnc import xdsl_compat
+
 
 def qnnc_dialects():
     """The dialects of qnnc's own levels, imported lazily (no registry filled at import)."""
@@ -21,6 +23,7 @@ def qnnc_dialects():
 
 
 def make_context() -> Context:
+    xdsl_compat.apply()
     ctx = Context()
     ctx.load_dialect(Builtin)
     ctx.load_dialect(Func)

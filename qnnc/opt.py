@@ -13,6 +13,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.target import Target
 from xdsl.xdsl_opt_main import xDSLOptMain
 
+from qnnc import xdsl_compat
 from qnnc.universe import all_dialects, all_passes, all_targets, backend_passes
 
 
@@ -66,6 +67,7 @@ class QnncOptMain(xDSLOptMain):
         return "\n".join(lines) + "\n"
 
     def register_all_dialects(self):
+        xdsl_compat.apply()  # qnnc-opt makes its own context
         super().register_all_dialects()
         for name, factory in all_dialects().items():
             if name not in self.ctx.registered_dialect_names:
