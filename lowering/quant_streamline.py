@@ -1090,6 +1090,25 @@ class HoistDequantizeThroughLayoutPattern(RewritePattern):
             operands=[moved.result, d.scale, d.zeropt], result_types=[op.result.type]), op))
 
 
+def host_node_of_codes(op: Operation, op_types: tuple[str, ...]):
+    """For a one-input, one-output host node of one of `op_types` reading dequantized codes of
+    a (1, C, H, W) tensor with constant parameters: (the dequantize, [scale, zero point], the
+    tensor's shape); else None."""
+    from qnnc.dialects.host import OnnxNodeOp
+
+    if not isinstance(op, OnnxNodeOp) or op.op_type.data not in op_types \
+            or len(op.inputs) != 1 or len(op.outputs) != 1:
+        return None
+    x = op.inputs[0]
+    if not (isinstance(x, OpResult) and isinstance(x.op, quant.DequantizeOp)):
+        return None
+    params = const_values([x.op.scale, x.op.zeropt])
+    shape = quant.tensor_shape(x)
+    if params is None or len(shape) != 4 or shape[0] != 1:
+        return None
+    return x.op, params, shape
+
+
 GATHER_OPS = ("Resize", "Upsample", "DepthToSpace")
 """Standard ONNX nodes (kept as `host.onnx_node`) that move codes without computing: a
 nearest-neighbour upsampling by integer factors or a depth-to-space."""
@@ -1143,19 +1162,10 @@ class GatherLayoutPattern(RewritePattern):
     node."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        from qnnc.dialects.host import OnnxNodeOp
-
-        if not isinstance(op, OnnxNodeOp) or op.op_type.data not in GATHER_OPS \
-                or len(op.inputs) != 1 or len(op.outputs) != 1:
+        found = host_node_of_codes(op, GATHER_OPS)
+        if found is None:
             return
-        x = op.inputs[0]
-        if not (isinstance(x, OpResult) and isinstance(x.op, quant.DequantizeOp)):
-            return
-        d = x.op
-        params = const_values([d.scale, d.zeropt])
-        shape = quant.tensor_shape(x)
-        if params is None or len(shape) != 4 or shape[0] != 1:
-            return
+        d, params, shape = found
         index = probe_gather(op, shape)
         kind = gather_kind(index, shape) if index is not None else None
         if kind is None:
@@ -1218,19 +1228,12 @@ class AveragePoolPattern(RewritePattern):
     sum. Checked against the node itself on random codes before rewriting."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        from qnnc.dialects.host import OnnxNodeOp, run_onnx_node
+        from qnnc.dialects.host import run_onnx_node
 
-        if not isinstance(op, OnnxNodeOp) or op.op_type.data not in AVERAGE_POOLS \
-                or len(op.inputs) != 1 or len(op.outputs) != 1:
+        found = host_node_of_codes(op, AVERAGE_POOLS)
+        if found is None:
             return
-        x = op.inputs[0]
-        if not (isinstance(x, OpResult) and isinstance(x.op, quant.DequantizeOp)):
-            return
-        d = x.op
-        params = const_values([d.scale, d.zeropt])
-        shape = quant.tensor_shape(x)
-        if params is None or len(shape) != 4 or shape[0] != 1:
-            return
+        d, params, shape = found
         if any(channel_param(p, shape) is None for p in params):
             return  # per-element parameters: left in float (partition reports it)
         window = average_pool_window(op, shape)
