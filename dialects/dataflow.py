@@ -198,6 +198,25 @@ def _verify_thresholds(op: IRDLOperation, channels: int, t_attr, d_attr, out_bia
     return k
 
 
+def _verify_activation(op, channels: int, out_elem: Attribute) -> None:
+    """Checks shared by the units that threshold their own accumulator (MVAU, add): thresholds,
+    directions and bias go together and fit `acc_type`; without them the output is the
+    accumulator."""
+    has_t = op.thresholds is not None
+    if has_t != (op.descending is not None) or has_t != (op.out_bias is not None):
+        raise VerifyException(f"{op.name}: thresholds, descending and out_bias go together")
+    if not has_t:
+        if out_elem != op.acc_type:
+            raise VerifyException(f"{op.name}: without thresholds the output is the accumulator")
+        return
+    _verify_thresholds(op, channels, op.thresholds, op.descending, op.out_bias.value.data,
+                       out_elem)
+    t = dense_to_numpy(op.thresholds)
+    alo, ahi = code_range(op.acc_type)
+    if t.size and (t.min() < alo or t.max() > ahi):
+        raise VerifyException(f"{op.name}: thresholds do not fit {op.acc_type}")
+
+
 def _apply_thresholds(acc: np.ndarray, t_attr, d_attr, out_bias: int, out_elem) -> np.ndarray:
     """Thresholds of channel c on every element i with i mod C = c (frames of pixels)."""
     t = dense_to_numpy(t_attr)
@@ -299,17 +318,7 @@ class MVAUOp(_UnitOp):
         if lo < alo or hi > ahi:
             raise VerifyException(f"{self.name}: accumulator {self.acc_type} cannot hold "
                                   f"{lo}..{hi}")
-        has_t = self.thresholds is not None
-        if has_t != (self.descending is not None) or has_t != (self.out_bias is not None):
-            raise VerifyException(f"{self.name}: thresholds, descending and out_bias go together")
-        if has_t:
-            _verify_thresholds(self, mh, self.thresholds, self.descending,
-                               self.out_bias.value.data, o.element_type)
-            t = dense_to_numpy(self.thresholds)
-            if t.size and (t.min() < alo or t.max() > ahi):
-                raise VerifyException(f"{self.name}: thresholds do not fit {self.acc_type}")
-        elif o.element_type != self.acc_type:
-            raise VerifyException(f"{self.name}: without thresholds the output is the accumulator")
+        _verify_activation(self, mh, o.element_type)
 
 
 @irdl_op_definition
@@ -634,17 +643,7 @@ class AddOp(Folding, IRDLOperation):
         alo, ahi = code_range(self.acc_type)
         if lo < alo or hi > ahi:
             raise VerifyException(f"{self.name}: accumulator {self.acc_type} cannot hold {lo}..{hi}")
-        has_t = self.thresholds is not None
-        if has_t != (self.descending is not None) or has_t != (self.out_bias is not None):
-            raise VerifyException(f"{self.name}: thresholds, descending and out_bias go together")
-        if has_t:
-            _verify_thresholds(self, c, self.thresholds, self.descending,
-                               self.out_bias.value.data, o.element_type)
-            t = dense_to_numpy(self.thresholds)
-            if t.size and (t.min() < alo or t.max() > ahi):
-                raise VerifyException(f"{self.name}: thresholds do not fit {self.acc_type}")
-        elif o.element_type != self.acc_type:
-            raise VerifyException(f"{self.name}: without thresholds the output is the accumulator")
+        _verify_activation(self, c, o.element_type)
 
 
 
