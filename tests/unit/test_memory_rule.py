@@ -1,0 +1,24 @@
+"""The block-RAM-or-LUTs rule (dialects/memory.py): counts against hand-worked 7-series cases."""
+
+import pytest
+
+from qnnc.dialects.memory import bram18_count, distributed_luts, rom_style
+
+
+@pytest.mark.parametrize("depth,width,brams", [
+    (512, 36, 1), (513, 36, 2), (1024, 18, 1), (98, 1024, 29), (16384, 1, 1), (2048, 9, 1),
+    (4096, 8, 2), (1, 1, 1), (0, 8, 0)])
+def test_bram18_count_is_the_best_aspect_ratio(depth, width, brams):
+    assert bram18_count(depth, width) == brams
+
+
+@pytest.mark.parametrize("depth,width,style", [
+    (64, 4096, "distributed"),   # at most one LUT deep: LUTs always
+    (98, 1024, "block"),         # TFC layer 0 at PE 32 / SIMD 16: 2048 LUTs vs 29 BRAM18
+    (80, 16, "distributed"),     # narrow: 32 LUTs beat one BRAM18
+    (80, 36, "block"),           # 72 LUTs vs one BRAM18 (64)
+    (4608, 128, "block")])
+def test_rom_style_takes_the_cheaper(depth, width, style):
+    assert rom_style(depth, width) == style
+    luts, brams = distributed_luts(depth, width), bram18_count(depth, width)
+    assert (style == "block") == (luts > 64 * brams)
