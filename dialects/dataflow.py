@@ -239,6 +239,18 @@ def wrap(values: np.ndarray, elem: Attribute) -> np.ndarray:
     return ((values.astype(np.int64) - lo) % m) + lo
 
 
+def mvau_latency(simd: int, activation: bool) -> int:
+    """The MVAU's pipeline latency in cycles, from issuing a vector's last weight word to its
+    output beat being valid, as `qnnc_mvau` (Verilog) is built: weight word and input beat
+    registered (synchronous ROM), products registered, an adder-tree register after every two
+    of its clog2(SIMD) levels but the last, the accumulator, then with an activation the
+    threshold comparisons and the count; the output queue adds one. It changes when a frame
+    starts to come out, not how many cycles a frame takes."""
+    levels = (simd - 1).bit_length()
+    tree_regs = (levels - 1) // 2 if levels > 0 else 0
+    return (4 if activation else 2) + tree_regs + 1
+
+
 @irdl_op_definition
 class MVAUOp(_UnitOp):
     """Matrix-vector-activation unit: `acc = x @ W` (W: MW×MH codes) per frame, then either
@@ -280,6 +292,10 @@ class MVAUOp(_UnitOp):
 
     def fold_space(self) -> list[Fold]:
         return [{"pe": p, "simd": q} for p in divisors(self.mh) for q in divisors(self.mw)]
+
+    def pipeline_latency(self) -> int:
+        """Cycles from a vector's last weight word to its output beat (`mvau_latency`)."""
+        return mvau_latency(self.simd.value.data, self.thresholds is not None)
 
     def cycles_at(self, fold: Fold) -> int:
         return self.vectors * (self.mw // fold["simd"]) * (self.mh // fold["pe"])

@@ -50,6 +50,7 @@ from xdsl.irdl import (
     irdl_attr_definition,
     irdl_op_definition,
     lazy_traits_def,
+    opt_prop_def,
     operand_def,
     prop_def,
     region_def,
@@ -211,11 +212,19 @@ class ModuleOp(IRDLOperation):
 
 @irdl_op_definition
 class RomOp(IRDLOperation):
-    """A combinational ROM: word d is lanes `data[d, :]`, lane 0 in the LSBs."""
+    """A ROM: word d is lanes `data[d, :]`, lane 0 in the LSBs.
+
+    `latency` is its read latency in cycles: 0 (absent) a combinational read, 1 a registered
+    one, and must equal that of the cell port reading it (`RomPort.latency`). `style` says where
+    it lives, `"block"` (block RAM, which reads synchronously, so latency 1) or `"distributed"`
+    (LUTs, the default); the lowering decides by `dialects/memory.rom_style`, so the report, the
+    resource estimate and synthesis (told by a `rom_style` attribute) agree."""
 
     name = "rtl.rom"
     data = prop_def(DenseIntOrFPElementsAttr)
     lane_width = prop_def(IntegerAttr[I64])
+    latency = opt_prop_def(IntegerAttr[I64])
+    style = opt_prop_def(StringAttr)
     result = result_def(RomType)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
@@ -232,6 +241,18 @@ class RomOp(IRDLOperation):
                                   f"{d.shape[1]}x{lw} bits")
         if d.size and (d.min() < -(2 ** (lw - 1)) or d.max() >= 2 ** lw):
             raise VerifyException(f"{self.name}: values do not fit {lw} bits")
+        if self.read_latency() not in (0, 1):
+            raise VerifyException(f"{self.name}: read latency must be 0 or 1")
+        if self.placement() not in ROM_STYLES:
+            raise VerifyException(f"{self.name}: style must be one of {', '.join(ROM_STYLES)}")
+        if self.placement() == "block" and self.read_latency() != 1:
+            raise VerifyException(f"{self.name}: block RAM reads synchronously (latency 1)")
+
+    def read_latency(self) -> int:
+        return 0 if self.latency is None else self.latency.value.data
+
+    def placement(self) -> str:
+        return "distributed" if self.style is None else self.style.data
 
     def words(self) -> np.ndarray:
         return dense_to_numpy(self.data)
@@ -282,6 +303,11 @@ class CellOp(IRDLOperation):
             if v.type != want:
                 raise VerifyException(f"{self.name}: ROM port '{port.name}' of {self.cell.data} "
                                       f"is {want}, got {v.type}")
+            rom = v.owner if isinstance(v.owner, RomOp) else None
+            if rom is not None and rom.read_latency() != port.latency:
+                raise VerifyException(f"{self.name}: ROM port '{port.name}' of {self.cell.data} "
+                                      f"reads with latency {port.latency}, the ROM has "
+                                      f"{rom.read_latency()}")
 
     def param(self, key: str) -> int:
         return self.params.data[key].value.data  # type: ignore[union-attr]
@@ -372,6 +398,10 @@ class FromStreamOp(IRDLOperation):
 
     def verify_(self) -> None:
         _check_boundary(self, self.output.type, self.input.type)
+
+
+ROM_STYLES = ("block", "distributed")
+"""Where an `rtl.rom` lives: block RAM or LUTs."""
 
 
 Rtl = Dialect(
@@ -570,14 +600,17 @@ def _passthrough_cell(inputs: list[np.ndarray], cell: CellOp, *roms) -> list[np.
 
 @dataclass(frozen=True)
 class RomPort:
-    """A ROM operand of a cell: the cell reads word `addr` and sees it on `data`. Depth (words)
-    and width (bits) follow from the cell's parameters (`p` looks one up)."""
+    """A ROM operand of a cell: the cell reads word `addr` and sees it on `data` after `latency`
+    cycles (0: in the same cycle, a ROM of LUTs; 1: on the next clock edge, the synchronous read
+    block RAM offers). Depth (words) and width (bits) follow from the cell's parameters (`p`
+    looks one up)."""
 
     name: str
     addr: str
     data: str
     depth: Callable[[Callable[[str], int]], int]
     width: Callable[[Callable[[str], int]], int]
+    latency: int = 0
 
 
 @dataclass(frozen=True)
@@ -620,9 +653,10 @@ MVAU = CellSpec(
     ("MW", "MH", "SIMD", "PE", "IN_W", "IN_SIGNED", "IN_BIPOLAR", "W_W", "W_SIGNED", "W_BIPOLAR",
      "ACC_W", "N_THRES", "OUT_W", "OUT_BIAS"),
     (RomPort("w", "w_addr", "w_data", lambda p: _nf(p) * (p("MW") // p("SIMD")),
-             lambda p: p("PE") * p("SIMD") * p("W_W")),
-     RomPort("t", "t_addr", "t_data", _nf, lambda p: p("PE") * max(1, p("N_THRES")) * p("ACC_W")),
-     RomPort("t_desc", "t_addr", "t_desc", _nf, lambda p: p("PE"))),
+             lambda p: p("PE") * p("SIMD") * p("W_W"), latency=1),
+     RomPort("t", "t_addr", "t_data", _nf, lambda p: p("PE") * max(1, p("N_THRES")) * p("ACC_W"),
+             latency=1),
+     RomPort("t_desc", "t_addr", "t_desc", _nf, lambda p: p("PE"), latency=1)),
     _one_stream(lambda x, cell, w, t=None, d=None: mvau_cell(x, cell, w, t, d)),
     optional_roms=2)
 THRES = CellSpec(

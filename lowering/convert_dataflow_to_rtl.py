@@ -46,6 +46,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from qnnc.diagnostics import node_name, op_error
 from qnnc.dialects import dataflow, quant, rtl
+from qnnc.dialects.memory import rom_style
 
 TOP = "qnnc_top"
 
@@ -94,6 +95,22 @@ def _rom(block_ops: list[Operation], words: np.ndarray, lane_width: int) -> SSAV
         result_types=[rtl.RomType(words.shape[1] * lane_width, words.shape[0])])
     block_ops.append(rom)
     return rom.result
+
+
+def place_roms(cell: rtl.CellOp) -> rtl.CellOp:
+    """Give every ROM the read latency of the cell port reading it and, when it reads
+    synchronously, the place it lives by the one rule (`memory.rom_style`): block RAM or LUTs.
+    A ROM read combinationally can only be LUTs."""
+    for port, v in cell.roms():
+        if v is None or not isinstance(v.owner, rtl.RomOp):
+            continue
+        rom = v.owner
+        style = "distributed"
+        if port.latency:
+            rom.properties["latency"] = IntegerAttr(port.latency, 64)
+            style = rom_style(v.type.depth.data, v.type.width.data)
+        rom.properties["style"] = StringAttr(style)
+    return cell
 
 
 def _params(d: dict[str, int]) -> DictionaryAttr:
@@ -145,7 +162,7 @@ def mvau_module(u: dataflow.MVAUOp, name: str) -> rtl.ModuleOp:
                             properties={"cell": StringAttr(rtl.MVAU.name),
                                         "instance_name": StringAttr("core"),
                                         "params": _params(params)})
-    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    ops += [place_roms(cell), rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
     block.add_ops(ops)
     return rtl.ModuleOp(name, [in_t], [out_t], Region(block))
 
@@ -187,7 +204,7 @@ def add_module(u: dataflow.AddOp, name: str) -> rtl.ModuleOp:
                             properties={"cell": StringAttr("qnnc_add"),
                                         "instance_name": StringAttr("core"),
                                         "params": _params(params)})
-    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    ops += [place_roms(cell), rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
     block.add_ops(ops)
     return rtl.ModuleOp(name, [a_t, b_t], [out_t], Region(block))
 
@@ -220,7 +237,7 @@ def row_gather_module(u: dataflow.UpsampleOp | dataflow.DepthToSpaceOp, name: st
                             properties={"cell": StringAttr("qnnc_rowmap"),
                                         "instance_name": StringAttr("core"),
                                         "params": _params(params)})
-    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    ops += [place_roms(cell), rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
     block.add_ops(ops)
     return rtl.ModuleOp(name, [in_t], [out_t], Region(block))
 
@@ -248,7 +265,7 @@ def threshold_module(u: dataflow.ThresholdOp, name: str) -> rtl.ModuleOp:
                             properties={"cell": StringAttr(rtl.THRES.name),
                                         "instance_name": StringAttr("core"),
                                         "params": _params(params)})
-    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    ops += [place_roms(cell), rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
     block.add_ops(ops)
     return rtl.ModuleOp(name, [in_t], [out_t], Region(block))
 

@@ -34,6 +34,7 @@ def layer_report(u) -> dict:
              "in_lanes": i.p, "out_lanes": o.p, "cycles": u.cycles()}
     if isinstance(u, dataflow.MVAUOp):
         entry.update(mw=u.mw, mh=u.mh, pe=u.pe.value.data, simd=u.simd.value.data,
+                     pipeline_latency=u.pipeline_latency(),
                      weight_type=type_name(u.weight_type), acc_type=type_name(u.acc_type),
                      thresholds=u.n_thresholds(), binary_xnor=u.binary_xnor())
     elif isinstance(u, dataflow.ThresholdOp):
@@ -141,7 +142,9 @@ def design_report(module: ModuleOp) -> dict:
         "host_ops": host_ops(module),
         "fifos_and_width_converters": plumbing,
         "cycles_per_frame": max(e["cycles"] for e in entries),
-        "latency_cycles": sum(e["cycles"] + UNIT_LATENCY for e in compute),
+        "latency_cycles": sum(e["cycles"] + UNIT_LATENCY for e in compute)
+                          + sum(u.pipeline_latency() for u in units
+                                if isinstance(u, dataflow.MVAUOp)),
         "input_stream": {"elements": to.output.type.n, "lanes": to.output.type.p,
                          "element_type": type_name(to.output.type.element_type),
                          "element_bits": to.output.type.element_bits()},

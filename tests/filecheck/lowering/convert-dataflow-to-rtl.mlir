@@ -28,11 +28,13 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 //   word 0 = W[0][0], W[1][0], W[0][1], W[1][1] = 1, 0, -1, 1
 //   word 1 = W[2][0], W[3][0], W[2][1], W[3][1] = -1, 1, -1, 0
 // Threshold ROM: word nf, lane p*K+k holds T[nf*PE+p][k], compared at ACC_W = 4 bits.
+// The MVAU reads its ROMs synchronously (latency 1), so each may live in block RAM; these are
+// far too small for it (dialects/memory.py decides).
 // CHECK:       rtl.module "mvau_MatMul_0" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2> {
 // CHECK-NEXT:  ^bb0(%[[IN:.*]]: !rtl.stream<!rtl.fixed<2, 0>, 4, 2>):
-// CHECK-NEXT:    %[[W:.*]] = rtl.rom {data = dense<{{\[}}[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64} : !rtl.rom<8, 2>
-// CHECK-NEXT:    %[[TH:.*]] = rtl.rom {data = dense<{{\[}}[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64} : !rtl.rom<16, 1>
-// CHECK-NEXT:    %[[DESC:.*]] = rtl.rom {data = dense<{{\[}}[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 1>
+// CHECK-NEXT:    %[[W:.*]] = rtl.rom {data = dense<{{\[}}[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<8, 2>
+// CHECK-NEXT:    %[[TH:.*]] = rtl.rom {data = dense<{{\[}}[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<16, 1>
+// CHECK-NEXT:    %[[DESC:.*]] = rtl.rom {data = dense<{{\[}}[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<2, 1>
 // CHECK-NEXT:    %[[C:.*]] = rtl.cell "qnnc_mvau"(%[[IN]], %[[W]], %[[TH]], %[[DESC]]) {instance_name = "core", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 2 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32}}
 // CHECK-NEXT:    rtl.output %[[C]] : !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
 // CHECK-NEXT:  }
@@ -42,7 +44,7 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 // output is the accumulator and the cell takes no threshold ROMs.
 // CHECK:       rtl.module "mvau_MatMul_1" : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 1>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1> {
 // CHECK-NEXT:  ^bb0(%[[IN:.*]]: !rtl.stream<!rtl.ufixed<2, 0>, 2, 1>):
-// CHECK-NEXT:    %[[W:.*]] = rtl.rom {data = dense<{{\[}}[1], [0], [0], [0]]> : tensor<4x1xui1>, lane_width = 1 : i64} : !rtl.rom<1, 4>
+// CHECK-NEXT:    %[[W:.*]] = rtl.rom {data = dense<{{\[}}[1], [0], [0], [0]]> : tensor<4x1xui1>, lane_width = 1 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<1, 4>
 // CHECK-NEXT:    %[[C:.*]] = rtl.cell "qnnc_mvau"(%[[IN]], %[[W]]) {instance_name = "core", params = {MW = 2 : i32, MH = 2 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 0 : i32, IN_BIPOLAR = 0 : i32, W_W = 1 : i32, W_SIGNED = 0 : i32, W_BIPOLAR = 1 : i32, ACC_W = 4 : i32, N_THRES = 0 : i32, OUT_W = 4 : i32, OUT_BIAS = 0 : i32}}
 // CHECK-NEXT:    rtl.output %[[C]] : !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 
@@ -70,8 +72,8 @@ func.func @core(%x: tensor<1x4xsi3>) -> tensor<1x4xui1> {
 // CHECK:       // {{-----}}
 // CHECK:       rtl.module "thres_Quant_0" : (!rtl.stream<!rtl.fixed<3, 0>, 4, 2>) -> !rtl.stream<!rtl.ufixed<1, 0>, 4, 2> {
 // CHECK-NEXT:  ^bb0(%[[IN:.*]]: !rtl.stream<!rtl.fixed<3, 0>, 4, 2>):
-// CHECK-NEXT:    %[[T:.*]] = rtl.rom {data = dense<{{\[}}[1, 2], [3, -1]]> : tensor<2x2xsi3>, lane_width = 3 : i64} : !rtl.rom<6, 2>
-// CHECK-NEXT:    %[[D:.*]] = rtl.rom {data = dense<{{\[}}[0, 0], [0, 1]]> : tensor<2x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 2>
+// CHECK-NEXT:    %[[T:.*]] = rtl.rom {data = dense<{{\[}}[1, 2], [3, -1]]> : tensor<2x2xsi3>, lane_width = 3 : i64, style = "distributed"} : !rtl.rom<6, 2>
+// CHECK-NEXT:    %[[D:.*]] = rtl.rom {data = dense<{{\[}}[0, 0], [0, 1]]> : tensor<2x2xui1>, lane_width = 1 : i64, style = "distributed"} : !rtl.rom<2, 2>
 // CHECK-NEXT:    %[[C:.*]] = rtl.cell "qnnc_thres"(%[[IN]], %[[T]], %[[D]]) {instance_name = "core", params = {C = 4 : i32, PE = 2 : i32, IN_W = 3 : i32, IN_SIGNED = 1 : i32, T_W = 3 : i32, N_THRES = 1 : i32, OUT_W = 1 : i32, OUT_BIAS = 0 : i32}}
 // CHECK:       rtl.module "qnnc_top"
 // CHECK-NEXT:  ^bb0(%[[IN:.*]]: !rtl.stream<!rtl.fixed<3, 0>, 4, 2>):
@@ -91,7 +93,7 @@ func.func @core(%x: tensor<1x2xsi2>) -> tensor<1x2xui1> {
 
 // CHECK:       // {{-----}}
 // CHECK:       rtl.module "mvau_MatMul_0"
-// CHECK:         rtl.rom {data = dense<4> : tensor<2x1xui3>, lane_width = 4 : i64} : !rtl.rom<4, 2>
+// CHECK:         rtl.rom {data = dense<4> : tensor<2x1xui3>, lane_width = 4 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<4, 2>
 // CHECK:         rtl.cell "qnnc_mvau"({{.*}}) {instance_name = "core", params = {{{.*}} ACC_W = 4 : i32, N_THRES = 1 : i32, OUT_W = 1 : i32, OUT_BIAS = 1 : i32}}
 
 // -----
