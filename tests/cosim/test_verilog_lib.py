@@ -293,6 +293,16 @@ LINT_CASES = [
     ("qnnc_dwc", dict(ELEM_W=4, IN_P=4, OUT_P=1)),
     ("qnnc_dwc", dict(ELEM_W=1, IN_P=2, OUT_P=3)),
     ("qnnc_dwc", dict(ELEM_W=3, IN_P=6, OUT_P=4)),
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=3, OUT_P=3)),     # equal: wires
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=32, OUT_P=16)),   # down-sizing, k = 2
+    ("qnnc_dwc", dict(ELEM_W=1, IN_P=6, OUT_P=2)),     # down-sizing, k = 3
+    ("qnnc_dwc", dict(ELEM_W=5, IN_P=8, OUT_P=1)),     # down-sizing, k = 8
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=16, OUT_P=32)),   # up-sizing, k = 2
+    ("qnnc_dwc", dict(ELEM_W=1, IN_P=2, OUT_P=6)),     # up-sizing, k = 3
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=4, OUT_P=16)),    # up-sizing, k = 4
+    ("qnnc_dwc", dict(ELEM_W=3, IN_P=1, OUT_P=8)),     # up-sizing, k = 8
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=3, OUT_P=2)),     # neither: gcd buffer
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=4, OUT_P=6)),
     ("qnnc_rowmap", dict(ROW_IN=6, ROW_OUT=24, P=2, ELEM_W=4)),
     ("qnnc_rowmap", dict(ROW_IN=16, ROW_OUT=16, P=2, ELEM_W=3)),
     ("qnnc_rowmap", dict(ROW_IN=1, ROW_OUT=3, P=3, ELEM_W=2)),
@@ -533,7 +543,15 @@ def test_fifo_cosim(w, depth, tmp_path):
     assert np.diff(cyc).tolist() == [1] * (n - 1)
 
 
-@pytest.mark.parametrize("in_p,out_p", [(1, 1), (1, 4), (4, 1), (2, 3), (3, 2), (6, 4), (5, 5)])
+DWC_CASES = [
+    (1, 1), (5, 5), (3, 3),                                        # equal: wires
+    (4, 1), (8, 1), (8, 4), (32, 16), (6, 2), (9, 3), (6, 3),     # IN_P = k*OUT_P
+    (1, 4), (1, 8), (4, 8), (16, 32), (4, 16), (2, 6), (3, 9),    # OUT_P = k*IN_P
+    (2, 3), (3, 2), (6, 4), (4, 6),                                # neither: gcd buffer
+]
+
+
+@pytest.mark.parametrize("in_p,out_p", DWC_CASES)
 def test_dwc_cosim(in_p, out_p, tmp_path):
     require("iverilog", "vvp")
     ew = 4
@@ -544,9 +562,12 @@ def test_dwc_cosim(in_p, out_p, tmp_path):
     in_words = [pack(elems[i:i + in_p], ew) for i in range(0, n_elems, in_p)]
     exp_words = [pack(elems[i:i + out_p], ew) for i in range(0, n_elems, out_p)]
     dut = instance("qnnc_dwc", dict(ELEM_W=ew, IN_P=in_p, OUT_P=out_p))
-    got, _ = stream_sim(tmp_path / "gaps", "qnnc_dwc", dut, in_p * ew, out_p * ew, in_words,
-                        len(exp_words), pattern(rng, 256, 0.7), pattern(rng, 256, 0.6))
-    assert got == exp_words
+    # random gaps and back-pressure: balanced, consumer-bound, producer-bound
+    for i, (pv, pr) in enumerate([(0.7, 0.6), (0.9, 0.3), (0.3, 0.9)]):
+        got, _ = stream_sim(tmp_path / f"gaps{i}", "qnnc_dwc", dut, in_p * ew, out_p * ew,
+                            in_words, len(exp_words), pattern(rng, 256, pv),
+                            pattern(rng, 256, pr))
+        assert got == exp_words, (pv, pr)
     ones = np.ones(8, dtype=int)
     got, cyc = stream_sim(tmp_path / "full", "qnnc_dwc", dut, in_p * ew, out_p * ew, in_words,
                           len(exp_words), ones, ones)
