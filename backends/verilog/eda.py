@@ -59,9 +59,9 @@ def tool_version(exe: str, flag: str) -> str:
     """The first line a tool prints for its version flag ('' when it prints nothing)."""
     r = subprocess.run([exe, flag], capture_output=True, text=True)
     for line in (r.stdout + r.stderr).splitlines():
-        line = line.strip().strip('"')
+        line = line.strip()
         if line and not line.startswith("Preparing to run"):  # YoWASP's first-run notice
-            return line
+            return line.split(" -- ", 1)[-1]  # nextpnr: '"<argv0>" -- Next Generation ...'
     return ""
 
 
