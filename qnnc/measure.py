@@ -229,10 +229,9 @@ def run_pnr(out: Path, device: str, clock_ns: float, seed: int,
     verilog = check_output_dir(out)
     tools = check_tools(device)
     target = 1000.0 / clock_ns
-    progress(f"qnnc pnr: {TOP} on {pnr.PART} at {target:g} MHz (synth_ecp5, then nextpnr-ecp5)")
     try:
         r = pnr.place_route(tools["yosys"], tools["nextpnr"], verilog, out / "pnr", TOP,
-                            target, seed)
+                            target, seed, lambda msg: progress(f"qnnc pnr: {msg}"))
     except eda.ToolFailed as e:
         raise ToolError(e.tool, TOP, e.log, e.returncode, e.tail)
     except pnr.DoesNotFit as e:

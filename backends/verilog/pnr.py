@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,11 +73,14 @@ def synth_script(sources: list[str], wrapper: str, netlist: str, stat_json: str)
 
 
 def place_route(yosys: str, nextpnr: str, verilog_dir: Path, work: Path, top: str,
-                target_mhz: float, seed: int) -> PnrResult:
-    """The ECP5 flow on module `top` of verilog_dir (see the module docstring). Raises
-    eda.ToolFailed when a tool fails, DoesNotFit when the design exceeds the device."""
+                target_mhz: float, seed: int,
+                progress: Callable[[str], None] = lambda msg: None) -> PnrResult:
+    """The ECP5 flow on module `top` of verilog_dir (see the module docstring); `progress` is
+    told each step. Raises eda.ToolFailed when a tool fails, DoesNotFit when the design
+    exceeds the device."""
     work.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
+    progress(f"{top}: ports and pin wrapper")
     wrapper = pin_wrapper(top, top_ports(yosys, verilog_dir, work, top))
     wrapper_v = work / f"{WRAPPER}.v"
     wrapper_v.write_text(wrapper.verilog)
@@ -88,6 +92,7 @@ def place_route(yosys: str, nextpnr: str, verilog_dir: Path, work: Path, top: st
     script = work / "synth_ecp5.ys"
     script.write_text(synth_script(sources, relpath(wrapper_v, verilog_dir),
                                    relpath(netlist, verilog_dir), relpath(stat_json, verilog_dir)))
+    progress(f"{top}: synth_ecp5")
     synth = run_tool([yosys, "-q", "-s", relpath(script, verilog_dir)], verilog_dir,
                      work / "synth_ecp5.log")
     cells = {t: n for t, n in sorted(stat_cells(json.loads(stat_json.read_text()),
@@ -97,6 +102,7 @@ def place_route(yosys: str, nextpnr: str, verilog_dir: Path, work: Path, top: st
     if over:
         netlist.unlink(missing_ok=True)
         raise DoesNotFit(f"the design does not fit the {PART}: it needs {', '.join(over)}")
+    progress(f"{top}: nextpnr-ecp5 {PART} at {target_mhz:g} MHz, seed {seed}")
     try:
         pnr = run_tool([nextpnr, DEVICE, "--package", PACKAGE, "--json", netlist.name,
                         "--freq", f"{target_mhz:g}", "--seed", str(seed), "--timing-allow-fail",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -53,8 +54,7 @@ def test_output_dir_is_a_file(tmp_path):
 
 
 def test_synth_needs_the_verilog_backend(tmp_path):
-    model = str(__import__("pathlib").Path(__file__).resolve().parents[1] / "models" /
-                "tfc_1w1a_zoo" / "model.onnx")
+    model = str(Path(__file__).resolve().parents[1] / "models" / "tfc_1w1a_zoo" / "model.onnx")
     _one_error(qnnc(model, "-o", str(tmp_path / "o"), "--emit", "hls", "--synth"), "--synth")
     assert not (tmp_path / "o").exists()
 
