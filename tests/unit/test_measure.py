@@ -106,3 +106,30 @@ def test_pin_wrapper_registers_every_port():
     assert "m_axis_tdata_x1[4] <= ^m_axis_tdata_q[16:16]" in w.verilog
     with pytest.raises(ValueError):
         pin_wrapper("qnnc_top", ports[1:])  # no clock
+
+
+@pytest.mark.parametrize("command", [["synth"], ["pnr", "--device", "ecp5"]])
+def test_missing_tool_is_a_user_error(command, tmp_path, monkeypatch, capsys):
+    from qnnc.backends.verilog import eda
+    from qnnc.cli import main
+
+    (tmp_path / ".qnnc-output").write_text("")
+    (tmp_path / "verilog").mkdir()
+    (tmp_path / "verilog" / "qnnc_top.v").write_text("module qnnc_top; endmodule\n")
+    for name in ("YOSYS", "YOSYS_ECP5", "NEXTPNR_ECP5"):
+        monkeypatch.setattr(eda, name, ("qnnc-test-no-such-tool",))
+    assert main([*command, str(tmp_path)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "not found" in err[0], err
+    assert not (tmp_path / "synth.json").exists() and not (tmp_path / "pnr.json").exists()
+
+
+def test_missing_tool_is_known_before_compiling(tmp_path, monkeypatch, capsys):
+    from qnnc.backends.verilog import eda
+    from qnnc.cli import main
+
+    monkeypatch.setattr(eda, "NEXTPNR_ECP5", ("qnnc-test-no-such-tool",))
+    model = Path(__file__).resolve().parents[1] / "models" / "tfc_1w1a_zoo" / "model.onnx"
+    assert main([str(model), "-o", str(tmp_path / "o"), "--place-route", "ecp5"]) == 2
+    assert "nextpnr-ecp5 not found" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
