@@ -9,6 +9,8 @@ tools need):
 3. `synth_ecp5` of every `*.v` of the design plus the wrapper, from the Verilog folder (so a
    `$readmemh` path resolves), into a JSON netlist, with `stat -json` of the mapped cells;
 4. if the mapped cells exceed the device (`CAPACITY`), a `DoesNotFit` (no point routing);
+   but when only the multipliers do (Yosys puts every product of 2 bits or more on a
+   MULT18X18D), step 3 runs again with `-nodsp`, multipliers in LUTs;
 5. nextpnr-ecp5 with a fixed seed, `--freq` the target, `--timing-allow-fail` (a missed target
    is a result, not an error) and `--report`: fmax and utilisation as nextpnr reports them.
 The netlist is deleted after routing (it can be large); script, wrapper, logs, stat JSON and
@@ -47,6 +49,7 @@ class PnrResult:
     synth_cells: dict
     wrapper_pins: int
     wrapper_flip_flops: int
+    synth_command: str
     seconds: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)
 
@@ -66,10 +69,11 @@ def top_ports(yosys: str, verilog_dir: Path, work: Path, top: str) -> list[Port]
     return [Port(name, p["direction"], len(p["bits"])) for name, p in mod["ports"].items()]
 
 
-def synth_script(sources: list[str], wrapper: str, netlist: str, stat_json: str) -> str:
+def synth_script(sources: list[str], wrapper: str, netlist: str, stat_json: str,
+                 options: str = "") -> str:
     reads = "\n".join(f"read_verilog -defer {s}" for s in [*sources, wrapper])
-    return (f"{reads}\nhierarchy -check -top {WRAPPER}\nsynth_ecp5 -top {WRAPPER} -json "
-            f"{netlist}\ntee -q -o {stat_json} stat -json\n")
+    return (f"{reads}\nhierarchy -check -top {WRAPPER}\nsynth_ecp5{options} -top {WRAPPER} "
+            f"-json {netlist}\ntee -q -o {stat_json} stat -json\n")
 
 
 def place_route(yosys: str, nextpnr: str, verilog_dir: Path, work: Path, top: str,
@@ -90,15 +94,23 @@ def place_route(yosys: str, nextpnr: str, verilog_dir: Path, work: Path, top: st
         stale.unlink(missing_ok=True)
     sources = sorted(p.name for p in verilog_dir.glob("*.v"))
     script = work / "synth_ecp5.ys"
-    script.write_text(synth_script(sources, relpath(wrapper_v, verilog_dir),
-                                   relpath(netlist, verilog_dir), relpath(stat_json, verilog_dir)))
-    progress(f"{top}: synth_ecp5")
-    synth = run_tool([yosys, "-q", "-s", relpath(script, verilog_dir)], verilog_dir,
-                     work / "synth_ecp5.log")
-    cells = {t: n for t, n in sorted(stat_cells(json.loads(stat_json.read_text()),
-                                                WRAPPER).items()) if not t.startswith("$")}
-    over = [f"{cells[k]} {k} (the device has {cap})" for k, cap in CAPACITY.items()
-            if cells.get(k, 0) > cap]
+    synth_seconds = 0.0
+    for options in ("", " -nodsp"):
+        script.write_text(synth_script(sources, relpath(wrapper_v, verilog_dir),
+                                       relpath(netlist, verilog_dir),
+                                       relpath(stat_json, verilog_dir), options))
+        progress(f"{top}: synth_ecp5{options}")
+        synth = run_tool([yosys, "-q", "-s", relpath(script, verilog_dir)], verilog_dir,
+                         work / "synth_ecp5.log")
+        synth_seconds += synth.seconds
+        cells = {t: n for t, n in sorted(stat_cells(json.loads(stat_json.read_text()),
+                                                    WRAPPER).items()) if not t.startswith("$")}
+        over = [f"{cells[k]} {k} (the device has {cap})" for k, cap in CAPACITY.items()
+                if cells.get(k, 0) > cap]
+        # Yosys maps every multiplier of 2 bits or more to a MULT18X18D: too many small ones
+        # go to LUTs instead (as a vendor tool does when the DSPs run out), in a second run
+        if not (len(over) == 1 and cells.get("MULT18X18D", 0) > CAPACITY["MULT18X18D"]):
+            break
     if over:
         netlist.unlink(missing_ok=True)
         raise DoesNotFit(f"the design does not fit the {PART}: it needs {', '.join(over)}")
@@ -117,7 +129,8 @@ def place_route(yosys: str, nextpnr: str, verilog_dir: Path, work: Path, top: st
     return PnrResult(
         fmax_mhz=fmax, target_mhz=target_mhz, utilisation=util, synth_cells=cells,
         wrapper_pins=len(wrapper.pins), wrapper_flip_flops=wrapper.flip_flops,
-        seconds={"synth": round(synth.seconds, 2), "place_route": round(pnr.seconds, 2),
+        synth_command=f"synth_ecp5{options}",
+        seconds={"synth": round(synth_seconds, 2), "place_route": round(pnr.seconds, 2),
                  "total": round(time.perf_counter() - t0, 2)},
         files={"wrapper": wrapper_v, "synth_script": script, "synth_log": synth.log,
                "synth_stat": stat_json, "nextpnr_log": pnr.log, "nextpnr_report": report})
