@@ -32,7 +32,7 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 // target-cycles=4. MatMul_0: (MW/SIMD)*(MH/PE) <= 4 with fewest lanes PE*SIMD is PE=3, SIMD=1
 // (4 cycles, 3 lanes; PE=1, SIMD=4 needs 4). Quant_0: PE=1 (3 cycles), so a DWC 3 -> 1 lanes.
 // MatMul_1: PE=2, SIMD=1 (3 cycles, 2 lanes) reads the threshold's single lane directly.
-// CHECK-LABEL: func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
+// CHECK-LABEL: func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> attributes {qnnc.folding = {target_cycles = 4 : i64, achieved_cycles = 4 : i64, target_met = true}} {
 // CHECK-NEXT:    %[[S:.*]] = dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 1>
 // CHECK-NEXT:    %[[M0:.*]] = dataflow.mvau %[[S]] {{{.*}} pe = 3 : i64, simd = 1 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<si4, 3, 3>
 // CHECK-NEXT:    %[[D:.*]] = dataflow.dwc %[[M0]] : !dataflow.stream<si4, 3, 3> -> !dataflow.stream<si4, 3, 1>
@@ -72,15 +72,15 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 // REFOLD-NOT:     dataflow.dwc
 // REFOLD:         // {{-----}}
 
-// A folding file pins MatMul_0 (the to_stream follows its SIMD) and Quant_0; MatMul_1 still
-// takes the cheapest folding for 4 cycles (PE=2, SIMD=1) even though that costs a converter.
+// A folding file pins MatMul_0 (the to_stream follows its SIMD) and Quant_0; MatMul_1 takes
+// the least-area folding for 4 cycles counting the width converter a folding implies: PE=1,
+// SIMD=3 reads the threshold's 3 lanes directly (PE=2, SIMD=1 would need a 3 -> 1 converter).
 // PIN-LABEL: func.func @core
 // PIN-NEXT:    dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 2>
 // PIN-NEXT:    dataflow.mvau {{.*}} pe = 1 : i64, simd = 2 : i64} : !dataflow.stream<si2, 4, 2> -> !dataflow.stream<si4, 3, 1>
 // PIN-NEXT:    dataflow.dwc {{.*}} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<si4, 3, 3>
 // PIN-NEXT:    dataflow.threshold {{.*}} pe = 3 : i64} : !dataflow.stream<si4, 3, 3> -> !dataflow.stream<ui2, 3, 3>
-// PIN-NEXT:    dataflow.dwc {{.*}} : !dataflow.stream<ui2, 3, 3> -> !dataflow.stream<ui2, 3, 1>
-// PIN-NEXT:    dataflow.mvau {{.*}} pe = 2 : i64, simd = 1 : i64} : !dataflow.stream<ui2, 3, 1> -> !dataflow.stream<si4, 2, 2>
+// PIN-NEXT:    dataflow.mvau {{.*}} pe = 1 : i64, simd = 3 : i64} : !dataflow.stream<ui2, 3, 3> -> !dataflow.stream<si4, 2, 1>
 
 // ERR-PE: error: node 'MatMul_0' (MatMul): folding PE=2, SIMD=1 is not one of this unit's foldings (PE dividing 3, SIMD dividing 4)
 // ERR-THRES: error: node 'Quant_0' (Quant): folding PE=2 is not one of this unit's foldings (PE 1, 3)
