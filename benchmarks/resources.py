@@ -118,7 +118,7 @@ def run(model: str, target: int, cache: Path) -> list[dict]:
             m = synth(srcs, top, params, cache)
             est = u.resources() if hasattr(u, "resources") else None
             rows.append({"model": model, "target": target, "instance": inst,
-                         "unit": u.name.removeprefix("dataflow."), "node": node_name(u),
+                         "unit": u.name.removeprefix("dataflow."), "node": node_name(u), "params": params,
                          "fold": u.fold(), "measured": {k: m[k] for k in ("lut", "ff", "bram18", "dsp")},
                          "estimate": None if est is None else est.resources.as_dict(), "cells": m["cells"]})
     return rows

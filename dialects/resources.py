@@ -145,8 +145,8 @@ def ram(depth: int, width: int) -> Resources:
     block RAM in the best aspect ratio."""
     if width <= 0 or depth <= 0:
         return Resources()
-    if depth <= 2:  # registers and a read mux
-        return Resources(lut=width * (depth - 1), ff=width * depth)
+    if depth == 1:
+        return Resources(ff=width)
     if depth <= 32:
         return Resources(lut=4 * math.ceil(width / 6))
     banks = math.ceil(depth / 64)
@@ -205,6 +205,11 @@ def counter(n: int) -> Resources:
     return Resources(lut=b + 1, ff=b)
 
 
+MVAU_CONTROL_LUTS, MVAU_LANE_CONTROL_LUTS = 35, 25
+"""Handshake, sign/zero extension and inverter LUTs of qnnc_mvau beyond its datapath, per cell
+and per PE lane (fitted to Yosys runs of the cell alone: TFC layers, XNOR grids)."""
+
+
 def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bipolar: bool,
          w_bits: int, w_signed: bool, w_bipolar: bool, acc_bits: int, n_thres: int,
          out_bits: int) -> Estimate:
@@ -226,6 +231,7 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
     if nf > 1:
         r += ram(sf, simd * x_bits)
     r += handshake(pe * out_bits) + counter(sf) + counter(nf) + counter(nf * sf)
+    r += Resources(lut=MVAU_CONTROL_LUTS + MVAU_LANE_CONTROL_LUTS * pe)
     r += total(m.resources() for m in mems)
     return Estimate(r, tuple(mems))
 
@@ -244,7 +250,7 @@ def threshold(channels: int, pe: int, in_bits: int, t_bits: int, n_thres: int,
 def fifo(width: int, depth: int) -> Estimate:
     """qnnc_fifo: a depth×width RAM, two pointers, a fill counter, full/empty flags."""
     a = clog2(depth)
-    r = ram(depth, width) + Resources(lut=3 * a + 6, ff=3 * a + 3)
+    r = ram(depth, width) + Resources(lut=8 * a + 8, ff=4 * a + 3)
     return Estimate(r)
 
 
@@ -254,9 +260,9 @@ def dwc(elem_bits: int, in_lanes: int, out_lanes: int) -> Estimate:
     g = math.gcd(in_lanes, out_lanes)
     slots = max(in_lanes, out_lanes) + 2 * min(in_lanes, out_lanes) - g
     bits = slots * elem_bits
-    starts = max(1, (slots - in_lanes) // g + 1)
-    r = Resources(lut=bits * max(1, math.ceil(clog2(starts + 1) / 2)) + 2 * clog2(slots + 1),
-                  ff=bits + clog2(slots + 1))
+    cw = clog2(slots + 1)
+    # Yosys does not know the write slot is a multiple of gcd: a shifter by any slot per bit
+    r = Resources(lut=math.ceil(0.9 * bits * (cw + in_lanes)) + 2 * cw, ff=bits + cw)
     return Estimate(r)
 
 

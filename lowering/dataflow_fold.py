@@ -365,8 +365,11 @@ class DataflowFoldPass(ModulePass):
                                                                       dataflow.PadOp,
                                                                       dataflow.SwgOp)):
                 src = src.op.operands[0]
-            prefer = lanes[src.op][1] if isinstance(src, OpResult) and src.op in lanes \
-                else src.type.p
+            if isinstance(src, OpResult) and isinstance(src.op, dataflow.ToStreamOp):
+                prefer = 0  # the accelerator input takes whatever its reader reads
+            else:
+                prefer = lanes[src.op][1] if isinstance(src, OpResult) and src.op in lanes \
+                    else src.type.p
             lanes[u] = self._fold(u, target, pinned.get(u), prefer)
         for u in reversed(units):  # window generators and padding follow their reader
             if isinstance(u, (dataflow.SwgOp, dataflow.PadOp)):
