@@ -49,6 +49,7 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from qnnc.dialects import resources as res
 from qnnc.dialects.codes import (
     BipolarType,
     array_ints,
@@ -133,6 +134,25 @@ def _stream(v: SSAValue) -> StreamType:
     return v.type
 
 
+def elem_bits(e: Attribute) -> int:
+    """Bits of an element on the wire (a bipolar code is one bit)."""
+    return 1 if isinstance(e, BipolarType) else e.width.data  # type: ignore[union-attr]
+
+
+def elem_signed(e: Attribute) -> bool:
+    return not isinstance(e, BipolarType) and code_range(e)[0] < 0
+
+
+def threshold_bits(lo: int, hi: int, thresholds) -> tuple[int, int]:
+    """(compare bits, thresholds per channel) of a cell thresholding values lo..hi: a signed
+    width holding them and every threshold, as `convert-dataflow-to-rtl` gives ACC_W / T_W
+    (a unit with no thresholds left compares against one threshold out of range)."""
+    t = dense_to_numpy(thresholds)
+    if t.shape[1] == 0:
+        return res.signed_bits(min(lo, -1), hi) + 1, 1
+    return res.signed_bits(min(lo, int(t.min()), -1), max(hi, int(t.max()))), t.shape[1]
+
+
 class Folding:
     """What every streaming unit says about its folding: the foldings it can take (its lane
     parameters), its cycles per frame at any of them, and so at the current one. The policy
@@ -153,6 +173,15 @@ class Folding:
     def cycles_at(self, fold: Fold) -> int:
         """Analytical cycles per frame in steady state at a folding of `fold_space()`."""
         raise NotImplementedError
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        """Estimated LUT/FF/BRAM18/DSP (and ROMs) of the unit's hardware at a folding of
+        `fold_space()` (dialects/resources.py: an estimate of Yosys synth_xilinx)."""
+        raise NotImplementedError
+
+    def resources(self) -> res.Estimate:
+        """`resources_at` the current folding."""
+        return self.resources_at(self.fold())
 
 
 class _UnitOp(Folding, IRDLOperation):
@@ -300,6 +329,19 @@ class MVAUOp(_UnitOp):
     def cycles_at(self, fold: Fold) -> int:
         return self.vectors * (self.mw // fold["simd"]) * (self.mh // fold["pe"])
 
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        x, w, o = self.in_type.element_type, self.weight_type, self.out_type.element_type
+        acc_bits, k = self.acc_type.width.data, 0
+        if self.thresholds is not None:  # the cell compares signed: an unsigned sum gets a bit
+            acc_bits += int(code_range(self.acc_type)[0] >= 0)
+            k = self.n_thresholds()
+            if k == 0:
+                acc_bits, k = acc_bits + 1, 1
+        return res.mvau(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x), elem_signed(x),
+                        isinstance(x, BipolarType), elem_bits(w), elem_signed(w),
+                        isinstance(w, BipolarType), acc_bits, k,
+                        elem_bits(o) if k else acc_bits)
+
     def verify_(self) -> None:
         w = dense_to_numpy(self.weights)
         if w.ndim != 2:
@@ -357,6 +399,13 @@ class ThresholdOp(_UnitOp):
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.n // fold["pe"]
 
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        x = self.in_type.element_type
+        lo, hi = code_range(x)
+        t_bits, k = threshold_bits(lo, hi, self.thresholds)
+        return res.threshold(self.channels, fold["pe"], elem_bits(x), t_bits, k,
+                             elem_bits(self.out_type.element_type))
+
     def verify_(self) -> None:
         i, o = self.in_type, self.out_type
         pe, c = self.pe.value.data, self.channels
@@ -382,6 +431,10 @@ class FifoOp(_UnitOp):
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.beats
 
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        t = self.in_type
+        return res.fifo(t.p * t.element_bits(), self.depth.value.data)
+
     def verify_(self) -> None:
         if self.input.type != self.output.type:
             raise VerifyException(f"{self.name}: input and output stream types differ")
@@ -397,6 +450,9 @@ class DwcOp(_UnitOp):
 
     def cycles_at(self, fold: Fold) -> int:
         return max(self.in_type.beats, self.out_type.beats)
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.dwc(self.in_type.element_bits(), self.in_type.p, self.out_type.p)
 
     def verify_(self) -> None:
         i, o = self.in_type, self.out_type
@@ -418,6 +474,15 @@ class _MapUnitOp(_UnitOp):
     """A unit on a channels-last feature map (H, W, C): `ifm` = (H, W); C = frame / (H·W)."""
 
     ifm = prop_def(DenseArrayBase)
+
+    def row_gather_resources(self, fold: Fold) -> res.Estimate:
+        """A row gather (upsample, depth-to-space) as qnnc_rowmap: one input row of beats
+        buffered, the output beats it becomes read through a ROM of source beats."""
+        p = fold["pe"]
+        row_in = self.width * self.channels // p
+        row_out = self.out_type.n // self.height // p
+        return res.rowmap(row_in, row_out, p, self.in_type.element_bits(),
+                          max(1, (row_in - 1).bit_length()))
 
     @property
     def height(self) -> int:
@@ -457,6 +522,10 @@ class PadOp(_MapUnitOp):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.out_type.n // fold["pe"]
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.pad(self.height, self.width, self.channels, fold["pe"],
+                       self.in_type.element_bits())
 
     def verify_(self) -> None:
         self._verify_map()
@@ -504,6 +573,11 @@ class SwgOp(_MapUnitOp):
     def cycles_at(self, fold: Fold) -> int:
         return max(self.in_type.n, self.out_type.n) // fold["simd"]
 
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.swg(self.height, self.width, self.channels, fold["simd"],
+                       self.in_type.element_bits(), _ints(self.kernel), _ints(self.strides),
+                       _ints(self.dilations))
+
     def verify_(self) -> None:
         self._verify_map()
         for what in ("kernel", "strides", "dilations"):
@@ -546,6 +620,10 @@ class PoolOp(_UnitOp):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.n // fold["pe"]
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.pool(self.window.value.data, self.channels, fold["pe"],
+                        self.in_type.element_bits(), self.out_type.element_bits(), self.mode.data)
 
     def verify_(self) -> None:
         k, c, pe = self.window.value.data, self.channels, self.pe.value.data
@@ -592,6 +670,9 @@ class ForkOp(Folding, IRDLOperation):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.beats
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.fork(self.in_type.p * self.in_type.element_bits())
 
     def verify_(self) -> None:
         if not (self.input.type == self.out0.type == self.out1.type):
@@ -640,6 +721,18 @@ class AddOp(Folding, IRDLOperation):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.n // fold["pe"]
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        a, b = _stream(self.lhs), _stream(self.rhs)
+        if self.thresholds is not None:
+            lo, hi = self.acc_bounds()
+            acc_bits, k = threshold_bits(lo, hi, self.thresholds)
+            out_bits = self.out_type.element_bits()
+        else:
+            acc_bits, k = self.acc_type.width.data, 0
+            out_bits = acc_bits
+        return res.add(self.channels, fold["pe"], a.element_bits(), b.element_bits(),
+                       self.ka.value.data, self.kb.value.data, acc_bits, k, out_bits)
 
     def acc_bounds(self) -> tuple[int, int]:
         terms = []
@@ -690,6 +783,9 @@ class UpsampleOp(_MapUnitOp):
     def cycles_at(self, fold: Fold) -> int:
         return max(self.in_type.n, self.out_type.n) // fold["pe"]
 
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return self.row_gather_resources(fold)
+
     def verify_(self) -> None:
         self._verify_map()
         sh, sw = _ints(self.scales)
@@ -729,6 +825,9 @@ class DepthToSpaceOp(_MapUnitOp):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.n // fold["pe"]
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return self.row_gather_resources(fold)
 
     def verify_(self) -> None:
         self._verify_map()
@@ -787,6 +886,10 @@ class ConcatOp(Folding, IRDLOperation):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.out_type.n // fold["pe"]
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.concat(self.lhs_channels.value.data, self.rhs_channels.value.data, fold["pe"],
+                          self.in_type.element_bits())
 
     def verify_(self) -> None:
         a, b, o = _stream(self.lhs), _stream(self.rhs), self.out_type

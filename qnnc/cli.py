@@ -55,6 +55,17 @@ def _period(text: str) -> float:
     return v
 
 
+def clock_period(clock_ns: float | None, clock_mhz: float | None) -> float:
+    """The one clock (ns) from --clock-ns and/or --clock-mhz; both must agree (to 1 ppm)."""
+    if clock_ns is not None and clock_mhz is not None and \
+            abs(clock_ns * clock_mhz - 1000.0) > 1e-3:
+        raise QnncError(f"--clock-ns {clock_ns:g} and --clock-mhz {clock_mhz:g} disagree "
+                        f"({1000.0 / clock_mhz:g} ns); give one")
+    if clock_ns is not None:
+        return clock_ns
+    return 1000.0 / clock_mhz if clock_mhz is not None else EmitOptions.clock_ns
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="qnnc", description=__doc__.splitlines()[0])
     ap.add_argument("model", help="QONNX model (.onnx)")
@@ -70,12 +81,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                          f"{DEFAULT_EMIT}, every backend)")
     ap.add_argument("--part", default=EmitOptions.part,
                     help=f"FPGA part of the HLS project's run_hls.tcl (default {EmitOptions.part})")
-    ap.add_argument("--clock-ns", type=_period, default=EmitOptions.clock_ns,
-                    help=f"clock period the HLS project targets (default {EmitOptions.clock_ns:g})")
+    ap.add_argument("--clock-ns", type=_period, default=None,
+                    help=f"clock period: what the HLS project targets and --target-fps is "
+                         f"counted at (default {EmitOptions.clock_ns:g})")
+    ap.add_argument("--clock-mhz", type=_period, default=None,
+                    help="the same clock as a frequency (another spelling of --clock-ns)")
     ap.add_argument("--folding", metavar="FILE.json", default="",
-                    help='per-layer folding {"<node>": {"pe": P, "simd": S}}')
+                    help='per-layer folding {"<node>": {"pe": P, "simd": S}}, or FINN\'s '
+                         'folding_config.json (mapped by kind and order)')
     ap.add_argument("--target-cycles", type=_count(0), default=0,
-                    help="cycles per frame to fold for (default: from --lanes-budget)")
+                    help="cycles per frame to fold for at the least estimated area (default: "
+                         "from --lanes-budget)")
+    ap.add_argument("--target-fps", type=_period, default=None,
+                    help="frames per second to fold for: floor(clock_MHz*1e6/F) cycles/frame")
+    ap.add_argument("--budget", default="", metavar="lut=N,bram=N,dsp=N",
+                    help="error when the design's estimated resources exceed these (keys lut, "
+                         "ff, bram, dsp)")
     ap.add_argument("--lanes-budget", type=_count(1), default=64,
                     help="multipliers for the largest layer when choosing the default target")
     ap.add_argument("--verify", action="store_true", help="simulate with Verilator and compare "
@@ -149,9 +170,15 @@ def pnr_summary(doc: dict) -> str:
 def run(args: argparse.Namespace) -> int:
     from qnnc.driver import check_output_dir, compile_model, write_outputs
 
+    from qnnc.report import parse_budget
+
     check_output_dir(Path(args.output), args.force, args.model)  # refuse before the work
-    opts = Options(target_cycles=args.target_cycles, lanes_budget=args.lanes_budget,
-                   folding_file=args.folding)
+    clock_ns = clock_period(args.clock_ns, args.clock_mhz)
+    if args.target_fps and args.target_cycles:
+        raise QnncError("--target-fps and --target-cycles both set a target: give one")
+    opts = Options(target_cycles=args.target_cycles, target_fps=args.target_fps or 0.0,
+                   clock_mhz=1000.0 / clock_ns, lanes_budget=args.lanes_budget,
+                   folding_file=args.folding, budget=parse_budget(args.budget))
     if args.verify and not emit_plan(args.emit)[1]:
         raise QnncError("--verify needs the full pipeline and a backend (drop --emit, or "
                         "--emit verilog,hls)")
@@ -162,8 +189,18 @@ def run(args: argparse.Namespace) -> int:
                         "or --emit verilog)")
     check_measure_tools(args)  # a missing tool is known before the work, not after
     t0 = time.perf_counter()
-    comp = compile_model(args.model, opts, args.emit, EmitOptions(args.part, args.clock_ns))
+    comp = compile_model(args.model, opts, args.emit, EmitOptions(args.part, clock_ns))
     compile_s = time.perf_counter() - t0
+    fold = comp.report.get("folding", {})
+    for w in fold.get("warnings", []):
+        print(one_line(f"warning: {w}"), file=sys.stderr)
+    if fold and not fold["target_met"]:
+        print(one_line(
+            f"warning: the target of {fold['target_cycles']} cycles/frame is not reachable: "
+            f"unit '{fold['limiting_unit']}' cannot go faster than its fastest folding; the best "
+            f"is {fold['best_cycles']} cycles/frame (folded for {fold['achieved_cycles']})"
+            + (f" ({fold.get('limiting_reason')})" if fold.get("limiting_reason") else "")),
+            file=sys.stderr)
     for layer in comp.report.get("host_layers", []):
         print(one_line(f"warning: node '{layer['name']}' ({layer['onnx_op']}): not mapped to "
                        f"hardware, runs on the host in float32 (host/{layer['function']}.onnx): "

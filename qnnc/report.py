@@ -7,7 +7,8 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute, BlockArgument, OpResult
 
 from qnnc.diagnostics import node_name, onnx_op_type
-from qnnc.dialects import dataflow, quant
+from qnnc.dialects import dataflow, quant, resources
+from qnnc.diagnostics import QnncError
 
 UNIT_LATENCY = 2
 """Registers between a unit's input and output beyond its compute cycles (output register and
@@ -57,6 +58,10 @@ def layer_report(u) -> dict:
                      acc_type=type_name(u.acc_type), thresholds=u.n_thresholds())
     if isinstance(u, dataflow.MVAUOp) and u.vectors > 1:
         entry.update(vectors=u.vectors)
+    est = u.resources()
+    entry["resources"] = est.resources.as_dict()
+    if est.memories:
+        entry["memories"] = [m.as_dict() for m in est.memories]
     return entry
 
 
@@ -123,6 +128,62 @@ def host_ops(module: ModuleOp) -> list[dict]:
     return out
 
 
+RESOURCES_NOTE = ("estimate of yosys synth_xilinx (Xilinx 7-series) of the Verilog; LUTs count "
+                  "LUT6 sites incl. LUT RAM; see docs/design.md for the measured error")
+
+
+def folding_outcome(module: ModuleOp) -> dict:
+    """dataflow-fold's record on @core (`qnnc.folding`): target and achieved cycles per frame,
+    `target_met`, the limiting unit when missed, frames/s when a rate was asked for."""
+    attr = _core(module).attributes.get("qnnc.folding")
+    if attr is None:
+        return {}
+    out: dict = {}
+    for k, v in attr.data.items():
+        if hasattr(v, "value") and hasattr(v.value, "data"):  # IntegerAttr / FloatAttr / bool
+            out[k] = bool(v.value.data) if k == "target_met" else v.value.data
+        elif hasattr(v, "data") and isinstance(v.data, str):
+            out[k] = v.data
+        else:
+            out[k] = [w.data for w in v.data]
+    if "clock_mhz" in out:
+        hz = out["clock_mhz"] * 1e6
+        out["achieved_fps"] = hz / out["achieved_cycles"]
+    return out
+
+
+BUDGET_KEYS = {"lut": "lut", "ff": "ff", "bram": "bram18", "bram18": "bram18", "dsp": "dsp"}
+
+
+def parse_budget(text: str) -> tuple[tuple[str, int], ...]:
+    """`lut=50000,bram=100,dsp=0` → ((resource, limit), ...)."""
+    out = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        key, _, val = item.partition("=")
+        key = key.strip().lower()
+        if key not in BUDGET_KEYS or not val.strip().isdigit():
+            raise QnncError(f"--budget: '{item}' is not <resource>=<count> with resource one "
+                            f"of lut, ff, bram, dsp")
+        out[BUDGET_KEYS[key]] = int(val)
+    return tuple(out.items())
+
+
+def check_budget(report: dict, budget: tuple[tuple[str, int], ...]) -> None:
+    """A user error when the design's estimated totals exceed the budget: by how much, and what
+    the least-area design meeting the target (the one folded) needs."""
+    need = report["resources"]
+    over = [f"{k} {need[k]} > {lim} (by {need[k] - lim}, {100 * (need[k] - lim) / max(lim, 1):.0f} %)"
+            for k, lim in budget if need[k] > lim]
+    if over:
+        f = report.get("folding", {})
+        raise QnncError(
+            f"the design exceeds the resource budget: {'; '.join(over)}. The least-area "
+            f"folding meeting {f.get('target_cycles', report['cycles_per_frame'])} cycles/frame "
+            f"needs lut={need['lut']}, ff={need['ff']}, bram18={need['bram18']}, "
+            f"dsp={need['dsp']} (estimate, FIFOs and width converters included); raise the "
+            f"budget or lower the target (--target-cycles/--target-fps)")
+
+
 PLUMBING = ("dataflow.fifo", "dataflow.dwc", "dataflow.fork")
 """Units that only move elements; the others are the design's layers."""
 
@@ -134,6 +195,7 @@ def design_report(module: ModuleOp) -> dict:
     entries = [layer_report(u) for u in units]
     compute = [e for e in entries if e["op"] not in PLUMBING]
     plumbing = [e for e in entries if e not in compute]
+    totals = resources.total(resources.Resources(**e["resources"]) for e in entries)
     to = next(o for o in _core(module).body.block.ops if isinstance(o, dataflow.ToStreamOp))
     frm = next(o for o in _core(module).body.block.ops if isinstance(o, dataflow.FromStreamOp))
     return {
@@ -142,6 +204,8 @@ def design_report(module: ModuleOp) -> dict:
         "host_ops": host_ops(module),
         "fifos_and_width_converters": plumbing,
         "cycles_per_frame": max(e["cycles"] for e in entries),
+        "folding": folding_outcome(module),
+        "resources": {**totals.as_dict(), "estimate": RESOURCES_NOTE},
         "latency_cycles": sum(e["cycles"] + UNIT_LATENCY for e in compute)
                           + sum(u.pipeline_latency() for u in units
                                 if isinstance(u, dataflow.MVAUOp)),
