@@ -271,13 +271,14 @@ def wrap(values: np.ndarray, elem: Attribute) -> np.ndarray:
 def mvau_latency(simd: int, activation: bool) -> int:
     """The MVAU's pipeline latency in cycles, from issuing a vector's last weight word to its
     output beat being valid, as `qnnc_mvau` (Verilog) is built: weight word and input beat
-    registered (synchronous ROM), products registered, an adder-tree register after every two
+    registered (synchronous ROM) and registered again (block RAM's output register), products
+    registered, an adder-tree register after every two
     of its clog2(SIMD) levels but the last, the accumulator, then with an activation the
     threshold comparisons and the count; the output queue adds one. It changes when a frame
     starts to come out, not how many cycles a frame takes."""
     levels = (simd - 1).bit_length()
     tree_regs = (levels - 1) // 2 if levels > 0 else 0
-    return (4 if activation else 2) + tree_regs + 1
+    return (5 if activation else 3) + tree_regs + 1
 
 
 @irdl_op_definition

@@ -18,14 +18,16 @@
 // Pipeline (stage = one register; a word issued in cycle 0 is pushed into the output queue at
 // the end of cycle LAT_PUSH):
 //   issue   counters, handshake, ROM and input-buffer addresses          (cycle 0)
-//   S1      weight word, input beat                                      (registers at end of 0)
-//   S2      PE*SIMD products                                             (end of 1)
+//   S1      weight word, input beat (the memories' read registers)       (registers at end of 0)
+//   S2      the same, registered again: block RAM is slow from clock to data (5.8 ns on ECP5),
+//           so nothing is computed on it before this register (a BRAM output register)
+//   S3      PE*SIMD products                                             (end of 2)
 //   tree    the adder tree of each lane (SIMD leaves padded to a power of two) gets a register
 //           after every TREE_LVLS levels, TREE_REGS = floor((LEVELS-1)/TREE_LVLS) registers
 //   acc     last levels + accumulate; with N_THRES == 0 the result is pushed here
 //   cmp     N_THRES > 0: threshold comparisons (thresholds read at the acc stage's nf)
 //   count   N_THRES > 0: count + OUT_BIAS, pushed
-// LAT_PUSH = 2 + TREE_REGS (no thresholds) or 4 + TREE_REGS; the first output beat of a frame is
+// LAT_PUSH = 3 + TREE_REGS (no thresholds) or 5 + TREE_REGS; the first output beat of a frame is
 // valid LAT_PUSH + 1 cycles after its last weight word was issued.  The pipeline never stalls:
 // a word is issued only when the output queue is sure to have room (credits: queued + in-flight
 // results < QDEPTH = LAT_PUSH + 2, enough that a consumer taking one beat a cycle never slows
@@ -93,10 +95,11 @@ module qnnc_mvau #(
     localparam integer LEAVES    = 1 << LEVELS;
     localparam integer TREE_LVLS = 2;
     localparam integer TREE_REGS = (LEVELS > 0) ? (LEVELS - 1) / TREE_LVLS : 0;
-    // Stages: 1 = weight word and input beat, 2 = products, 3 .. 2+TREE_REGS = tree registers,
+    // Stages: 1 = weight word and input beat, 2 = both registered again, 3 = products,
+    // 4 .. 3+TREE_REGS = tree registers,
     // ACC_ST = accumulator, then (with thresholds) CMP_ST = comparisons; a result is pushed at
     // the end of stage PUSH_ST - 1 ... see the header for the resulting latency.
-    localparam integer ACC_ST    = 3 + TREE_REGS;
+    localparam integer ACC_ST    = 4 + TREE_REGS;
     localparam integer LAT_PUSH  = (N_THRES > 0) ? ACC_ST + 1 : ACC_ST - 1;
     localparam integer NSTAGES   = LAT_PUSH;        // tag registers 1 .. NSTAGES
     localparam integer QDEPTH    = LAT_PUSH + 2;
@@ -178,9 +181,13 @@ module qnnc_mvau #(
     // (read synchronously) for nf > 0
     // ------------------------------------------------------------------------------------------
     reg  [XW-1:0] x_live;
-    wire [XW-1:0] xv;
+    wire [XW-1:0] x1;      // stage 1: the beat as read
+    reg  [XW-1:0] xv;      // stage 2: registered again
+    reg  [PE*SIMD*W_W-1:0] wv;
     always @(posedge clk) begin
         x_live <= in_tdata;
+        xv <= x1;
+        wv <= w_data;
     end
     generate
         if (NF > 1) begin : g_ibuf
@@ -192,9 +199,9 @@ module qnnc_mvau #(
                 x_replay <= ibuf[sf];
             end
             wire from_stream = g_tag[1].r[TA_W];
-            assign xv = from_stream ? x_live : x_replay;
+            assign x1 = from_stream ? x_live : x_replay;
         end else begin : g_noibuf
-            assign xv = x_live;
+            assign x1 = x_live;
         end
     endgenerate
 
@@ -234,7 +241,7 @@ module qnnc_mvau #(
         for (p = 0; p < PE; p = p + 1) begin : g_pe
             for (s = 0; s < SIMD; s = s + 1) begin : g_simd
                 wire [IN_W-1:0] xr = xv[s*IN_W +: IN_W];
-                wire [W_W-1:0]  wr = w_data[(p*SIMD + s)*W_W +: W_W];
+                wire [W_W-1:0]  wr = wv[(p*SIMD + s)*W_W +: W_W];
                 wire [P_W-1:0]  pr;     // exact product, two's complement
                 if (USE_TAB != 0) begin : g_tab
                     assign pr = g_ptab.t[{xr, wr}*P_W +: P_W];
