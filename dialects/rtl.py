@@ -275,17 +275,12 @@ class CellOp(IRDLOperation):
         spec = CELLS.get(self.cell.data)
         if spec is None:
             raise VerifyException(f"{self.name}: unknown cell '{self.cell.data}'")
-        for k, v in self.params.data.items():
-            if not isinstance(v, IntegerAttr):
-                raise VerifyException(f"{self.name}: parameter {k} must be an integer")
-        given = set(self.params.data)
-        if not given <= set(spec.params) or set(spec.params) - given - set(dict(spec.defaults)):
-            raise VerifyException(f"{self.name}: {self.cell.data} has parameters "
-                                  f"{', '.join(spec.params)}; got {', '.join(self.params.data)}")
         n_in = len(spec.inputs)
         n_roms = len(self.inputs) - n_in
-        used = spec.used_roms(self.param)
-        if len(used) < len(spec.roms):  # ports that depend on the parameters
+        conditional = any(r.used is not None for r in spec.roms)
+        if conditional:  # which ROMs it takes depends on the parameters: check those first
+            self._verify_params(spec)
+            used = spec.used_roms(self.param)
             if n_roms != len(used):
                 raise VerifyException(f"{self.name}: {self.cell.data} takes {n_in + len(used)} "
                                       f"operands with these parameters (ROMs "
@@ -305,6 +300,9 @@ class CellOp(IRDLOperation):
         for v in self.inputs[n_in:]:
             if not isinstance(v.type, RomType):
                 raise VerifyException(f"{self.name}: operands after the streams must be ROMs")
+        if not conditional:
+            self._verify_params(spec)
+            used = spec.roms
         for port, v in zip(used, self.inputs[n_in:]):
             want = RomType(port.width(self.param), port.depth(self.param))
             if v.type != want:
@@ -315,6 +313,15 @@ class CellOp(IRDLOperation):
                 raise VerifyException(f"{self.name}: ROM port '{port.name}' of {self.cell.data} "
                                       f"reads with latency {port.latency}, the ROM has "
                                       f"{rom.read_latency()}")
+
+    def _verify_params(self, spec: "CellSpec") -> None:
+        for k, v in self.params.data.items():
+            if not isinstance(v, IntegerAttr):
+                raise VerifyException(f"{self.name}: parameter {k} must be an integer")
+        given = set(self.params.data)
+        if not given <= set(spec.params) or set(spec.params) - given - set(dict(spec.defaults)):
+            raise VerifyException(f"{self.name}: {self.cell.data} has parameters "
+                                  f"{', '.join(spec.params)}; got {', '.join(self.params.data)}")
 
     def param(self, key: str) -> int:
         """A parameter's value (a declared default where the instance omits it)."""
