@@ -19,6 +19,7 @@ frames (`DataflowFunctions`): a stream value is interpreted as an int64 array (b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from xdsl.dialects.builtin import (
@@ -50,6 +51,9 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from qnnc.dialects import resources as res
+
+if TYPE_CHECKING:
+    from qnnc.requant import Requant
 from qnnc.dialects.codes import (
     BipolarType,
     array_ints,
@@ -288,7 +292,20 @@ class MVAUOp(_UnitOp):
 
     Folding: SIMD input lanes × PE output lanes; cycles per frame = (MW/SIMD)·(MH/PE).
     `weight_type` is the element type of the weight codes (`!quant.bipolar` for ±1 weights);
-    with bipolar inputs and weights the products are XNORs (`binary_xnor`)."""
+    with bipolar inputs and weights the products are XNORs (`binary_xnor`).
+
+    Activation hardware: the thresholds are the activation's meaning; `requant_mult`,
+    `requant_offset` (one integer per output channel) and `requant_shift` (one per layer), all
+    three or none, say the hardware computes `count` as the multiply-shift
+    `clamp(floor((acc·M[c] + B[c]) / 2^S), 0, K)` instead of K comparisons
+    (`dataflow-choose-activation` picks it when exact and cheaper; `qnnc.requant`). The
+    thresholds stay on the op rather than being replaced: they are the reference the requantizer
+    was derived from and is verified against, the rule that keeps semantics bit-exact; they make
+    the choice reversible (a later pass or a folding change can go back); and every consumer
+    that reads the layer's levels (report, interpreter checks) keeps one source. The verifier
+    proves the two agree on every accumulator value the layer can produce (agreement at every
+    step point of two monotone functions, `qnnc.requant.check_requant`); the interpreter runs
+    the requantizer, so any slip would show as a semantic change of the pass."""
 
     name = "dataflow.mvau"
     weights = prop_def(DenseIntOrFPElementsAttr)
@@ -299,6 +316,9 @@ class MVAUOp(_UnitOp):
     thresholds = opt_prop_def(DenseIntOrFPElementsAttr)
     descending = opt_prop_def(DenseIntOrFPElementsAttr)
     out_bias = opt_prop_def(IntegerAttr[I64])
+    requant_mult = opt_prop_def(DenseIntOrFPElementsAttr)
+    requant_offset = opt_prop_def(DenseIntOrFPElementsAttr)
+    requant_shift = opt_prop_def(IntegerAttr[I64])
 
     @property
     def mw(self) -> int:
@@ -310,6 +330,30 @@ class MVAUOp(_UnitOp):
 
     def n_thresholds(self) -> int:
         return 0 if self.thresholds is None else tensor_shape(self.thresholds.type)[1]
+
+    def requant(self) -> "Requant | None":
+        """The multiply-shift the hardware computes the count with, if chosen."""
+        if self.requant_mult is None:
+            return None
+        from qnnc.requant import Requant
+
+        return Requant(dense_to_numpy(self.requant_mult).astype(np.int64).reshape(-1),
+                       dense_to_numpy(self.requant_offset).astype(np.int64).reshape(-1),
+                       self.requant_shift.value.data, self.n_thresholds())
+
+    def acc_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per output channel, the least and greatest accumulator value over every input code
+        (sum over columns of the smaller / larger product with the input's extreme codes)."""
+        w = dense_to_numpy(self.weights).astype(np.int64)
+        xlo, xhi = code_range(self.in_type.element_type)
+        if isinstance(self.in_type.element_type, BipolarType):
+            xlo = -1
+        return np.minimum(w * xhi, w * xlo).sum(axis=0), np.maximum(w * xhi, w * xlo).sum(axis=0)
+
+    def compare_bits(self) -> int:
+        """Bits the activation reads the accumulator with: signed, so an unsigned sum gets a
+        bit (as `convert-dataflow-to-rtl` gives ACC_W)."""
+        return self.acc_type.width.data + int(code_range(self.acc_type)[0] >= 0)
 
     def binary_xnor(self) -> bool:
         return isinstance(self.weight_type, BipolarType) and isinstance(
@@ -331,6 +375,21 @@ class MVAUOp(_UnitOp):
         return self.vectors * (self.mw // fold["simd"]) * (self.mh // fold["pe"])
 
     def resources_at(self, fold: Fold) -> res.Estimate:
+        r = self.requant()
+        if r is not None:
+            return self.requant_resources_at(fold, r)
+        return self.threshold_resources_at(fold)
+
+    def requant_resources_at(self, fold: Fold, r: "Requant") -> res.Estimate:
+        """Resources with the multiply-shift activation `r` (whether chosen or not)."""
+        x, w, o = self.in_type.element_type, self.weight_type, self.out_type.element_type
+        return res.mvau_requant(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x),
+                                elem_signed(x), isinstance(x, BipolarType), elem_bits(w),
+                                elem_signed(w), isinstance(w, BipolarType), self.compare_bits(),
+                                r.mult_bits(), r.offset_bits(), r.shift, elem_bits(o))
+
+    def threshold_resources_at(self, fold: Fold) -> res.Estimate:
+        """Resources with the thresholds compared in hardware (or no activation)."""
         x, w, o = self.in_type.element_type, self.weight_type, self.out_type.element_type
         acc_bits, k = self.acc_type.width.data, 0
         if self.thresholds is not None:  # the cell compares signed: an unsigned sum gets a bit
@@ -368,16 +427,43 @@ class MVAUOp(_UnitOp):
         if isinstance(self.weight_type, BipolarType) and np.any(w == 0):
             raise VerifyException(f"{self.name}: bipolar weights must be +1/-1")
         # the accumulator type must hold every reachable sum
-        xlo, xhi = code_range(i.element_type)
-        if isinstance(i.element_type, BipolarType):
-            xlo = -1
-        hi = np.maximum(w * xhi, w * xlo).sum(axis=0).max(initial=0)
-        lo = np.minimum(w * xhi, w * xlo).sum(axis=0).min(initial=0)
+        lo_c, hi_c = self.acc_bounds()
+        hi = hi_c.max(initial=0)
+        lo = lo_c.min(initial=0)
         alo, ahi = code_range(self.acc_type)
         if lo < alo or hi > ahi:
             raise VerifyException(f"{self.name}: accumulator {self.acc_type} cannot hold "
                                   f"{lo}..{hi}")
         _verify_activation(self, mh, o.element_type)
+        self._verify_requant(mh, lo_c, hi_c)
+
+    def _verify_requant(self, mh: int, lo: np.ndarray, hi: np.ndarray) -> None:
+        """The multiply-shift, when present, is complete, shaped per channel and equal to the
+        thresholds on every reachable accumulator value (proven at the step points)."""
+        given = [self.requant_mult is not None, self.requant_offset is not None,
+                 self.requant_shift is not None]
+        if not any(given):
+            return
+        if not all(given):
+            raise VerifyException(f"{self.name}: requant_mult, requant_offset and "
+                                  "requant_shift go together")
+        if self.thresholds is None or isinstance(self.out_type.element_type, BipolarType):
+            raise VerifyException(f"{self.name}: a multiply-shift stands for thresholds with "
+                                  "an integer output")
+        m = dense_to_numpy(self.requant_mult)
+        b = dense_to_numpy(self.requant_offset)
+        if m.shape != (mh,) or b.shape != (mh,):
+            raise VerifyException(f"{self.name}: requant_mult and requant_offset need one "
+                                  f"value per output channel ({mh})")
+        if self.requant_shift.value.data < 0:
+            raise VerifyException(f"{self.name}: requant_shift must be non-negative")
+        from qnnc.requant import RequantCheckFailed, check_requant
+
+        try:
+            check_requant(self.requant(), dense_to_numpy(self.thresholds),
+                          dense_to_numpy(self.descending), lo, hi, exhaustive_max=0)
+        except RequantCheckFailed as e:
+            raise VerifyException(f"{self.name}: the multiply-shift is not the thresholds: {e}")
 
 
 @irdl_op_definition
@@ -980,6 +1066,13 @@ class DataflowFunctions(InterpreterFunctions):
         acc = mvau_frames(np.asarray(args[0]), dense_to_numpy(op.weights), op.acc_type)
         if op.thresholds is None:
             return acc,
+        r = op.requant()
+        if r is not None:  # what the hardware computes (proven equal to the thresholds)
+            from qnnc.requant import apply_requant
+
+            b = acc.shape[0]
+            cnt = apply_requant(acc.reshape(b, -1, op.mh), r).reshape(b, -1)
+            return (cnt + op.out_bias.value.data).astype(np.int64),
         return _apply_thresholds(acc, op.thresholds, op.descending, op.out_bias.value.data,
                                  op.out_type.element_type),
 

@@ -340,3 +340,26 @@ def rowmap(row_in: int, row_out: int, lanes: int, elem_bits: int, src_bits: int)
     r = ram(2 * row_in, bits) + Resources(ff=bits + 3) + counter(row_in) + counter(row_out)
     r += total(m.resources() for m in mems)
     return Estimate(r, mems)
+
+
+def mvau_requant(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool,
+                 x_bipolar: bool, w_bits: int, w_signed: bool, w_bipolar: bool, acc_bits: int,
+                 mult_bits: int, offset_bits: int, shift: int, out_bits: int) -> Estimate:
+    """qnnc_mvau with the multiply-shift activation (ACT = 1) instead of thresholds: the same
+    datapath and weight ROM as `mvau` without thresholds, plus per PE lane a signed
+    ACC×MULT multiplier (`product`: a DSP48E1 or LUTs by Yosys' rule) with its registered
+    product and offset, the offset adder, and the clamp to 0..K (two compares of the shifted
+    sum and an output mux), and the multiplier and offset ROMs (NF words of PE·MULT and PE·OFFSET
+    bits) in place of the threshold and direction ROMs."""
+    nf = mh // pe
+    base = mvau(mw, mh, pe, simd, x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar,
+                acc_bits, 0, out_bits)
+    mems = (rom("multipliers", nf, pe * mult_bits), rom("offsets", nf, pe * offset_bits))
+    prod_bits = acc_bits + mult_bits
+    sum_bits = max(prod_bits, offset_bits) + 1
+    q_bits = max(1, sum_bits - shift)
+    lane = product(acc_bits, True, False, mult_bits, True, False)
+    lane += Resources(lut=adder(sum_bits) + 2 * adder(q_bits) + out_bits,
+                      ff=prod_bits + offset_bits)
+    r = base.resources + lane * pe + total(m.resources() for m in mems)
+    return Estimate(r, base.memories + mems)

@@ -129,7 +129,9 @@ def _threshold_roms(ops: list[Operation], t: np.ndarray, desc: np.ndarray, pe: i
 
 
 def mvau_module(u: dataflow.MVAUOp, name: str) -> rtl.ModuleOp:
-    """The rtl.module of one MVAU: weight/threshold ROMs and a qnnc_mvau cell."""
+    """The rtl.module of one MVAU: weight ROM, the activation's ROMs (thresholds and
+    directions, or with a multiply-shift its multipliers and offsets, ACT = 1) and a qnnc_mvau
+    cell."""
     in_t, out_t = rtl_stream(u.in_type), rtl_stream(u.out_type)
     block = Block(arg_types=[in_t])
     ops: list[Operation] = []
@@ -141,7 +143,17 @@ def mvau_module(u: dataflow.MVAUOp, name: str) -> rtl.ModuleOp:
     roms = [_rom(ops, weight_words(w, pe, simd, isinstance(wt, quant.BipolarType)), wbits)]
     params = {"MW": u.mw, "MH": u.mh, "SIMD": simd, "PE": pe,
               **elem_params(u.in_type.element_type, "IN"), **elem_params(wt, "W")}
-    if u.thresholds is not None:
+    r = u.requant()
+    if r is not None:
+        # the multiply-shift (dataflow-choose-activation): multipliers and offsets per output
+        # channel, word nf lane p = row nf*PE+p, read at the thresholds' time
+        nf = u.mh // pe
+        m_w, b_w = r.mult_bits(), r.offset_bits()
+        roms += [_rom(ops, r.mult.reshape(nf, pe), m_w), _rom(ops, r.offset.reshape(nf, pe), b_w)]
+        oe = u.out_type.element_type
+        params.update(ACC_W=u.compare_bits(), N_THRES=r.levels, OUT_W=oe.width.data,
+                      OUT_BIAS=u.out_bias.value.data, ACT=1, M_W=m_w, B_W=b_w, SHIFT=r.shift)
+    elif u.thresholds is not None:
         t = quant.dense_to_numpy(u.thresholds)
         desc = quant.dense_to_numpy(u.descending)
         if quant.code_range(u.acc_type)[0] >= 0:

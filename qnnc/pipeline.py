@@ -47,6 +47,7 @@ def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
                 p("dataflow-fold", target_cycles=opts.target_cycles, target_fps=opts.target_fps,
                   clock_mhz=opts.clock_mhz, lanes_budget=opts.lanes_budget,
                   folding_file=opts.folding_file),
+                p("dataflow-choose-activation"),
                 p("dataflow-insert-fifos")]
     if stage == "rtl":
         return [p("convert-dataflow-to-rtl")]  # each backend prepares (names) for itself

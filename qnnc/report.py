@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Attribute, BlockArgument, OpResult
 
 from qnnc.diagnostics import node_name, onnx_op_type
@@ -56,6 +56,8 @@ def layer_report(u) -> dict:
     elif isinstance(u, dataflow.AddOp):
         entry.update(pe=u.pe.value.data, ka=u.ka.value.data, kb=u.kb.value.data,
                      acc_type=type_name(u.acc_type), thresholds=u.n_thresholds())
+    if isinstance(u, dataflow.MVAUOp) and u.n_thresholds():
+        entry["activation"] = activation_record(u)
     if isinstance(u, dataflow.MVAUOp) and u.vectors > 1:
         entry.update(vectors=u.vectors)
     est = u.resources()
@@ -63,6 +65,17 @@ def layer_report(u) -> dict:
     if est.memories:
         entry["memories"] = [m.as_dict() for m in est.memories]
     return entry
+
+
+def activation_record(u: dataflow.MVAUOp) -> dict:
+    """How the MVAU's thresholds are computed in hardware and why (`dataflow-choose-activation`
+    records it as `qnnc.activation`): `kind` "thresholds" or "multiply-shift", `reason`, and
+    where a requantizer exists both estimates (`luts_thresholds`, `luts_requant`, DSPs, area),
+    `mult_bits`, `offset_bits` and `shift`."""
+    attr = u.attributes.get("qnnc.activation")
+    if attr is None:
+        return {"kind": "multiply-shift" if u.requant() is not None else "thresholds"}
+    return {k: v.data if isinstance(v, StringAttr) else v.value.data for k, v in attr.data.items()}
 
 
 HOST_COMPUTE_OPS = (quant.MatMulOp, quant.GemmOp)

@@ -282,6 +282,13 @@ LINT_CASES = [
     ("qnnc_mvau", mvau_params(IN_W=1, IN_BIPOLAR=1, ACC_W=10, OUT_W=10)),
     ("qnnc_mvau", mvau_params(W_W=1, W_BIPOLAR=1, ACC_W=4, OUT_W=4)),
     ("qnnc_mvau", mvau_params(IN_SIGNED=1, ACC_W=5, OUT_W=5)),                  # product > ACC_W
+    ("qnnc_mvau", mvau_params(ACC_W=19, N_THRES=63, OUT_W=6, ACT=1, M_W=2, B_W=13, SHIFT=9)),
+    ("qnnc_mvau", mvau_params(MW=6, MH=4, SIMD=3, PE=2, IN_SIGNED=1, ACC_W=12, N_THRES=7,
+                              OUT_W=3, OUT_BIAS=-4, ACT=1, M_W=5, B_W=9, SHIFT=5)),
+    ("qnnc_mvau", mvau_params(MW=1, MH=1, SIMD=1, PE=1, ACC_W=8, N_THRES=1, OUT_W=1, ACT=1,
+                              M_W=3, B_W=4, SHIFT=0)),                          # 1-bit count
+    ("qnnc_mvau", mvau_params(MW=2, SIMD=1, IN_W=1, W_W=1, ACC_W=3, N_THRES=5, OUT_W=4, ACT=1,
+                              M_W=1, B_W=2, SHIFT=1)),                          # sum < count
     ("qnnc_thres", dict(C=6, PE=2, IN_W=5, IN_SIGNED=1, T_W=4, N_THRES=3, OUT_W=2, OUT_BIAS=-1)),
     ("qnnc_thres", dict(C=1, PE=1, IN_W=4, IN_SIGNED=0, T_W=8, N_THRES=1, OUT_W=1, OUT_BIAS=0)),
     ("qnnc_thres", dict(C=8, PE=4, IN_W=8, IN_SIGNED=0, T_W=9, N_THRES=7, OUT_W=3, OUT_BIAS=0)),
@@ -767,14 +774,14 @@ def cell_sim(workdir: Path, case: "ct.Case", valid_prob: "float | tuple[float, .
                      f".{port}_tready({port}_tready)")
         done.append(f"n{k} >= {len(words)}")
     addr_wire: dict[str, str] = {}
-    for i, (port, _) in enumerate(op.roms()):
+    for (port, _), i in zip(op.roms(), case.port_roms()):
         p = op.param
         depth, width = port.depth(p), port.width(p)
         if port.addr not in addr_wire:
             addr_wire[port.addr] = port.addr
             decls.append(f"    wire [{max(1, clog2(depth)) - 1}:0] {port.addr};")
             conns.append(f".{port.addr}({port.addr})")
-        if i < len(case.roms):
+        if i is not None:
             write_mem(workdir / f"rom{i}.hex", case.rom_words()[i], width)
             decls.append(f"    reg [{width - 1}:0] rom{i} [0:{depth - 1}];")
             loads.append(f'        $readmemh("{d}/rom{i}.hex", rom{i});')
@@ -787,7 +794,7 @@ def cell_sim(workdir: Path, case: "ct.Case", valid_prob: "float | tuple[float, .
                 conns.append(f".{port.data}(rom{i}_q)")
         else:
             conns.append(f".{port.data}({width}'d0)")
-    params = ", ".join(f".{k}({case.params[k]})" for k in spec.params)
+    params = ", ".join(f".{k}({v})" for k, v in zip(spec.params, case.param_values()))
     dut = (f"    {case.cell} #({params}) dut (\n        .clk(clk), .rst_n(rst_n),\n        "
            + ",\n        ".join(conns) + "\n    );")
     if monitor:
@@ -970,3 +977,25 @@ def test_rowmap_synth_xilinx(tmp_path):
     # the group memory is inferred as a RAM (LUT RAM at this size; a RAMB at 512·32 bits)
     stat = log[log.rindex("Printing statistics"):]
     assert re.search(r"^\s+RAM\w+\s+\d+$", stat, re.M), stat
+
+
+def test_mvau_requant_latency_equals_thresholds(tmp_path):
+    """The multiply-shift (ACT = 1) takes the thresholds' pipeline stages (product registered
+    where the comparisons are): at full rate its first output beat comes as late as that of
+    the same MVAU with thresholds, which `test_mvau_cosim` ties to `dataflow.mvau_latency`,
+    and frames take NF·SF cycles."""
+    require("iverilog", "vvp")
+    for rq in ct.mvau_requant_cases():
+        p = rq.params
+        th = ct.mvau_groups_case("thres_twin", rq.ins[0].frame.data // p["MW"], p["MW"], p["MH"],
+                                 p["SIMD"], p["PE"], frames=rq.frames)
+        first = []
+        for case in (rq, th):
+            (words, cyc), = cell_sim(tmp_path / case.name, case, 1.0, 1.0, seed=1)
+            assert words == case.out_beats()[0]
+            first.append(cyc[0])
+        assert first[0] == first[1], (rq.name, first)
+        sf = p["MW"] // p["SIMD"]
+        assert first[0] == first[1] == \
+            TB_FIRST_BEAT + (sf - 1) + dataflow.mvau_latency(p["SIMD"], True), \
+            (rq.name, first, dataflow.mvau_latency(p["SIMD"], True))

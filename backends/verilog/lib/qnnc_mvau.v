@@ -8,7 +8,9 @@
 //   * acc[r] = sum_c x[c]*W[r][c] in ACC_W-bit two's complement (wrapping).
 //   * N_THRES == 0: output element = accumulator (OUT_W must equal ACC_W).
 //     N_THRES  > 0: output element = count + OUT_BIAS truncated to OUT_W, where count is the number
-//     of thresholds k with acc >= T[k] (ascending row) / acc <= T[k] (descending row, t_desc = 1).
+//     of thresholds k with acc >= T[k] (ascending row) / acc <= T[k] (descending row, t_desc = 1)
+//     (ACT == 0), or with ACT == 1 (multiply-shift) count = clamp(floor((acc*M + B) / 2^SHIFT),
+//     0, N_THRES) with M (M_W bits) and B (B_W bits) two's complement per row, exact.
 //
 // Memories: weights and thresholds are external synchronous ROMs (read latency 1): the word at
 // w_addr (= nf*SF + sf) is on w_data in the next cycle, likewise t_data/t_desc for t_addr (= nf).
@@ -25,8 +27,9 @@
 //   tree    the adder tree of each lane (SIMD leaves padded to a power of two) gets a register
 //           after every TREE_LVLS levels, TREE_REGS = floor((LEVELS-1)/TREE_LVLS) registers
 //   acc     last levels + accumulate; with N_THRES == 0 the result is pushed here
-//   cmp     N_THRES > 0: threshold comparisons (thresholds read at the acc stage's nf)
-//   count   N_THRES > 0: count + OUT_BIAS, pushed
+//   cmp     N_THRES > 0: threshold comparisons (thresholds read at the acc stage's nf), or with
+//           ACT == 1 the product acc*M and the offset B (ROMs read likewise), registered
+//   count   N_THRES > 0: count + OUT_BIAS (ACT == 1: B added, shifted, clamped), pushed
 // LAT_PUSH = 3 + TREE_REGS (no thresholds) or 5 + TREE_REGS; the first output beat of a frame is
 // valid LAT_PUSH + 1 cycles after its last weight word was issued.  The pipeline never stalls:
 // a word is issued only when the output queue is sure to have room (credits: queued + in-flight
@@ -47,7 +50,11 @@ module qnnc_mvau #(
     parameter integer ACC_W      = 16,
     parameter integer N_THRES    = 0,
     parameter integer OUT_W      = 16,
-    parameter integer OUT_BIAS   = 0
+    parameter integer OUT_BIAS   = 0,
+    parameter integer ACT        = 0,
+    parameter integer M_W        = 1,
+    parameter integer B_W        = 1,
+    parameter integer SHIFT      = 0
 ) (
     input  wire                                    clk,
     input  wire                                    rst_n,
@@ -65,7 +72,11 @@ module qnnc_mvau #(
     // threshold ROM (synchronous read): TA_W = max(1, clog2(NF)); unused when N_THRES == 0
     output wire [(((MH/PE) > 1) ? $clog2(MH/PE) : 1)-1:0] t_addr,
     input  wire [PE*((N_THRES > 0) ? N_THRES : 1)*ACC_W-1:0] t_data,
-    input  wire [PE-1:0]                           t_desc
+    input  wire [PE-1:0]                           t_desc,
+    // multiply-shift ROMs (synchronous read), used when ACT == 1: RA_W = max(1, clog2(NF))
+    output wire [(((MH/PE) > 1) ? $clog2(MH/PE) : 1)-1:0] rq_addr,
+    input  wire [PE*M_W-1:0]                       rq_mult,
+    input  wire [PE*B_W-1:0]                       rq_offset
 );
 
     // ------------------------------------------------------------------------------------------
@@ -374,9 +385,66 @@ module qnnc_mvau #(
             assign push = acc_valid && tag_acc[TAG_W-3];   // last word: a result
             assign res  = acc_nx;
             assign t_addr = {TA_W{1'b0}};
+            assign rq_addr = {TA_W{1'b0}};
             // Threshold ROM is not used without an activation.
+            wire _unused_t = &{1'b0, t_data, t_desc, rq_mult, rq_offset, 1'b0};
+        end else if (ACT != 0) begin : g_rq
+            // multiply-shift: M and B of block nf arrive with the accumulator value (synchronous
+            // ROMs, as the thresholds); the product and B are registered (the thresholds'
+            // comparison stage), then B is added, the sum shifted and clamped to 0..N_THRES.
+            localparam integer PM_W  = ACC_W + M_W;
+            localparam integer SUM_W = ((PM_W > B_W) ? PM_W : B_W) + 1;
+            localparam integer CNT_W = (N_THRES > 1) ? $clog2(N_THRES + 1) : 1;
+            localparam integer QX_W  = (SUM_W > CNT_W + 1) ? SUM_W : CNT_W + 2;
+            localparam [CNT_W-1:0] KMAX = N_THRES[CNT_W-1:0];
+            assign rq_addr = tag_acc[TA_W-1:0];
+            assign t_addr = {TA_W{1'b0}};
             wire _unused_t = &{1'b0, t_data, t_desc, 1'b0};
+            wire [TAG_W-1:0] tag_cnt = g_tag[ACC_ST + 1].r;   // word whose product is in pm
+            assign push = tag_cnt[TAG_W-1] && tag_cnt[TAG_W-3];
+            wire [OUT_W-1:0] bias;
+            if (OUT_W <= 32) begin : g_b32
+                assign bias = OUT_BIAS[OUT_W-1:0];
+            end else begin : g_bwide
+                assign bias = {{(OUT_W-32){OUT_BIAS[31]}}, OUT_BIAS[31:0]};
+            end
+            genvar pq;
+            for (pq = 0; pq < PE; pq = pq + 1) begin : g_lane_rq
+                reg  signed [PM_W-1:0]  pm;
+                reg  signed [B_W-1:0]   ob;
+                always @(posedge clk) begin
+                    pm <= $signed(acc[pq*ACC_W +: ACC_W]) * $signed(rq_mult[pq*M_W +: M_W]);
+                    ob <= $signed(rq_offset[pq*B_W +: B_W]);
+                end
+                wire signed [SUM_W-1:0] pme = {{(SUM_W-PM_W){pm[PM_W-1]}}, pm};
+                wire signed [SUM_W-1:0] obe = {{(SUM_W-B_W){ob[B_W-1]}}, ob};
+                wire signed [SUM_W-1:0] sum = pme + obe;
+                wire signed [SUM_W-1:0] q   = sum >>> SHIFT;
+                wire [QX_W-1:0] qx;
+                if (QX_W > SUM_W) begin : g_qext
+                    assign qx = {{(QX_W-SUM_W){q[SUM_W-1]}}, q};
+                end else begin : g_qsame
+                    assign qx = q;
+                end
+                // clamp: negative -> 0, above N_THRES (high bits set or low bits larger) -> N_THRES
+                wire neg  = qx[QX_W-1];
+                wire over;
+                if (N_THRES == (1 << CNT_W) - 1) begin : g_full
+                    assign over = |qx[QX_W-2:CNT_W];
+                end else begin : g_part
+                    assign over = (|qx[QX_W-2:CNT_W]) || (qx[CNT_W-1:0] > KMAX);
+                end
+                wire [CNT_W-1:0] cnt = neg ? {CNT_W{1'b0}} : (over ? KMAX : qx[CNT_W-1:0]);
+                if (OUT_W > CNT_W) begin : g_cext
+                    assign res[pq*OUT_W +: OUT_W] = {{(OUT_W-CNT_W){1'b0}}, cnt} + bias;
+                end else begin : g_csame
+                    assign res[pq*OUT_W +: OUT_W] = cnt[OUT_W-1:0] + bias;
+                end
+            end
         end else begin : g_act
+            assign rq_addr = {TA_W{1'b0}};
+            // The multiply-shift ROMs are not used with thresholds.
+            wire _unused_rq = &{1'b0, rq_mult, rq_offset, 1'b0};
             // thresholds of block nf arrive with the accumulator value (synchronous ROM)
             assign t_addr = tag_acc[TA_W-1:0];
             wire [TAG_W-1:0] tag_cnt = g_tag[ACC_ST + 1].r;    // word whose comparisons are in hit

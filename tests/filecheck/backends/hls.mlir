@@ -45,10 +45,10 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK-NEXT:  #pragma HLS bind_storage variable=mvau_L0_w type=rom_1p impl=lutram
 // CHECK-NEXT:  #pragma HLS bind_storage variable=mvau_L0_t type=rom_1p impl=lutram
 // CHECK-NEXT:  #pragma HLS bind_storage variable=mvau_L0_t_desc type=rom_1p impl=lutram
-// CHECK-NEXT:      qnnc::mvau<2, 4, 2, 2, 2, 2, 1, 0, 2, 1, 0, 4, 2, 2, 0>(in, out, mvau_L0_w, mvau_L0_t, mvau_L0_t_desc);
+// CHECK-NEXT:      qnnc::mvau<2, 4, 2, 2, 2, 2, 1, 0, 2, 1, 0, 4, 2, 2, 0, 0, 1, 1, 0>(in, out, mvau_L0_w, mvau_L0_t, mvau_L0_t_desc, mvau_L0_rq_mult, mvau_L0_rq_offset);
 // CHECK-NEXT:  }
 // CHECK:       void mvau_L1(hls::stream<ap_uint<4> > &in, hls::stream<ap_uint<4> > &out) {
-// CHECK:           qnnc::mvau<1, 2, 2, 2, 1, 2, 0, 0, 1, 0, 1, 4, 0, 4, 0>(in, out, mvau_L1_w, mvau_L1_t, mvau_L1_t_desc);
+// CHECK:           qnnc::mvau<1, 2, 2, 2, 1, 2, 0, 0, 1, 0, 1, 4, 0, 4, 0, 0, 1, 1, 0>(in, out, mvau_L1_w, mvau_L1_t, mvau_L1_t_desc, mvau_L1_rq_mult, mvau_L1_rq_offset);
 // CHECK:       void qnnc_top(hls::stream<ap_uint<4> > &s_axis, hls::stream<ap_uint<4> > &m_axis) {
 // CHECK-NEXT:  #pragma HLS INTERFACE axis port=s_axis
 // CHECK-NEXT:  #pragma HLS INTERFACE axis port=m_axis

@@ -66,8 +66,10 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK:       // ROM core_t_desc_rom: 1 words of 2 bits, distributed, read latency 1
 // CHECK:       wire [3:0] core_out_tdata;
 // Thresholds and directions are read at the same address.
+// The multiply-shift ROM ports (ACT = 1 only) are tied off.
 // CHECK:       assign core_t_desc_rom_addr = core_t_rom_addr;
-// CHECK-NEXT:  qnnc_mvau #(.MW(4), .MH(2), .SIMD(2), .PE(2), .IN_W(2), .IN_SIGNED(1), .IN_BIPOLAR(0), .W_W(2), .W_SIGNED(1), .W_BIPOLAR(0), .ACC_W(4), .N_THRES(2), .OUT_W(2), .OUT_BIAS(0)) core (
+// CHECK-NEXT:  wire [0:0] _unused_core_rq_addr;
+// CHECK-NEXT:  qnnc_mvau #(.MW(4), .MH(2), .SIMD(2), .PE(2), .IN_W(2), .IN_SIGNED(1), .IN_BIPOLAR(0), .W_W(2), .W_SIGNED(1), .W_BIPOLAR(0), .ACC_W(4), .N_THRES(2), .OUT_W(2), .OUT_BIAS(0), .ACT(0), .M_W(1), .B_W(1), .SHIFT(0)) core (
 // CHECK-NEXT:    .clk(clk),
 // CHECK-NEXT:    .rst_n(rst_n),
 // CHECK-NEXT:    .in_tdata(in_tdata),
@@ -80,7 +82,10 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK-NEXT:    .w_data(core_w_rom_data),
 // CHECK-NEXT:    .t_addr(core_t_rom_addr),
 // CHECK-NEXT:    .t_data(core_t_rom_data),
-// CHECK-NEXT:    .t_desc(core_t_desc_rom_data)
+// CHECK-NEXT:    .t_desc(core_t_desc_rom_data),
+// CHECK-NEXT:    .rq_addr(_unused_core_rq_addr),
+// CHECK-NEXT:    .rq_mult(2'd0),
+// CHECK-NEXT:    .rq_offset(2'd0)
 // CHECK-NEXT:  );
 // CHECK-NEXT:  assign out_tdata = core_out_tdata;
 // CHECK-NEXT:  assign out_tvalid = core_out_tvalid;
@@ -100,10 +105,14 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK-LABEL: // {{-----}} mvau_L1.v
 // CHECK:       initial $readmemh("mvau_L1_core_w_rom.hex", core_w_rom_mem);
 // CHECK:       wire [0:0] _unused_core_t_addr;
-// CHECK-NEXT:  qnnc_mvau #(.MW(2), .MH(2), .SIMD(2), .PE(1), {{.*}}, .W_BIPOLAR(1), .ACC_W(4), .N_THRES(0), .OUT_W(4), .OUT_BIAS(0)) core (
+// CHECK-NEXT:  wire [0:0] _unused_core_rq_addr;
+// CHECK-NEXT:  qnnc_mvau #(.MW(2), .MH(2), .SIMD(2), .PE(1), {{.*}}, .W_BIPOLAR(1), .ACC_W(4), .N_THRES(0), .OUT_W(4), .OUT_BIAS(0), .ACT(0), .M_W(1), .B_W(1), .SHIFT(0)) core (
 // CHECK:         .t_addr(_unused_core_t_addr),
 // CHECK-NEXT:    .t_data(4'd0),
-// CHECK-NEXT:    .t_desc(1'd0)
+// CHECK-NEXT:    .t_desc(1'd0),
+// CHECK-NEXT:    .rq_addr(_unused_core_rq_addr),
+// CHECK-NEXT:    .rq_mult(1'd0),
+// CHECK-NEXT:    .rq_offset(1'd0)
 // CHECK-NEXT:  );
 // CHECK-LABEL: // {{-----}} mvau_L1_core_w_rom.hex
 // CHECK-NEXT:  1

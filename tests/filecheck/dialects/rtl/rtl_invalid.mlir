@@ -187,13 +187,24 @@ func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
 
 // -----
 
-// rtl.cell: qnnc_mvau takes 2 (no thresholds) or 4 operands
+// rtl.cell: the ROMs qnnc_mvau takes follow its parameters: with thresholds (N_THRES > 0,
+// ACT = 0) the weights, thresholds and directions
 func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
   %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64, latency = 1 : i64} : !rtl.rom<2, 2>
-  %o = rtl.cell "qnnc_mvau"(%x, %w, %w) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  %o = rtl.cell "qnnc_mvau"(%x, %w, %w) {instance_name = "c", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
   func.return
 }
-// CHECK: Operation does not verify: rtl.cell: qnnc_mvau takes 4 operands (2 without its last 2 ROMs)
+// CHECK: Operation does not verify: rtl.cell: qnnc_mvau takes 4 operands with these parameters (ROMs w, t, t_desc)
+
+// -----
+
+// rtl.cell: with the multiply-shift (ACT = 1) the weights, multipliers and offsets
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64, latency = 1 : i64} : !rtl.rom<2, 2>
+  %o = rtl.cell "qnnc_mvau"(%x, %w) {instance_name = "c", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32, ACT = 1 : i32, M_W = 2 : i32, B_W = 3 : i32, SHIFT = 1 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: qnnc_mvau takes 4 operands with these parameters (ROMs w, rq_mult, rq_offset)
 
 // -----
 
