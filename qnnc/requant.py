@@ -43,8 +43,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-EXHAUSTIVE_MAX = 2**22
-"""Channels whose accumulator range has at most this many values are checked on every value."""
+EXHAUSTIVE_MAX = 2**14
+"""Channels whose accumulator range has at most this many values are also checked on every value
+in the compiler (the step-point check alone is the proof; at 2**22 the exhaustive check tripled
+fixedmlp_w8a6's compile time). The property tests check every value of every range."""
 
 SHIFT_HEADROOM = 24
 """The shift cap is ACC_W + SHIFT_HEADROOM bits (at most `SHIFT_MAX`)."""
