@@ -331,16 +331,19 @@ class MVAUOp(_UnitOp):
 
     def resources_at(self, fold: Fold) -> res.Estimate:
         x, w, o = self.in_type.element_type, self.weight_type, self.out_type.element_type
-        acc_bits, k = self.acc_type.width.data, 0
+        acc_bits, k, t_bits = self.acc_type.width.data, 0, 0
         if self.thresholds is not None:  # the cell compares signed: an unsigned sum gets a bit
             acc_bits += int(code_range(self.acc_type)[0] >= 0)
             k = self.n_thresholds()
             if k == 0:
                 acc_bits, k = acc_bits + 1, 1
+            else:
+                t = dense_to_numpy(self.thresholds)
+                t_bits = res.signed_bits(min(int(t.min()), -1), max(int(t.max()), 0))
         return res.mvau(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x), elem_signed(x),
                         isinstance(x, BipolarType), elem_bits(w), elem_signed(w),
                         isinstance(w, BipolarType), acc_bits, k,
-                        elem_bits(o) if k else acc_bits)
+                        elem_bits(o) if k else acc_bits, t_bits)
 
     def verify_(self) -> None:
         w = dense_to_numpy(self.weights)

@@ -287,23 +287,27 @@ Yosys leaves on the counters' carry chains and resets. Read off Yosys runs of th
 
 def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bipolar: bool,
          w_bits: int, w_signed: bool, w_bipolar: bool, acc_bits: int, n_thres: int,
-         out_bits: int) -> Estimate:
+         out_bits: int, t_bits: int = 0) -> Estimate:
     """qnnc_mvau (pipelined) with its layer module's ROMs, term by term as the cell is built
     (backends/verilog/lib/qnnc_mvau.v):
     - ROMs, synchronous, placed by `memory.rom_style`: weights (NF·SF words of PE·SIMD·W bits),
       thresholds (NF words of PE·N_THRES·ACC bits), directions (NF words of PE bits). A
       distributed ROM is LUT logic (`rom`) and its read register (a flip-flop per distinct
-      column, `rom_columns`); block RAM keeps its read register inside;
+      column, `rom_columns`); block RAM keeps its read register inside. The threshold ROM's
+      columns above `t_bits` (the signed width of the actual thresholds, when given) copy
+      each threshold's sign column, so Yosys keeps PE·N_THRES·t_bits of them. With DSP
+      products the weight read register is the DSPs' B register;
     - stage 1: the live input beat register and, when NF > 1, the input buffer (SF words of
       SIMD·IN_W bits, read and written at one address: single-port LUT RAM) with its read
       register and the live/replay mux (a LUT a bit unless the product table absorbs it);
     - stage 2: PE·SIMD products and their registers (`product`);
     - PE adder trees growing a bit a level, registered every 2 levels (`adder_tree`; a bit
-      narrower for XNOR products, whose sums have a constant low bit);
+      narrower for XNOR products, whose sums have a constant low bit); with DSP products none:
+      Yosys (xilinx_dsp) chains the additions through the DSPs' post-adders (PCIN/C);
     - PE accumulators (an ACC_W-bit adder whose first-word clear folds into its LUTs, ACC_W
       flip-flops);
     - with thresholds: PE·N_THRES registered signed comparisons of ACC_W bits (a subtractor
-      and a LUT per 4 bits to decode ≥/≤ by direction), the accumulator's complement they share
+      on the carry chain and 2 LUTs to decode ≥/≤ by direction), the accumulator's complement they share
       (an INV a bit: PE·ACC_W), and per PE a count of N_THRES hits plus the bias (an OUT_W-bit
       adder per threshold past the first);
     - the tag pipeline (valid and last word over every stage; first word up to the
@@ -316,9 +320,19 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
     mems = [rom("weights", nf * sf, pe * simd * w_bits)]
     if n_thres:
         mems += [rom("thresholds", nf, pe * n_thres * acc_bits), rom("directions", nf, pe)]
+    if n_thres and 0 < t_bits < acc_bits:
+        t = mems[1]
+        cols = rom_columns(t.depth, pe * n_thres * t_bits)
+        mems[1] = Memory(t.name, t.depth, t.width, t.style, t.bram18,
+                         memory.distributed_luts(t.depth, cols) if t.style == "distributed" else 0)
+    dsp_products = not (x_bipolar or w_bipolar) and x_bits + w_bits > 6 and uses_dsp(
+        x_bits + (0 if x_signed else 1), w_bits + (0 if w_signed else 1))
     r = total(m.resources() for m in mems)
-    r += Resources(ff=sum(rom_columns(m.depth, m.width) for m in mems
-                          if m.style == "distributed"))
+    for i, m in enumerate(mems):
+        if m.style != "distributed" or (i == 0 and dsp_products):
+            continue
+        width = pe * n_thres * t_bits if i == 1 and 0 < t_bits < acc_bits else m.width
+        r += Resources(ff=rom_columns(m.depth, width))
     # stage 1: input beat, input buffer, live/replay mux
     xw = simd * x_bits
     r += Resources(ff=xw)
@@ -329,10 +343,11 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
     # stage 2: products; adder trees; accumulators
     pr_bits = product_bits(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits)
     r += product(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits) * (pe * simd)
-    r += adder_tree(simd, pr_bits, acc_bits, odd=x_bipolar and w_bipolar) * pe
+    if not dsp_products:  # with DSP products, Yosys packs the tree into their post-adders
+        r += adder_tree(simd, pr_bits, acc_bits, odd=x_bipolar and w_bipolar) * pe
     r += Resources(lut=pe * adder(acc_bits), ff=pe * acc_bits)
     if n_thres:
-        cmp = adder(acc_bits) + math.ceil(acc_bits / 4)
+        cmp = adder(acc_bits) + 2
         r += Resources(lut=pe * n_thres * cmp + pe * acc_bits, ff=pe * n_thres)
         r += Resources(lut=pe * (n_thres - 1) * adder(out_bits))
     # tags, issue counters, credits, control
