@@ -287,16 +287,16 @@ Yosys leaves on the counters' carry chains and resets. Read off Yosys runs of th
 
 def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bipolar: bool,
          w_bits: int, w_signed: bool, w_bipolar: bool, acc_bits: int, n_thres: int,
-         out_bits: int, t_bits: int = 0) -> Estimate:
+         out_bits: int, t_columns: int = 0) -> Estimate:
     """qnnc_mvau (pipelined) with its layer module's ROMs, term by term as the cell is built
     (backends/verilog/lib/qnnc_mvau.v):
     - ROMs, synchronous, placed by `memory.rom_style`: weights (NF·SF words of PE·SIMD·W bits),
       thresholds (NF words of PE·N_THRES·ACC bits), directions (NF words of PE bits). A
       distributed ROM is LUT logic (`rom`) and its read register (a flip-flop per distinct
-      column, `rom_columns`); block RAM keeps its read register inside. The threshold ROM's
-      columns above `t_bits` (the signed width of the actual thresholds, when given) copy
-      each threshold's sign column, so Yosys keeps PE·N_THRES·t_bits of them. With DSP
-      products the weight read register is the DSPs' B register;
+      column, `rom_columns`); block RAM keeps its read register inside. Of the threshold
+      ROM Yosys keeps only its distinct non-constant columns (sign copies and the shared low
+      bits of evenly spaced thresholds merge): `t_columns` when the caller counted them on the
+      actual thresholds (`dataflow.rom_distinct_columns`);
     - stage 1: the live input beat register and, when NF > 1, the input buffer (SF words of
       SIMD·IN_W bits, read and written at one address: single-port LUT RAM) with its read
       register and the live/replay mux (a LUT a bit unless the product table absorbs it);
@@ -320,18 +320,18 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
     mems = [rom("weights", nf * sf, pe * simd * w_bits)]
     if n_thres:
         mems += [rom("thresholds", nf, pe * n_thres * acc_bits), rom("directions", nf, pe)]
-    if n_thres and 0 < t_bits < acc_bits:
+    if n_thres and t_columns:
         t = mems[1]
-        cols = rom_columns(t.depth, pe * n_thres * t_bits)
+        cols = rom_columns(t.depth, min(t_columns, t.width))
         mems[1] = Memory(t.name, t.depth, t.width, t.style, t.bram18,
                          memory.distributed_luts(t.depth, cols) if t.style == "distributed" else 0)
     dsp_products = not (x_bipolar or w_bipolar) and x_bits + w_bits > 6 and uses_dsp(
         x_bits + (0 if x_signed else 1), w_bits + (0 if w_signed else 1))
     r = total(m.resources() for m in mems)
     for i, m in enumerate(mems):
-        if m.style != "distributed" or (i == 0 and dsp_products):
+        if m.style != "distributed":
             continue
-        width = pe * n_thres * t_bits if i == 1 and 0 < t_bits < acc_bits else m.width
+        width = min(t_columns, m.width) if i == 1 and n_thres and t_columns else m.width
         r += Resources(ff=rom_columns(m.depth, width))
     # stage 1: input beat, input buffer, live/replay mux
     xw = simd * x_bits

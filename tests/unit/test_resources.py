@@ -112,11 +112,9 @@ def test_hand_worked_dwc():
 def test_mvau_grows_with_lanes(xb, xs, xbip, wb, ws, wbip):
     def logic(pe, simd):
         e = res.mvau(64, 32, pe, simd, xb, xs, xbip, wb, ws, wbip, 12, 3, 2)
-        # the datapath alone: without the ROMs and the read registers of those in LUTs (DSPs
-        # hold the weights' read register)
-        dsp = res.product(xb, xs, xbip, wb, ws, wbip).dsp > 0
+        # the datapath alone: without the ROMs and the read registers of those in LUTs
         regs = sum(res.rom_columns(m.depth, m.width) for m in e.memories
-                   if m.style == "distributed" and not (dsp and m.name == "weights"))
+                   if m.style == "distributed")
         return e.resources + res.Resources(lut=-sum(m.luts for m in e.memories), ff=-regs,
                                            bram18=-sum(m.bram18 for m in e.memories))
     for pe, simd in ((1, 1), (1, 4), (2, 4), (4, 4), (4, 16)):
