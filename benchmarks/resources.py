@@ -57,12 +57,29 @@ def measured(cells: dict[str, int]) -> dict[str, int]:
             "dsp": cells.get("DSP48E1", 0)}
 
 
-def synth(sources: list[Path], top: str, params: dict[str, int], cache: Path) -> dict:
-    """Yosys synth_xilinx of `top` (its parameters set by chparam); cached by content."""
+READMEMH = re.compile(r'\$readmemh\("([^"]+)"')
+
+
+def yosys_version() -> str:
+    r = subprocess.run(["yosys", "-V"], capture_output=True, text=True)
+    return r.stdout.strip()
+
+
+def synth(sources: list[Path], top: str, params: dict[str, int], cache: Path,
+          timeout: float | None = None) -> dict:
+    """Yosys synth_xilinx of `top` (its parameters set by chparam), run in the sources'
+    directory so that `$readmemh` finds the ROM files beside them. Cached by content: the
+    key hashes every source (the layer module and the library cells it instantiates), every
+    ROM file they load, the top, the parameters and Yosys' version, so a changed cell or ROM
+    never reuses an old result. A run longer than `timeout` seconds raises TimeoutError."""
     h = hashlib.sha256()
     for s in sorted(sources):
-        h.update(s.read_bytes())
-    h.update(json.dumps([top, sorted(params.items())]).encode())
+        text = s.read_bytes()
+        h.update(s.name.encode() + b"\0" + text)
+        for f in sorted(set(READMEMH.findall(text.decode(errors="replace")))):
+            rom = s.parent / f
+            h.update(f.encode() + b"\0" + (rom.read_bytes() if rom.exists() else b"?"))
+    h.update(json.dumps([top, sorted(params.items()), yosys_version()]).encode())
     hit = cache / f"{h.hexdigest()[:24]}.json"
     if hit.exists():
         return json.loads(hit.read_text())
@@ -72,7 +89,11 @@ def synth(sources: list[Path], top: str, params: dict[str, int], cache: Path) ->
         chparam = "".join(f"chparam -set {k} {v} {top}; " for k, v in params.items())
         script = (f"read_verilog {' '.join(str(s) for s in sources)}; {chparam}"
                   f"hierarchy -top {top}; synth_xilinx; tee -q -o {stat} stat -json")
-        r = subprocess.run(["yosys", "-q", "-p", script], capture_output=True, text=True)
+        try:
+            r = subprocess.run(["yosys", "-q", "-p", script], capture_output=True, text=True,
+                               cwd=sources[0].parent, timeout=timeout)
+        except subprocess.TimeoutExpired as e:
+            raise TimeoutError(f"yosys on {top} took more than {timeout} s") from e
         if r.returncode:
             raise RuntimeError(f"yosys failed on {top}: {r.stderr[-2000:]}")
         data = json.loads(stat.read_text())
@@ -88,14 +109,24 @@ def instances(top_v: str) -> list[tuple[str, dict[str, int], str]]:
             for m, p, n in INSTANCE.findall(top_v)]
 
 
-def run(model: str, target: int, cache: Path) -> list[dict]:
+def run(model: str, target: int, cache: Path, folding: str = "", lanes_budget: int = 64,
+        target_fps: float = 0.0, clock_mhz: float = 100.0, only: str = "",
+        timeout: float | None = None) -> list[dict]:
+    """Estimate vs Yosys for every unit of `model` at a folding (a target in cycles, a rate,
+    a folding file or the default from `lanes_budget`); `only` (comma-separated unit names,
+    e.g. "mvau,swg") restricts the units synthesized; a Yosys run past `timeout` seconds is
+    reported as a row without a measurement."""
     from qnnc.driver import compile_model, write_files
     from qnnc.dialects import dataflow
     from qnnc.diagnostics import node_name
     from qnnc.pipeline import Options
 
     path = Path(model) if model.endswith(".onnx") else ROOT / "tests/models" / model / "model.onnx"
-    comp = compile_model(path, Options(target_cycles=target), emit="verilog")
+    comp = compile_model(path, Options(target_cycles=target, target_fps=target_fps,
+                                       clock_mhz=clock_mhz, lanes_budget=lanes_budget,
+                                       folding_file=folding), emit="verilog")
+    label = target or (f"{target_fps:g}fps" if target_fps else
+                       Path(folding).stem if folding else f"lanes{lanes_budget}")
     rows = []
     with tempfile.TemporaryDirectory() as d:
         vdir = Path(d) / "v"
@@ -115,9 +146,16 @@ def run(model: str, target: int, cache: Path) -> list[dict]:
                 text = (vdir / f"{mod}.v").read_text()
                 srcs = [vdir / f"{mod}.v"] + [lib[c] for c in lib if re.search(rf"\b{c}\b", text)]
                 top, params = mod, {}
-            m = synth(srcs, top, params, cache)
+            kind = u.name.removeprefix("dataflow.")
+            if only and kind not in only.split(","):
+                continue
+            try:
+                m = synth(srcs, top, params, cache, timeout)
+            except TimeoutError as e:
+                print(f"# {e}", file=sys.stderr)
+                continue
             est = u.resources() if hasattr(u, "resources") else None
-            rows.append({"model": model, "target": target, "instance": inst,
+            rows.append({"model": model, "target": label, "instance": inst,
                          "unit": u.name.removeprefix("dataflow."), "node": node_name(u), "params": params,
                          "fold": u.fold(), "measured": {k: m[k] for k in ("lut", "ff", "bram18", "dsp")},
                          "estimate": None if est is None else est.resources.as_dict(), "cells": m["cells"]})
@@ -131,13 +169,13 @@ def ratio(est: int, meas: int) -> str:
 
 
 def print_rows(rows: list[dict]) -> None:
-    print(f"{'model':14} {'tgt':>5} {'instance':26} {'fold':14} "
+    print(f"{'model':14} {'tgt':>12} {'instance':26} {'fold':14} "
           f"{'LUT est/yosys':>17} {'ratio':>5} {'FF est/yosys':>13} {'BRAM est/ys':>11} "
           f"{'DSP e/y':>7}")
     for r in rows:
         e, m = r["estimate"] or {"lut": 0, "ff": 0, "bram18": 0, "dsp": 0}, r["measured"]
         fold = ",".join(f"{k}{v}" for k, v in r["fold"].items())
-        print(f"{r['model'][:14]:14} {r['target']:5d} {r['instance'][:26]:26} {fold[:14]:14} "
+        print(f"{r['model'][:14]:14} {str(r['target'])[:12]:>12} {r['instance'][:26]:26} {fold[:14]:14} "
               f"{e['lut']:8d}/{m['lut']:<8d} {ratio(e['lut'], m['lut'])} "
               f"{e['ff']:6d}/{m['ff']:<6d} {e['bram18']:5d}/{m['bram18']:<5d} "
               f"{e['dsp']:3d}/{m['dsp']:<3d}")
@@ -160,13 +198,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model", nargs="?", help="a bundled model's name or an .onnx path")
     ap.add_argument("--target-cycles", type=int, default=0)
+    ap.add_argument("--target-fps", type=float, default=0.0)
+    ap.add_argument("--clock-mhz", type=float, default=100.0)
+    ap.add_argument("--lanes-budget", type=int, default=64)
+    ap.add_argument("--folding", default="", help="a folding file (qnnc's or FINN's)")
+    ap.add_argument("--only", default="", help="unit kinds to synthesize, e.g. mvau,swg")
+    ap.add_argument("--timeout", type=float, default=None,
+                    help="skip a unit whose Yosys run takes longer (seconds)")
     ap.add_argument("--cache", default=str(Path(tempfile.gettempdir()) / "qnnc-yosys-cache"))
     ap.add_argument("--json", help="write every row (with yosys' cell counts) here")
     args = ap.parse_args()
     runs = [(args.model, args.target_cycles)] if args.model else list(CALIBRATION)
     rows = []
     for model, target in runs:
-        rs = run(model, target, Path(args.cache))
+        rs = run(model, target, Path(args.cache), args.folding, args.lanes_budget,
+                 args.target_fps, args.clock_mhz, args.only, args.timeout)
         print_rows(rs)
         sys.stdout.flush()
         rows += rs

@@ -157,6 +157,19 @@ def threshold_bits(lo: int, hi: int, thresholds) -> tuple[int, int]:
     return res.signed_bits(min(lo, int(t.min()), -1), max(hi, int(t.max()))), t.shape[1]
 
 
+def rom_distinct_columns(t, pe: int, bits: int) -> int:
+    """Distinct non-constant bit columns of an MVAU's threshold ROM at PE lanes (NF words of
+    PE·N_THRES thresholds of `bits` bits, two's complement): what Yosys keeps of it after
+    merging equal columns (sign copies, evenly spaced thresholds' shared low bits)."""
+    import numpy as np
+    t = np.asarray(t, dtype=np.int64)
+    words = t.reshape(-1, pe * t.shape[1])                       # NF x (PE·N_THRES)
+    cols = (words[:, :, None] >> np.arange(bits)) & 1            # NF x PE·N_THRES x bits
+    cols = cols.reshape(words.shape[0], -1).T                    # columns over the words
+    cols = cols[cols.min(axis=1) != cols.max(axis=1)]
+    return len({c.tobytes() for c in cols})
+
+
 class Folding:
     """What every streaming unit says about its folding: the foldings it can take (its lane
     parameters), its cycles per frame at any of them, and so at the current one. The policy
@@ -391,16 +404,19 @@ class MVAUOp(_UnitOp):
     def threshold_resources_at(self, fold: Fold) -> res.Estimate:
         """Resources with the thresholds compared in hardware (or no activation)."""
         x, w, o = self.in_type.element_type, self.weight_type, self.out_type.element_type
-        acc_bits, k = self.acc_type.width.data, 0
+        acc_bits, k, t_cols = self.acc_type.width.data, 0, 0
         if self.thresholds is not None:  # the cell compares signed: an unsigned sum gets a bit
             acc_bits += int(code_range(self.acc_type)[0] >= 0)
             k = self.n_thresholds()
             if k == 0:
                 acc_bits, k = acc_bits + 1, 1
+            else:
+                t_cols = rom_distinct_columns(dense_to_numpy(self.thresholds), fold["pe"],
+                                              acc_bits)
         return res.mvau(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x), elem_signed(x),
                         isinstance(x, BipolarType), elem_bits(w), elem_signed(w),
                         isinstance(w, BipolarType), acc_bits, k,
-                        elem_bits(o) if k else acc_bits)
+                        elem_bits(o) if k else acc_bits, t_cols)
 
     def verify_(self) -> None:
         w = dense_to_numpy(self.weights)

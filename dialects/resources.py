@@ -122,38 +122,59 @@ def clog2(n: int) -> int:
     return max(1, math.ceil(math.log2(n))) if n > 1 else 1
 
 
+def rom_columns(depth: int, width: int) -> int:
+    """Distinct non-constant bit columns a depth×width ROM can have: each column is a function
+    of the word index, and there are only 2^depth − 2 non-constant ones, so a shallow ROM
+    (NF of 2 or 4 words: threshold ROMs of a folded layer) has few. Yosys merges equal columns
+    (the logic and its read register alike) and drops constant ones."""
+    return width if depth >= 16 else min(width, (1 << depth) - 2)
+
+
 def rom(name: str, depth: int, width: int) -> Memory:
-    """A ROM placed by the memory rule (block RAM or LUTs, `memory.rom_style`)."""
+    """A ROM placed by the memory rule (block RAM or LUTs, `memory.rom_style`). In LUTs, it
+    costs `memory.distributed_luts` for at most `rom_columns` distinct columns."""
     style = memory.rom_style(depth, width)
     if style == "block":
         return Memory(name, depth, width, style, memory.bram18_count(depth, width), 0)
-    return Memory(name, depth, width, style, 0, memory.distributed_luts(depth, width))
+    return Memory(name, depth, width, style, 0,
+                  memory.distributed_luts(depth, rom_columns(depth, width)))
 
 
 RAM_LUT_BITS = {32: 6, 64: 3}
-"""Bits of width one 4-LUT LUT-RAM primitive holds at a depth: RAM32M (32×6), RAM64M (64×3);
-deeper RAMs chain RAM64M by 64-word banks and a read mux."""
+"""Bits of width one 4-LUT LUT-RAM primitive holds at a depth in simple dual-port use (one
+write, one read address): RAM32M (32×6), RAM64M (64×3); deeper RAMs chain RAM64M by 64-word
+banks and a read mux."""
 
 RAM_BLOCK_MIN_BITS = 4096
 """Yosys (memory_libmap, xilinx) puts a RAM in block RAM when its LUT-RAM cost is larger;
 in practice from about 4 Kbit (64 LUTs of RAM64M) at depths past 64."""
 
 
-def ram(depth: int, width: int) -> Resources:
-    """A simple dual-port RAM the cells infer (FIFO storage, input and line buffers): LUT RAM
-    (RAM32M/RAM64M, 4 LUT sites each, plus a read mux per 64-word bank) or, when larger,
-    block RAM in the best aspect ratio."""
+def ram(depth: int, width: int, single_port: bool = False) -> Resources:
+    """A RAM the cells infer (FIFO storage, input, line and partial-result buffers), read
+    asynchronously: LUT RAM or, when larger, block RAM in the best aspect ratio.
+    - simple dual port (write and read at different addresses): RAM32M (32×6 in 4 LUT
+      sites), RAM64M (64×3 in 4 sites), deeper in 64-word banks joined by a read mux;
+    - single port (`single_port`: read at the write address, as qnnc_mvau's input buffer):
+      RAM32M as 32×8 (4 sites), RAM64X1S/RAM128X1S/RAM256X1S (1/2/4 sites a bit), deeper in
+      256-word banks joined by a read mux."""
     if width <= 0 or depth <= 0:
         return Resources()
     if depth == 1:
         return Resources(ff=width)
+    if depth > 64 and depth * width >= RAM_BLOCK_MIN_BITS:
+        return Resources(bram18=memory.bram18_count(depth, width))
+    if single_port:
+        if depth <= 32:
+            return Resources(lut=4 * math.ceil(width / 8))
+        banks = math.ceil(depth / 256)
+        per_bank = min(4, math.ceil(min(depth, 256) / 64))
+        per_bank = {3: 4}.get(per_bank, per_bank)
+        return Resources(lut=width * per_bank * banks + (width * (banks - 1) if banks > 1 else 0))
     if depth <= 32:
         return Resources(lut=4 * math.ceil(width / 6))
     banks = math.ceil(depth / 64)
-    luts = 4 * math.ceil(width / 3) * banks + (width * (banks - 1) if banks > 1 else 0)
-    if depth > 64 and depth * width >= RAM_BLOCK_MIN_BITS:
-        return Resources(bram18=memory.bram18_count(depth, width))
-    return Resources(lut=luts)
+    return Resources(lut=4 * math.ceil(width / 3) * banks + (width * (banks - 1) if banks > 1 else 0))
 
 
 def adder(bits: int) -> int:
@@ -171,27 +192,6 @@ def uses_dsp(a_bits: int, b_bits: int) -> bool:
     return a_bits >= DSP_A_MIN and b_bits >= DSP_B_MIN and a_bits + b_bits >= DSP_Y_MIN
 
 
-def product(x_bits: int, x_signed: bool, x_bipolar: bool, w_bits: int, w_signed: bool,
-            w_bipolar: bool) -> Resources:
-    """One lane's multiplier (qnnc_mvau's `pr`): operands extended to signed (an unsigned one
-    gets a bit), then an XNOR (bipolar × bipolar), a conditional negation (one side bipolar),
-    a DSP48E1 (`uses_dsp`) or a LUT array multiplier of about a·b/2 LUTs."""
-    if x_bipolar and w_bipolar:
-        return Resources(lut=1)
-    xe = x_bits + (0 if x_signed else 1)
-    we = w_bits + (0 if w_signed else 1)
-    if x_bipolar or w_bipolar:
-        return Resources(lut=(we if x_bipolar else xe) + 1)
-    if uses_dsp(xe, we):
-        return Resources(dsp=math.ceil(xe / 25) * math.ceil(we / 18))
-    return Resources(lut=math.ceil(xe * we / 2))
-
-
-# ----------------------------------------------------------------------------------------------
-# Units
-# ----------------------------------------------------------------------------------------------
-
-
 def handshake(out_bits: int) -> Resources:
     """Output register and skid register of a cell (`od`/`sd`, valid bits) and their muxes."""
     return Resources(lut=out_bits + 2, ff=2 * out_bits + 2)
@@ -205,34 +205,163 @@ def counter(n: int) -> Resources:
     return Resources(lut=b + 1, ff=b)
 
 
-MVAU_CONTROL_LUTS, MVAU_LANE_CONTROL_LUTS = 35, 25
-"""Handshake, sign/zero extension and inverter LUTs of qnnc_mvau beyond its datapath, per cell
-and per PE lane (fitted to Yosys runs of the cell alone: TFC layers, XNOR grids)."""
+def product(x_bits: int, x_signed: bool, x_bipolar: bool, w_bits: int, w_signed: bool,
+            w_bipolar: bool, acc_bits: int = 32) -> Resources:
+    """One lane's product (qnnc_mvau's `pr`) and its register (`prod_r`, PR_W = min(P_W,
+    ACC_W) flip-flops, P_W the exact product's width):
+    - bipolar × bipolar: an XNOR, one LUT; one flip-flop (the product's low bit is a constant);
+    - at most 6 operand bits (`TAB_BITS`): a table of constants, one LUT per product bit;
+    - one side bipolar: a conditional negation of the other (extended to signed), a LUT a bit
+      on the carry chain;
+    - otherwise a signed multiplier of the operands extended to signed (an unsigned one gets a
+      bit): a DSP48E1 by Yosys' rule (`uses_dsp`), which also takes the product register (its
+      M/P register), else a LUT array multiplier of about a·b/2 LUTs."""
+    if x_bipolar and w_bipolar:
+        return Resources(lut=1, ff=1)
+    xe = x_bits + (0 if x_signed or x_bipolar else 1)
+    we = w_bits + (0 if w_signed or w_bipolar else 1)
+    p_w = (we + 1 if x_bipolar else xe + 1 if w_bipolar else xe + we)
+    pr_w = min(p_w, acc_bits)
+    if x_bits + w_bits <= 6:
+        return Resources(lut=pr_w, ff=pr_w)
+    if x_bipolar or w_bipolar:
+        return Resources(lut=pr_w, ff=pr_w)
+    if uses_dsp(xe, we):
+        return Resources(dsp=math.ceil(xe / 25) * math.ceil(we / 18))
+    return Resources(lut=math.ceil(xe * we / 2), ff=pr_w)
+
+
+def product_bits(x_bits: int, x_signed: bool, x_bipolar: bool, w_bits: int, w_signed: bool,
+                 w_bipolar: bool, acc_bits: int) -> int:
+    """PR_W: the width qnnc_mvau registers and sums a product at (min(P_W, ACC_W))."""
+    if x_bipolar and w_bipolar:
+        p_w = 2
+    else:
+        xe = x_bits + (0 if x_signed or x_bipolar else 1)
+        we = w_bits + (0 if w_signed or w_bipolar else 1)
+        p_w = we + 1 if x_bipolar else xe + 1 if w_bipolar else xe + we
+    return min(p_w, acc_bits)
+
+
+def adder_tree(simd: int, pr_bits: int, acc_bits: int, reg_every: int = 2,
+               odd: bool = False) -> Resources:
+    """One PE lane's adder tree over SIMD products of `pr_bits` (qnnc_mvau's `g_node`): level l
+    adds pairs of level l−1 into min(ACC_W, PR_W + l)-bit nodes (one LUT a bit on the carry
+    chain; a node with a padding leaf is a wire), and the nodes of every `reg_every`-th level
+    but the root's are registered. `odd`: the products are ±1 (XNOR), so every sum's low bit
+    is a constant Yosys propagates: each adder and register is a bit narrower."""
+    r = Resources()
+    n, level = simd, 0
+    levels = clog2(simd) if simd > 1 else 0
+    while n > 1:
+        level += 1
+        adds, n = n // 2, (n + 1) // 2
+        w = min(acc_bits, pr_bits + level) - (1 if odd else 0)
+        r += Resources(lut=adds * adder(w))
+        if level % reg_every == 0 and level < levels:
+            r += Resources(ff=n * w)
+    return r
+
+
+def mvau_stages(simd: int, n_thres: int) -> tuple[int, int]:
+    """(ACC_ST, LAT_PUSH) of qnnc_mvau: the accumulator's stage and the stage a result is pushed
+    into the output queue at (3 + tree registers, one less or one more with thresholds)."""
+    levels = clog2(simd) if simd > 1 else 0
+    tree_regs = (levels - 1) // 2 if levels > 0 else 0
+    acc_st = 3 + tree_regs
+    return acc_st, (acc_st + 1 if n_thres else acc_st - 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# Units
+# ----------------------------------------------------------------------------------------------
+
+
+MVAU_CONTROL_LUTS = 62
+"""LUTs of qnnc_mvau's issue logic beyond its counters' adders: the last-word compares of
+sf/nf/wa, the credit compare and the handshake, the queue's flags, and the ~35 inverters (INV)
+Yosys leaves on the counters' carry chains and resets. Read off Yosys runs of the cell alone
+(MW = MH = 64, 2-bit operands, PE 1..4, SIMD 1..8: the residual after every other term is
+31..49 LUTs, independent of PE and SIMD)."""
 
 
 def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bipolar: bool,
          w_bits: int, w_signed: bool, w_bipolar: bool, acc_bits: int, n_thres: int,
-         out_bits: int) -> Estimate:
-    """qnnc_mvau with its layer module's ROMs: weights (NF·SF words of PE·SIMD·W bits),
-    thresholds (NF words of PE·N_THRES·ACC bits) and directions (NF words of PE bits);
-    PE·SIMD multipliers, PE adder trees of SIMD−1 ACC-bit adders, PE accumulators, PE·N_THRES
-    comparators and count increments, an input buffer of SF words (when NF > 1), the output
-    and skid registers, counters."""
+         out_bits: int, t_columns: int = 0) -> Estimate:
+    """qnnc_mvau (pipelined) with its layer module's ROMs, term by term as the cell is built
+    (backends/verilog/lib/qnnc_mvau.v):
+    - ROMs, synchronous, placed by `memory.rom_style`: weights (NF·SF words of PE·SIMD·W bits),
+      thresholds (NF words of PE·N_THRES·ACC bits), directions (NF words of PE bits). A
+      distributed ROM is LUT logic (`rom`) and its read register (a flip-flop per distinct
+      column, `rom_columns`); block RAM keeps its read register inside. Of the threshold
+      ROM Yosys keeps only its distinct non-constant columns (sign copies and the shared low
+      bits of evenly spaced thresholds merge): `t_columns` when the caller counted them on the
+      actual thresholds (`dataflow.rom_distinct_columns`);
+    - stage 1: the live input beat register and, when NF > 1, the input buffer (SF words of
+      SIMD·IN_W bits, read and written at one address: single-port LUT RAM) with its read
+      register and the live/replay mux (a LUT a bit unless the product table absorbs it);
+    - stage 2: PE·SIMD products and their registers (`product`);
+    - PE adder trees growing a bit a level, registered every 2 levels (`adder_tree`; a bit
+      narrower for XNOR products, whose sums have a constant low bit); with DSP products none:
+      Yosys (xilinx_dsp) chains the additions through the DSPs' post-adders (PCIN/C);
+    - PE accumulators (an ACC_W-bit adder whose first-word clear folds into its LUTs, ACC_W
+      flip-flops);
+    - with thresholds: PE·N_THRES registered signed comparisons of ACC_W bits (a subtractor
+      on the carry chain and 2 LUTs to decode ≥/≤ by direction), the accumulator's complement they share
+      (an INV a bit: PE·ACC_W), and per PE a count of N_THRES hits plus the bias (an OUT_W-bit
+      adder per threshold past the first);
+    - the tag pipeline (valid and last word over every stage; first word up to the
+      accumulator, nf too when the thresholds need it, the from-stream bit at stage 1 when
+      NF > 1), the issue counters sf, nf, wa, the credit counter and control
+      (`MVAU_CONTROL_LUTS`);
+    - the output queue: LAT_PUSH+2 entries of PE·OUT_W bits in LUT RAM, two pointers and a
+      count."""
     sf, nf = mw // simd, mh // pe
     mems = [rom("weights", nf * sf, pe * simd * w_bits)]
     if n_thres:
         mems += [rom("thresholds", nf, pe * n_thres * acc_bits), rom("directions", nf, pe)]
-    lanes = pe * simd
-    r = product(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar) * lanes
-    r += Resources(lut=pe * (simd - 1) * adder(acc_bits))               # adder trees
-    r += Resources(lut=pe * adder(acc_bits), ff=pe * acc_bits)          # accumulators
-    if n_thres:
-        r += Resources(lut=pe * n_thres * (adder(acc_bits) + adder(out_bits)))
+    if n_thres and t_columns:
+        t = mems[1]
+        cols = rom_columns(t.depth, min(t_columns, t.width))
+        mems[1] = Memory(t.name, t.depth, t.width, t.style, t.bram18,
+                         memory.distributed_luts(t.depth, cols) if t.style == "distributed" else 0)
+    dsp_products = not (x_bipolar or w_bipolar) and x_bits + w_bits > 6 and uses_dsp(
+        x_bits + (0 if x_signed else 1), w_bits + (0 if w_signed else 1))
+    r = total(m.resources() for m in mems)
+    for i, m in enumerate(mems):
+        if m.style != "distributed":
+            continue
+        width = min(t_columns, m.width) if i == 1 and n_thres and t_columns else m.width
+        r += Resources(ff=rom_columns(m.depth, width))
+    # stage 1: input beat, input buffer, live/replay mux
+    xw = simd * x_bits
+    r += Resources(ff=xw)
     if nf > 1:
-        r += ram(sf, simd * x_bits)
-    r += handshake(pe * out_bits) + counter(sf) + counter(nf) + counter(nf * sf)
-    r += Resources(lut=MVAU_CONTROL_LUTS + MVAU_LANE_CONTROL_LUTS * pe)
-    r += total(m.resources() for m in mems)
+        r += ram(sf, xw, single_port=True) + Resources(ff=xw)
+        if 2 * x_bits + 1 + w_bits > 6:
+            r += Resources(lut=xw)
+    # stage 2: products; adder trees; accumulators
+    pr_bits = product_bits(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits)
+    r += product(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits) * (pe * simd)
+    if not dsp_products:  # with DSP products, Yosys packs the tree into their post-adders
+        r += adder_tree(simd, pr_bits, acc_bits, odd=x_bipolar and w_bipolar) * pe
+    r += Resources(lut=pe * adder(acc_bits), ff=pe * acc_bits)
+    if n_thres:
+        cmp = adder(acc_bits) + 2
+        r += Resources(lut=pe * n_thres * cmp + pe * acc_bits, ff=pe * n_thres)
+        r += Resources(lut=pe * (n_thres - 1) * adder(out_bits))
+    # tags, issue counters, credits, control
+    acc_st, lat_push = mvau_stages(simd, n_thres)
+    ta_w, sf_w, wa_w = clog2(nf), clog2(sf), clog2(nf * sf)
+    qdepth = lat_push + 2
+    qa_w, qc_w = clog2(qdepth), clog2(qdepth + 1)
+    r += Resources(ff=2 * lat_push + (acc_st - 1) * (1 + (ta_w if n_thres else 0))
+                   + (1 if nf > 1 else 0))
+    r += Resources(lut=adder(sf_w) + adder(ta_w) + adder(wa_w) + adder(qc_w) + MVAU_CONTROL_LUTS,
+                   ff=sf_w + ta_w + wa_w + qc_w)
+    # output queue
+    r += ram(qdepth, pe * out_bits) + Resources(lut=2 * adder(qa_w) + adder(qc_w),
+                                                ff=2 * qa_w + qc_w)
     return Estimate(r, tuple(mems))
 
 
@@ -255,8 +384,36 @@ def fifo(width: int, depth: int) -> Estimate:
 
 
 def dwc(elem_bits: int, in_lanes: int, out_lanes: int) -> Estimate:
-    """qnnc_dwc: a shift buffer of max + 2·min − gcd elements, written at a variable slot
-    (a mux per buffer bit over the slots a beat can start at) and a fill counter."""
+    """qnnc_dwc, by the structure its ratio selects:
+    - equal lanes: wires, nothing;
+    - down-sizing (IN = K·OUT): a hold register of the input beat and a registered output
+      beat (clock enables, no data mux on the hold register); the output's (K+1):1 mux per
+      bit, selected by registers only: one LUT6 per bit while the K+1 data and the select bits
+      (hold-valid and the ceil(log2 K)-bit slice counter) fit 6 inputs, else a LUT6 per 4
+      inputs of the K slices (joined by MUXF7/8) plus one for the input path; the slice counter
+      and the handshake flags;
+    - up-sizing (OUT = K·IN): K−1 slot registers and the output register, written by clock
+      enables only (no data LUTs), the slot decoder (a LUT a slot) and the beat counter (an
+      adder and an inverter a bit), the handshake;
+    - otherwise the general buffer of max + 2·min − gcd elements written at a variable slot (a
+      mux per buffer bit over the slots a beat can start at) and a fill counter."""
+    if in_lanes == out_lanes:
+        return Estimate(Resources())
+    if in_lanes % out_lanes == 0:
+        k = in_lanes // out_lanes
+        sw = clog2(k)
+        ow = out_lanes * elem_bits
+        per_bit = 1 if k + 2 + sw <= 6 else math.ceil(k / 4) + 1
+        r = Resources(lut=ow * per_bit + adder(sw) + 4,
+                      ff=in_lanes * elem_bits + ow + sw + 2)
+        return Estimate(r)
+    if out_lanes % in_lanes == 0:
+        k = out_lanes // in_lanes
+        cw = clog2(k)
+        iw = in_lanes * elem_bits
+        r = Resources(lut=(k - 1) + adder(cw) + cw + 3,
+                      ff=(k - 1) * iw + out_lanes * elem_bits + cw + 1)
+        return Estimate(r)
     g = math.gcd(in_lanes, out_lanes)
     slots = max(in_lanes, out_lanes) + 2 * min(in_lanes, out_lanes) - g
     bits = slots * elem_bits

@@ -27,13 +27,19 @@ def qnnc(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_product_rule():
-    assert res.product(1, False, True, 1, False, True) == res.Resources(lut=1)       # XNOR
-    assert res.product(2, True, False, 2, True, False) == res.Resources(lut=2)       # 2x2 in LUTs
+    # each product comes with its register (qnnc_mvau's prod_r: PR_W flip-flops)
+    assert res.product(1, False, True, 1, False, True) == res.Resources(lut=1, ff=1)  # XNOR
+    # at most 6 operand bits: a table of constants, one LUT per product bit (2x2 signed: 4 bits)
+    assert res.product(2, True, False, 2, True, False) == res.Resources(lut=4, ff=4)
+    assert res.product(4, True, False, 1, False, True) == res.Resources(lut=5, ff=5)  # 4 x ±1
+    # wider: Yosys' rule, a DSP48E1 (which holds the product register) or a LUT multiplier
     assert res.product(4, False, False, 4, True, False) == res.Resources(dsp=1)      # 5x4: Y=9
-    assert res.product(4, True, False, 4, True, False) == res.Resources(lut=8)       # 4x4: Y=8
+    assert res.product(4, True, False, 4, True, False) == res.Resources(lut=8, ff=8)  # 4x4: Y=8
     assert res.product(8, False, False, 8, True, False) == res.Resources(dsp=1)
     assert res.product(20, True, False, 20, True, False) == res.Resources(dsp=2)     # > 25x18
-    assert res.product(4, True, False, 1, False, True) == res.Resources(lut=5)       # negate mux
+    assert res.product(8, True, False, 1, False, True) == res.Resources(lut=9, ff=9)  # negation
+    # the register is cut to the accumulator's width
+    assert res.product(8, True, False, 1, False, True, acc_bits=6) == res.Resources(lut=6, ff=6)
     assert res.uses_dsp(2, 7) and not res.uses_dsp(1, 16) and not res.uses_dsp(4, 4)
 
 
@@ -45,7 +51,11 @@ def test_roms_follow_the_memory_rule():
         (98, 1024, "block", 29)
     assert (w["thresholds"].depth, w["thresholds"].width, w["thresholds"].style) == \
         (2, 32 * 2 * 11, "distributed")
-    assert w["thresholds"].luts == 704 and e.resources.bram18 == 29
+    # two words: every column is constant, the word index or its complement, so Yosys keeps
+    # at most 2 distinct columns (rom_columns), not 704 LUTs
+    assert w["thresholds"].luts == 2 and e.resources.bram18 == 29
+    assert res.rom_columns(2, 704) == 2 and res.rom_columns(4, 704) == 14
+    assert res.rom_columns(16, 704) == 704
     assert res.rom("x", 64, 4096) == res.Memory("x", 64, 4096, "distributed", 0, 4096)
 
 
@@ -56,7 +66,44 @@ def test_hand_worked_units():
     assert res.fifo(16, 438).resources.bram18 == 1
     # one-word storage is a register
     assert res.ram(1, 10) == res.Resources(ff=10)
+    # single-port LUT RAM (the MVAU's input buffer): 32x8 per RAM32M, 1 site a bit to 64 words
+    assert res.ram(16, 8, single_port=True) == res.Resources(lut=4)
+    assert res.ram(49, 32, single_port=True) == res.Resources(lut=32)
     assert res.signed_bits(-1, 0) == 1 and res.signed_bits(0, 127) == 8 and res.signed_bits(-129, 0) == 9
+
+
+def test_hand_worked_mvau():
+    # TFC-w2a2 layer 1 at PE=2, SIMD=4 (MW=MH=64, 2-bit signed operands, ACC_W=8, 2 thresholds):
+    # NF=32, SF=16. Terms (qnnc_mvau.v): weights 512x16 in one BRAM18; thresholds 32x32 and
+    # directions 32x2 in LUTs (32 + 2 LUTs, 34 read-register FFs); input beat 8 FFs, input
+    # buffer 16x8 single-port (one RAM32M, 4 LUTs) + read register 8 FFs + live/replay mux 8
+    # LUTs; 8 product tables of 4 bits (32 LUTs, 32 FFs); per PE a tree of 2 5-bit adders and
+    # one 6-bit adder (16 LUTs), not registered (2 levels); accumulators 2x8 LUTs, 16 FFs;
+    # comparisons 4 x (8 + 2) LUTs, the accumulators' complement 16 LUTs, 4 hit FFs, the counts
+    # 2 x 2 LUTs; tags 2*4 + 2*(1+5) + 1 = 21 FFs; counters sf 4 + nf 5 + wa 9 + credits 3 bits
+    # (21 LUTs, 21 FFs) and control 62 LUTs; output queue 6x4 (one RAM32M, 4 LUTs), pointers
+    # and count 2*3 + 3 LUTs, 9 FFs.
+    e = res.mvau(64, 64, 2, 4, 2, True, False, 2, True, False, 8, 2, 2)
+    lut = 34 + 4 + 8 + 32 + 2 * 16 + 16 + 40 + 16 + 4 + 21 + 62 + 4 + 9
+    ff = 34 + 8 + 8 + 32 + 16 + 4 + 21 + 21 + 9
+    assert e.resources == res.Resources(lut=lut, ff=ff, bram18=1)
+    # the tree grows a bit a level and is registered every two levels but at the root:
+    # SIMD=16 of 4-bit products into ACC 10: 8x5 + 4x6 + 2x7 + 1x8 LUTs, level 2 registered
+    assert res.adder_tree(16, 4, 10) == res.Resources(lut=86, ff=24)
+    assert res.mvau_stages(16, 2) == (4, 5) and res.mvau_stages(1, 0) == (3, 2)
+
+
+def test_hand_worked_dwc():
+    assert res.dwc(2, 4, 4).resources == res.Resources()                  # wires
+    # 32 -> 16 lanes of 2 bits (K=2): a 3:1 mux per output bit with its 2 select bits in one
+    # LUT (32), slice counter 1, flags 4; hold 64 + output 32 + counter + flags 3 FFs. Yosys
+    # synth_xilinx: 38..40 LUTs, 99 FFs (the cell's header, benchmarks/resources.py).
+    assert res.dwc(2, 32, 16).resources == res.Resources(lut=37, ff=99)
+    # 2 -> 8 lanes (K=4): no data LUTs; 3 slot decoders, a 2-bit beat counter (2 + 2), 3 for
+    # the handshake; 3 slots x 4 + output 16 + counter 2 + valid FFs (Yosys: 9 LUTs, 31 FFs)
+    assert res.dwc(2, 2, 8).resources == res.Resources(lut=10, ff=31)
+    # a non-integer ratio keeps the general buffer: far larger
+    assert res.dwc(2, 2, 3).resources.lut > 4 * res.dwc(2, 4, 2).resources.lut
 
 
 @pytest.mark.parametrize("xb,xs,xbip,wb,ws,wbip", [
@@ -65,7 +112,10 @@ def test_hand_worked_units():
 def test_mvau_grows_with_lanes(xb, xs, xbip, wb, ws, wbip):
     def logic(pe, simd):
         e = res.mvau(64, 32, pe, simd, xb, xs, xbip, wb, ws, wbip, 12, 3, 2)
-        return e.resources + res.Resources(lut=-sum(m.luts for m in e.memories),
+        # the datapath alone: without the ROMs and the read registers of those in LUTs
+        regs = sum(res.rom_columns(m.depth, m.width) for m in e.memories
+                   if m.style == "distributed")
+        return e.resources + res.Resources(lut=-sum(m.luts for m in e.memories), ff=-regs,
                                            bram18=-sum(m.bram18 for m in e.memories))
     for pe, simd in ((1, 1), (1, 4), (2, 4), (4, 4), (4, 16)):
         a = logic(pe, simd)
