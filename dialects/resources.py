@@ -265,10 +265,10 @@ def adder_tree(simd: int, pr_bits: int, acc_bits: int, reg_every: int = 2,
 
 def mvau_stages(simd: int, n_thres: int) -> tuple[int, int]:
     """(ACC_ST, LAT_PUSH) of qnnc_mvau: the accumulator's stage and the stage a result is pushed
-    into the output queue at (3 + tree registers, one less or one more with thresholds)."""
+    into the output queue at (4 + tree registers, one less or one more with thresholds)."""
     levels = clog2(simd) if simd > 1 else 0
     tree_regs = (levels - 1) // 2 if levels > 0 else 0
-    acc_st = 3 + tree_regs
+    acc_st = 4 + tree_regs
     return acc_st, (acc_st + 1 if n_thres else acc_st - 1)
 
 
@@ -300,7 +300,9 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
     - stage 1: the live input beat register and, when NF > 1, the input buffer (SF words of
       SIMD·IN_W bits, read and written at one address: single-port LUT RAM) with its read
       register and the live/replay mux (a LUT a bit unless the product table absorbs it);
-    - stage 2: PE·SIMD products and their registers (`product`);
+    - stage 2: the input beat and the weight word registered again (qnnc_mvau's block RAM
+      output register; Yosys keeps it in flip-flops): SIMD·IN_W + PE·SIMD·W_W flip-flops;
+    - stage 3: PE·SIMD products and their registers (`product`);
     - PE adder trees growing a bit a level, registered every 2 levels (`adder_tree`; a bit
       narrower for XNOR products, whose sums have a constant low bit); with DSP products none:
       Yosys (xilinx_dsp) chains the additions through the DSPs' post-adders (PCIN/C);
@@ -340,7 +342,10 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
         r += ram(sf, xw, single_port=True) + Resources(ff=xw)
         if 2 * x_bits + 1 + w_bits > 6:
             r += Resources(lut=xw)
-    # stage 2: products; adder trees; accumulators
+    # stage 2: input beat and weight word registered again (a block RAM output register; Yosys
+    # keeps it in flip-flops)
+    r += Resources(ff=xw + pe * simd * w_bits)
+    # stage 3: products; adder trees; accumulators
     pr_bits = product_bits(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits)
     r += product(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits) * (pe * simd)
     if not dsp_products:  # with DSP products, Yosys packs the tree into their post-adders

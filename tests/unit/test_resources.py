@@ -77,20 +77,21 @@ def test_hand_worked_mvau():
     # NF=32, SF=16. Terms (qnnc_mvau.v): weights 512x16 in one BRAM18; thresholds 32x32 and
     # directions 32x2 in LUTs (32 + 2 LUTs, 34 read-register FFs); input beat 8 FFs, input
     # buffer 16x8 single-port (one RAM32M, 4 LUTs) + read register 8 FFs + live/replay mux 8
-    # LUTs; 8 product tables of 4 bits (32 LUTs, 32 FFs); per PE a tree of 2 5-bit adders and
+    # LUTs; input beat and weight word registered again 8 + 16 FFs; 8 product tables of 4 bits
+    # (32 LUTs, 32 FFs); per PE a tree of 2 5-bit adders and
     # one 6-bit adder (16 LUTs), not registered (2 levels); accumulators 2x8 LUTs, 16 FFs;
     # comparisons 4 x (8 + 2) LUTs, the accumulators' complement 16 LUTs, 4 hit FFs, the counts
-    # 2 x 2 LUTs; tags 2*4 + 2*(1+5) + 1 = 21 FFs; counters sf 4 + nf 5 + wa 9 + credits 3 bits
-    # (21 LUTs, 21 FFs) and control 62 LUTs; output queue 6x4 (one RAM32M, 4 LUTs), pointers
+    # 2 x 2 LUTs; tags 2*5 + 3*(1+5) + 1 = 29 FFs; counters sf 4 + nf 5 + wa 9 + credits 3 bits
+    # (21 LUTs, 21 FFs) and control 62 LUTs; output queue 7x4 (one RAM32M, 4 LUTs), pointers
     # and count 2*3 + 3 LUTs, 9 FFs.
     e = res.mvau(64, 64, 2, 4, 2, True, False, 2, True, False, 8, 2, 2)
     lut = 34 + 4 + 8 + 32 + 2 * 16 + 16 + 40 + 16 + 4 + 21 + 62 + 4 + 9
-    ff = 34 + 8 + 8 + 32 + 16 + 4 + 21 + 21 + 9
+    ff = 34 + 8 + 8 + 24 + 32 + 16 + 4 + 29 + 21 + 9
     assert e.resources == res.Resources(lut=lut, ff=ff, bram18=1)
     # the tree grows a bit a level and is registered every two levels but at the root:
     # SIMD=16 of 4-bit products into ACC 10: 8x5 + 4x6 + 2x7 + 1x8 LUTs, level 2 registered
     assert res.adder_tree(16, 4, 10) == res.Resources(lut=86, ff=24)
-    assert res.mvau_stages(16, 2) == (4, 5) and res.mvau_stages(1, 0) == (3, 2)
+    assert res.mvau_stages(16, 2) == (5, 6) and res.mvau_stages(1, 0) == (4, 3)
 
 
 def test_hand_worked_dwc():
