@@ -160,6 +160,17 @@ def _default_runtime_cache() -> Path | None:
 # Build
 
 
+def _raise_stack_limit() -> None:
+    """In the harness process: the stack limit as high as allowed. Verilator's code for a wide
+    design keeps large frames on the stack; TFC fully parallel (4 cycles a frame) crashed with
+    SIGSEGV under the usual 8 MB and runs with more."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
+    if hard == resource.RLIM_INFINITY or soft != resource.RLIM_INFINITY and hard > soft:
+        resource.setrlimit(resource.RLIMIT_STACK, (hard, hard))
+
+
 def runtime_cache_dir() -> Path | bool:
     """Where `--verify` caches Verilator's compiled runtime: a private directory in the system
     temp directory (qnnc writes nothing outside `-o` but there), unless QNNC_VERILATOR_CACHE
@@ -429,7 +440,7 @@ class VerilatorSim:
         cmd += list(plusargs)
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                               cwd=self.data_dir)
+                               cwd=self.data_dir, preexec_fn=_raise_stack_limit)
         except subprocess.TimeoutExpired as e:
             raise SimulationError(
                 f"simulation of {self.top!r} exceeded the wall-clock timeout of {timeout} s",
