@@ -11,6 +11,7 @@ wrapped in `quant.annotate`).
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +60,10 @@ def load_and_clean(path: str | Path):
     model = load_model(path)  # safe loading: external data checked before it is read
     name_nodes(model.graph)
     validate_model(model)
+    # qonnx names new tensors with `random.choice` (GiveUniqueParameterTensors' copies): seeded
+    # here, so the names (the `loc`s of those constants in the IR dumps) are the same every run
+    rng_state = random.getstate()
+    random.seed(0)
     try:
         mw = ModelWrapper(model)
         for node in mw.graph.node:  # qonnx's own fix-up of the QONNX op domain
@@ -73,6 +78,8 @@ def load_and_clean(path: str | Path):
         raise
     except Exception as e:
         raise QnncError(f"qonnx cleanup failed on '{path}': {type(e).__name__}: {e}")
+    finally:
+        random.setstate(rng_state)
     name_nodes(mw.graph)
     validate_cleaned(mw)
     return mw
