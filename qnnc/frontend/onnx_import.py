@@ -11,7 +11,9 @@ wrapped in `quant.annotate`).
 
 from __future__ import annotations
 
+import importlib.util
 import random
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,8 +46,8 @@ def load_and_clean(path: str | Path):
     that keeps quantizers, unique parameter tensors), except that node names are kept: the
     user's names are what diagnostics must show. Only missing or repeated names are filled in.
     Returns a qonnx ModelWrapper."""
+    defer_onnxruntime()
     from qonnx.core.modelwrapper import ModelWrapper
-    from qonnx.transformation.fold_constants import FoldConstants
     from qonnx.transformation.general import (
         GiveUniqueParameterTensors,
         RemoveStaticGraphInputs,
@@ -69,10 +71,14 @@ def load_and_clean(path: str | Path):
         for node in mw.graph.node:  # qonnx's own fix-up of the QONNX op domain
             if node.op_type in ("Quant", "Trunc", "BipolarQuant"):
                 node.domain = "qonnx.custom_op.general"
-        for t in (InferShapes(), GiveUniqueParameterTensors(),
-                  FoldConstants(exclude_op_types=["Quant", "BipolarQuant", "QuantizeLinear",
-                                                  "DequantizeLinear"]),
+        for t in (InferShapes(), GiveUniqueParameterTensors(), _FOLD_CONSTANTS,
                   FoldTransposeIntoQuantInit(), RemoveUnusedTensors(), RemoveStaticGraphInputs()):
+            if t is _FOLD_CONSTANTS:
+                if not _foldable(mw):
+                    continue
+                from qonnx.transformation.fold_constants import FoldConstants
+
+                t = FoldConstants(exclude_op_types=list(NOT_FOLDED))
             mw = mw.transform(t)
     except QnncError:
         raise
@@ -83,6 +89,37 @@ def load_and_clean(path: str | Path):
     name_nodes(mw.graph)
     validate_cleaned(mw)
     return mw
+
+
+def defer_onnxruntime() -> None:
+    """Make `import onnxruntime` lazy (importlib's LazyLoader): the module runs on first use.
+    qonnx's shape inference imports every qonnx custom op, and some of them import its executor
+    and so onnxruntime (~0.1 s) at module level, which a compile without constant folding or host
+    ops never calls; `--verify` and the interpreters load it when they run a node."""
+    if "onnxruntime" in sys.modules:
+        return
+    spec = importlib.util.find_spec("onnxruntime")
+    if spec is None or spec.loader is None:
+        return  # not installed: whoever needs it reports that
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["onnxruntime"] = module
+    spec.loader.exec_module(module)
+
+
+_FOLD_CONSTANTS = object()  # where qonnx's FoldConstants runs in the cleanup, when _foldable
+NOT_FOLDED = ("Quant", "BipolarQuant", "QuantizeLinear", "DequantizeLinear")
+
+
+def _foldable(mw) -> bool:
+    """Whether qonnx's `FoldConstants(exclude_op_types=NOT_FOLDED)` may fold a node: one with only
+    initializer inputs, or none, or a `Shape` (qonnx's own test, made without executing). It
+    imports qonnx's executor and so onnxruntime (~0.1 s), and deep-copies and re-cleans the model
+    even when nothing folds; models as exported usually have nothing to fold, and skipping the
+    transform then leaves the model exactly as it would have been."""
+    inits = {i.name for i in mw.graph.initializer}
+    return any(n.op_type not in NOT_FOLDED and (n.op_type == "Shape" or all(
+        x in inits for x in n.input)) for n in mw.graph.node)
 
 
 def name_nodes(graph) -> None:
