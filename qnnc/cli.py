@@ -80,11 +80,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--samples", type=_count(0), default=200, help="random inputs to verify with "
                     "(default 200; also used with --inputs)")
     ap.add_argument("--seed", type=_count(0), default=0)
+    ap.add_argument("--time-passes", action="store_true",
+                    help="print the wall time of every step (start-up, loading, each pass, each "
+                         "backend, writing) to stderr after compiling")
     return ap.parse_args(argv)
 
 
 def run(args: argparse.Namespace) -> int:
-    from qnnc.driver import check_output_dir, compile_model, write_outputs
+    from qnnc.timing import Timings, since_process_start
+
+    started = since_process_start()
+    t_run = time.perf_counter()
+    timed = Timings()
+    if started is not None:
+        timed.add("start-up (python, qnnc.cli, arguments)", started)
+    with timed("import the compiler (xDSL, onnx, numpy)"):
+        from qnnc.driver import check_output_dir, compile_model, write_outputs
 
     check_output_dir(Path(args.output), args.force, args.model)  # refuse before the work
     opts = Options(target_cycles=args.target_cycles, lanes_budget=args.lanes_budget,
@@ -97,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     comp = compile_model(args.model, opts, args.emit, EmitOptions(args.part, args.clock_ns))
     compile_s = time.perf_counter() - t0
+    timed.rows += comp.timings.rows
     for layer in comp.report.get("host_layers", []):
         print(one_line(f"warning: node '{layer['name']}' ({layer['onnx_op']}): not mapped to "
                        f"hardware, runs on the host in float32 (host/{layer['function']}.onnx): "
@@ -114,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="qnnc-verify-") as work:
             work_dir = Path(work)
             results = []
-            with internal_errors("--verify (simulator builds and runs)"):
+            with internal_errors("--verify (simulator builds and runs)"), \
+                    timed("--verify (qonnx reference, simulator builds and runs)"):
                 if args.inputs:
                     results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir,
                                           args.seed))
@@ -131,8 +144,12 @@ def run(args: argparse.Namespace) -> int:
                    f"ambiguous, max abs err {merged['max_abs_err']:.3g}, cycles/frame measured "
                    f"{'n/a' if cycles is None else f'{cycles:.1f}'} vs analytical "
                    f"{merged['cycles_per_frame_analytical']} (compile {compile_s:.2f} s)")
-    write_outputs(comp, out, extra, force=args.force, model=args.model)
+    with timed("write outputs"):
+        write_outputs(comp, out, extra, force=args.force, model=args.model)
     print(summary)
+    if args.time_passes:
+        total = (started or 0.0) + time.perf_counter() - t_run
+        print(timed.table(total), file=sys.stderr)
     return status
 
 
