@@ -11,9 +11,7 @@ wrapped in `quant.annotate`).
 
 from __future__ import annotations
 
-import importlib.util
 import random
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,7 +44,6 @@ def load_and_clean(path: str | Path):
     that keeps quantizers, unique parameter tensors), except that node names are kept: the
     user's names are what diagnostics must show. Only missing or repeated names are filled in.
     Returns a qonnx ModelWrapper."""
-    defer_onnxruntime()
     from qonnx.core.modelwrapper import ModelWrapper
     from qonnx.transformation.general import (
         GiveUniqueParameterTensors,
@@ -89,22 +86,6 @@ def load_and_clean(path: str | Path):
     name_nodes(mw.graph)
     validate_cleaned(mw)
     return mw
-
-
-def defer_onnxruntime() -> None:
-    """Make `import onnxruntime` lazy (importlib's LazyLoader): the module runs on first use.
-    qonnx's shape inference imports every qonnx custom op, and some of them import its executor
-    and so onnxruntime (~0.1 s) at module level, which a compile without constant folding or host
-    ops never calls; `--verify` and the interpreters load it when they run a node."""
-    if "onnxruntime" in sys.modules:
-        return
-    spec = importlib.util.find_spec("onnxruntime")
-    if spec is None or spec.loader is None:
-        return  # not installed: whoever needs it reports that
-    spec.loader = importlib.util.LazyLoader(spec.loader)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["onnxruntime"] = module
-    spec.loader.exec_module(module)
 
 
 _FOLD_CONSTANTS = object()  # where qonnx's FoldConstants runs in the cleanup, when _foldable
