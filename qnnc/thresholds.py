@@ -101,7 +101,14 @@ def derive_thresholds(f: Levels, lo: np.ndarray, hi: np.ndarray, base: int | Non
 
 def apply_thresholds(acc: np.ndarray, t: Thresholds) -> np.ndarray:
     """Counting semantics (the hardware's), for acc of shape (M, C); CHECK_CHUNK elements at a
-    time, so a large table is checked without an (M, C, K) array of gigabytes."""
+    time, so a large table is checked without an (M, C, K) array of gigabytes. When every
+    channel's thresholds are sorted (as derived thresholds of a monotone function are), the
+    count is a binary search per channel: the same numbers, in O(M·C·log K) instead of
+    O(M·C·K) (the check of a 6-bit activation's 63 thresholds dominated quant-streamline)."""
+    th = t.thresholds
+    if th.ndim == 2 and th.shape[1] > 1 and acc.ndim >= 1 and acc.shape[-1] == th.shape[0] \
+            and _sorted_per_channel(t):
+        return _apply_sorted(acc, t)
     rows = max(1, CHECK_CHUNK // max(1, t.thresholds.size))
     if acc.ndim == 2 and acc.shape[0] > rows:
         return np.concatenate([apply_thresholds(acc[i:i + rows], t)
@@ -110,6 +117,30 @@ def apply_thresholds(acc: np.ndarray, t: Thresholds) -> np.ndarray:
     up = np.count_nonzero(a >= t.thresholds, axis=-1)
     down = np.count_nonzero(a <= t.thresholds, axis=-1)
     return t.base + np.where(t.descending, down, up)
+
+
+def _sorted_per_channel(t: Thresholds) -> bool:
+    """Thresholds non-decreasing along K in ascending channels, non-increasing in descending
+    ones."""
+    d = np.diff(t.thresholds, axis=1)
+    desc = np.broadcast_to(np.asarray(t.descending, dtype=bool), t.thresholds.shape[:1])
+    return bool(np.all(d[~desc] >= 0) and np.all(d[desc] <= 0))
+
+
+def _apply_sorted(acc: np.ndarray, t: Thresholds) -> np.ndarray:
+    """`apply_thresholds` for sorted thresholds: count of thresholds <= a (ascending channel)
+    or >= a (descending) by `np.searchsorted`, a channel at a time."""
+    th = t.thresholds
+    c, k = th.shape
+    desc = np.broadcast_to(np.asarray(t.descending, dtype=bool), (c,))
+    flat = acc.reshape(-1, c)
+    counts = np.empty(flat.shape, dtype=np.intp)
+    for ch in range(c):
+        if desc[ch]:  # thresholds non-increasing: those >= a are a prefix
+            counts[:, ch] = k - np.searchsorted(th[ch, ::-1], flat[:, ch], side="left")
+        else:  # non-decreasing: those <= a are a prefix
+            counts[:, ch] = np.searchsorted(th[ch], flat[:, ch], side="right")
+    return t.base + counts.reshape(acc.shape)
 
 
 def _check(f: Levels, t: Thresholds, lo: np.ndarray, hi: np.ndarray, samples: int,
