@@ -76,7 +76,7 @@ def load_and_clean(path: str | Path):
                 from qonnx.transformation.fold_constants import FoldConstants
 
                 t = FoldConstants(exclude_op_types=list(NOT_FOLDED))
-            mw = mw.transform(t)
+            mw = mw.transform(t, make_deepcopy=False)  # the loaded model is ours alone
     except QnncError:
         raise
     except Exception as e:
