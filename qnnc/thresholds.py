@@ -106,7 +106,7 @@ def apply_thresholds(acc: np.ndarray, t: Thresholds) -> np.ndarray:
     count is a binary search per channel: the same numbers, in O(M·C·log K) instead of
     O(M·C·K) (the check of a 6-bit activation's 63 thresholds dominated quant-streamline)."""
     th = t.thresholds
-    if th.ndim == 2 and th.shape[1] > 1 and acc.ndim >= 1 and acc.shape[-1] == th.shape[0] \
+    if th.ndim == 2 and th.shape[1] > 0 and acc.ndim >= 1 and acc.shape[-1] == th.shape[0] \
             and _sorted_per_channel(t):
         return _apply_sorted(acc, t)
     rows = max(1, CHECK_CHUNK // max(1, t.thresholds.size))
@@ -162,9 +162,9 @@ def _check(f: Levels, t: Thresholds, lo: np.ndarray, hi: np.ndarray, samples: in
     pts = np.clip(pts, lo[None, :], hi[None, :])
     got = apply_thresholds(pts, t)
     want = np.asarray(f(pts)).astype(np.int64)
-    bad = np.argwhere(got != want)
-    if bad.size:
-        m, ch = bad[0]
+    wrong = got != want
+    if wrong.any():
+        m, ch = np.argwhere(wrong)[0]
         raise NotThresholdable(f"channel {ch}: accumulator {pts[m, ch]} gives level {want[m, ch]} "
                                f"but thresholds give {got[m, ch]} (activation not monotone)")
 
