@@ -87,7 +87,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> int:
+    from qnnc.deferred import defer
     from qnnc.timing import Timings, since_process_start
+
+    defer("onnxruntime")  # imported by qonnx at load, used only to fold constants and verify
 
     started = since_process_start()
     t_run = time.perf_counter()
