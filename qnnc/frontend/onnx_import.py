@@ -118,9 +118,9 @@ def _fold_all_constants():
             opset_version = model.model.opset_import[0].version
             context = model.make_empty_exec_context()
             folded = []
+            constants = {i.name for i in model.graph.initializer}  # qonnx: get_initializer
             for n in model.graph.node:  # topological order: a folded output feeds later nodes
-                ins = [model.get_initializer(x) for x in n.input]
-                all_constant = all(v is not None for v in ins)
+                all_constant = all(x in constants for x in n.input)
                 const_shape = (len(n.input) > 0 and n.op_type == "Shape"
                                and model.get_tensor_shape(n.input[0]) is not None)
                 if (all_constant or const_shape or len(n.input) == 0) \
@@ -129,6 +129,7 @@ def _fold_all_constants():
                         model.get_tensor_shape(inp, fix_missing_init_shape=True)
                     oxe.execute_node(n, context, model.graph, opset_version=opset_version)
                     model.set_initializer(n.output[0], context[n.output[0]])
+                    constants.add(n.output[0])
                     folded.append(n)
             for n in folded:
                 model.graph.node.remove(n)
