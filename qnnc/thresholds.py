@@ -128,19 +128,36 @@ def _sorted_per_channel(t: Thresholds) -> bool:
 
 
 def _apply_sorted(acc: np.ndarray, t: Thresholds) -> np.ndarray:
-    """`apply_thresholds` for sorted thresholds: count of thresholds <= a (ascending channel)
-    or >= a (descending) by `np.searchsorted`, a channel at a time."""
+    """`apply_thresholds` for sorted thresholds: with few thresholds a channel, one comparison
+    of the whole (M, C) array per threshold; with more, the count of thresholds <= a
+    (ascending channel) or >= a (descending) by `np.searchsorted`, a channel at a time."""
     th = t.thresholds
     c, k = th.shape
     desc = np.broadcast_to(np.asarray(t.descending, dtype=bool), (c,))
     flat = acc.reshape(-1, c)
-    counts = np.empty(flat.shape, dtype=np.intp)
+    counts = np.zeros(flat.shape, dtype=np.intp)
+    if k <= SMALL_K:
+        for j in range(k):
+            col = th[:, j]
+            if not desc.any():
+                counts += flat >= col
+            elif desc.all():
+                counts += flat <= col
+            else:
+                counts += np.where(desc, flat <= col, flat >= col)
+        return t.base + counts.reshape(acc.shape)
+    rows = np.ascontiguousarray(flat.T)  # (C, M): each channel's accumulators contiguous
+    out = counts.T  # a view: writes land in counts
     for ch in range(c):
         if desc[ch]:  # thresholds non-increasing: those >= a are a prefix
-            counts[:, ch] = k - np.searchsorted(th[ch, ::-1], flat[:, ch], side="left")
+            out[ch] = k - np.searchsorted(th[ch, ::-1], rows[ch], side="left")
         else:  # non-decreasing: those <= a are a prefix
-            counts[:, ch] = np.searchsorted(th[ch], flat[:, ch], side="right")
+            out[ch] = np.searchsorted(th[ch], rows[ch], side="right")
     return t.base + counts.reshape(acc.shape)
+
+
+SMALL_K = 8
+"""Up to this many thresholds a channel, `_apply_sorted` compares whole arrays per threshold."""
 
 
 def _check(f: Levels, t: Thresholds, lo: np.ndarray, hi: np.ndarray, samples: int,

@@ -47,7 +47,7 @@ def _count(acc, t):
 def test_threshold_count_by_binary_search(sorted_):
     rng = np.random.default_rng(1)
     for trial in range(200):
-        c, k = int(rng.integers(1, 9)), int(rng.integers(1, 9))
+        c, k = int(rng.integers(1, 9)), int(rng.integers(1, 20))  # both kinds of count
         th = rng.integers(-20, 20, size=(c, k))
         desc = rng.random(c) < 0.5
         if sorted_:
