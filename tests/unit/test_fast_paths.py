@@ -84,3 +84,18 @@ def test_dense_splat_decision(values, elem):
     original = fast._qnnc_original
     attr = _dense(values, elem)
     assert _printed(attr, fast) == _printed(attr, original)
+
+
+def test_bipolar_levels_in_one_step():
+    import types
+
+    from qnnc.dialects import quant
+
+    op = quant.BipolarQuantOp
+    generic = types.SimpleNamespace(codes=lambda x, p: op.codes(None, x, p), levels_of=op.levels_of)
+    rng = np.random.default_rng(3)
+    for x in (rng.standard_normal((50, 7)), rng.standard_normal(9).astype(np.float32),
+              np.array([0.0, -0.0, np.nan, np.inf, -np.inf, 1e-45, -1e-45]), np.float64(0.3)):
+        want = quant.QuantizerInterface.levels(generic, x, [np.float32(1)])
+        got = op.levels(None, x, [np.float32(1)])
+        assert np.array_equal(got, want) and got.dtype == want.dtype and got.shape == want.shape
