@@ -92,3 +92,14 @@ def test_time_passes_names_every_step_and_changes_no_output(tmp_path):
     assert shares[-1] == 100.0 and abs(sum(shares[:-1]) - 100.0) < 2.0, table
     assert runs[True][1] == runs[False][1], "--time-passes must not change the output files"
     assert "compile_seconds" not in json.loads(runs[True][1]["report.json"])
+
+
+def test_only_the_chosen_backends_are_imported(tmp_path):
+    model = str(MODELS / "fixedmlp_w8a6" / "model.onnx")
+    loaded = modules_after(f"from qnnc.cli import main\nmain([{model!r}, '-o', "
+                           f"{str(tmp_path / 'v')!r}, '--emit', 'verilog'])")
+    assert "qnnc.backends.verilog.printer" in loaded and "qnnc.backends.hls" not in loaded
+    loaded = modules_after(f"from qnnc.cli import main\nmain([{model!r}, '-o', "
+                           f"{str(tmp_path / 'q')!r}, '--emit', 'quant'])")
+    assert not any(m.startswith(("qnnc.lowering", "qnnc.backends.verilog", "qnnc.backends.hls"))
+                   for m in loaded)
