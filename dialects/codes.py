@@ -168,6 +168,11 @@ def pack_lanes(words: np.ndarray, lane_width: int) -> list[int]:
         mask = (1 << lane_width) - 1
         return [sum((int(v) & mask) << (i * lane_width) for i, v in enumerate(row))
                 for row in words.tolist()]
+    if lanes * lane_width <= 64:  # words fit a uint64: lanes masked, shifted into place, OR-ed
+        mask = np.int64((1 << lane_width) - 1) if lane_width < 64 else np.int64(-1)
+        fields = (words.astype(np.int64) & mask).astype(np.uint64)
+        shifts = (np.arange(lanes, dtype=np.uint64) * np.uint64(lane_width))
+        return np.bitwise_or.reduce(fields << shifts, axis=1).tolist()
     # bit b of a lane, two's complement (an arithmetic shift keeps a negative lane's high bits)
     bits = (words.astype(np.int64)[:, :, None] >> np.arange(lane_width, dtype=np.int64)) & 1
     packed = np.packbits(bits.reshape(depth, lanes * lane_width).astype(np.uint8), axis=1,

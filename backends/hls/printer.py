@@ -148,8 +148,11 @@ class HlsPrinter:
         op = rom.op
         words = op.words()
         lw = op.lane_width.value.data
-        body = ",\n".join(f"    {word_literal(word, width)}"  # = rom_word_literal, all at once
-                           for word in pack_lanes(words[:depth], lw))
+        packed = pack_lanes(words[:depth], lw)  # = rom_word_literal of each word, all at once
+        if width <= 64:  # = word_literal(word, width)
+            body = ",\n".join([f"    0x{word:x}ULL" for word in packed])
+        else:
+            body = ",\n".join([f"    {word_literal(word, width)}" for word in packed])
         return (f"// {unit}: ROM '{port.name}', {depth} words of {width} bits\n"
                 f"static const ap_uint<{width}> {name}[{depth}] = {{\n{body}\n}};\n")
 

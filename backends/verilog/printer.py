@@ -162,8 +162,13 @@ class ModulePrinter:
         self.w(f"  wire [{width - 1}:0] {n}_data;")
         self.w(f"  reg  [{width - 1}:0] {n}_mem [0:{depth - 1}];")
         self.w("  initial begin")
-        for i, word in enumerate(pack_lanes(words[:depth], lw)):  # = rom_word, all at once
-            self.w(f"    {n}_mem[{i}] = {literal(word, width)};")
+        packed = pack_lanes(words[:depth], lw)  # = rom_word of each word, all at once
+        if width <= LITERAL_CHUNK:  # = literal(word, width), one write for the whole ROM
+            self.out.write("".join([f"    {n}_mem[{i}] = {width}'h{word:x};\n"
+                                    for i, word in enumerate(packed)]))
+        else:
+            for i, word in enumerate(packed):
+                self.w(f"    {n}_mem[{i}] = {literal(word, width)};")
         self.w("  end")
         self.w(f"  assign {n}_data = {n}_mem[{n}_addr];")
 
