@@ -87,7 +87,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    from qnnc.deferred import defer
+    from qnnc.deferred import defer, importing_long_lived
     from qnnc.timing import Timings, since_process_start
 
     defer("onnxruntime")  # imported by qonnx at load, used only to fold constants and verify
@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     timed = Timings()
     if started is not None:
         timed.add("start-up (python, qnnc.cli, arguments)", started)
-    with timed("import the compiler (xDSL, onnx, numpy)"):
+    with timed("import the compiler (xDSL, onnx, numpy)"), importing_long_lived():
         from qnnc.driver import check_output_dir, compile_model, write_outputs
 
     check_output_dir(Path(args.output), args.force, args.model)  # refuse before the work
