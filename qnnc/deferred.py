@@ -39,6 +39,9 @@ class _Deferred(types.ModuleType):
         if sys.modules.get(name) is self:
             del sys.modules[name]
         real = importlib.import_module(name)
+        for key, value in list(self.__dict__.items()):  # submodules imported via the stand-in
+            if isinstance(value, types.ModuleType) and value.__name__ == f"{name}.{key}":
+                real.__dict__.setdefault(key, value)
         self.__dict__.update(real.__dict__)
         return getattr(real, attr)
 
@@ -53,6 +56,10 @@ def defer(name: str) -> None:
         return
     stand_in = _Deferred(name)
     stand_in.__spec__ = spec  # what the import statement checks (`_initializing` is unset)
+    if spec.submodule_search_locations is not None:
+        # a package: importing one of its submodules reads the parent's __path__, and must not
+        # load the package half-way through that import (the submodule would run twice)
+        stand_in.__path__ = list(spec.submodule_search_locations)
     sys.modules[name] = stand_in
 
 

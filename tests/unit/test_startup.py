@@ -60,6 +60,13 @@ def test_deferred_module_loads_on_first_use():
             "import onnxruntime\nassert onnxruntime.get_device()")
     loaded = modules_after(code)
     assert "onnxruntime.capi._pybind_state" in loaded
+    # a submodule imported through the stand-in runs once, and the package loads after it
+    code = ("from qnnc.deferred import defer\ndefer('onnxruntime')\n"
+            "import onnxruntime.capi._pybind_state as C\n"
+            "import onnxruntime\nassert onnxruntime.capi._pybind_state is C\n"
+            "assert sys.modules['onnxruntime.capi._pybind_state'] is C\n"
+            "assert onnxruntime.InferenceSession and sys.modules['onnxruntime'].capi is onnxruntime.capi")
+    modules_after(code)
 
 
 def test_time_passes_names_every_step_and_changes_no_output(tmp_path):
