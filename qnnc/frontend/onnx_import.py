@@ -86,16 +86,16 @@ def load_and_clean(path: str | Path):
     return mw
 
 
-_FOLD_CONSTANTS = object()  # where qonnx's FoldConstants runs in the cleanup, when _foldable
+_FOLD_CONSTANTS = object()  # where constant folding runs in the cleanup, when _foldable
 NOT_FOLDED = ("Quant", "BipolarQuant", "QuantizeLinear", "DequantizeLinear")
 
 
 def _foldable(mw) -> bool:
-    """Whether qonnx's `FoldConstants(exclude_op_types=NOT_FOLDED)` may fold a node: one with only
-    initializer inputs, or none, or a `Shape` (qonnx's own test, made without executing). It
-    imports qonnx's executor and so onnxruntime (~0.1 s), and deep-copies and re-cleans the model
-    even when nothing folds; models as exported usually have nothing to fold, and skipping the
-    transform then leaves the model exactly as it would have been."""
+    """Whether a node may fold (qonnx's FoldConstants test: only initializer inputs, or none, or
+    a `Shape`; excluded types never), made without executing anything. Folding allocates an
+    execution context of every tensor, loads onnxruntime (~0.05 s) and re-cleans the model even
+    when nothing folds; models as exported usually have nothing to fold, and skipping it then
+    leaves the model exactly as it would have been."""
     inits = {i.name for i in mw.graph.initializer}
     return any(n.op_type not in NOT_FOLDED and (n.op_type == "Shape" or all(
         x in inits for x in n.input)) for n in mw.graph.node)
