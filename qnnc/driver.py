@@ -32,7 +32,7 @@ from qnnc.frontend.onnx_import import import_model, load_and_clean
 from qnnc.frontend.validate import check_batch_one, check_has_quantizer
 from qnnc.ir import make_context, print_module
 from qnnc.pipeline import DEFAULT_EMIT, STAGES, Options, emit_plan, run_stage
-from qnnc.report import design_report
+from qnnc.report import check_budget, design_report
 from qnnc.timing import Timings
 
 
@@ -83,6 +83,7 @@ def compile_model(path: str | Path, opts: Options = Options(), emit: str = DEFAU
         if stage == "dataflow":
             with internal_errors("the design report"), timed("design report"):
                 comp.report = design_report(module)
+            check_budget(comp.report, opts.budget)
         if stage == "rtl":
             for name in targets:  # a backend may legalize names in place: dump after
                 with internal_errors(f"the {name} backend"), timed(f"backend {name}"):

@@ -22,9 +22,17 @@ STAGES = ("quant", "quant-streamlined", "dataflow", "rtl")
 
 @dataclass(frozen=True)
 class Options:
+    """Options of the pipeline's passes (dataflow-fold's: a target in cycles per frame, or in
+    frames per second at a clock; the default target's multipliers; a folding file) and the
+    whole-design resource budget checked after the dataflow stage (`qnnc.report.check_budget`;
+    keys lut, ff, bram, dsp)."""
+
     target_cycles: int = 0
+    target_fps: float = 0.0
+    clock_mhz: float = 100.0
     lanes_budget: int = 64
     folding_file: str = ""
+    budget: tuple[tuple[str, int], ...] = ()
 
 
 def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
@@ -40,8 +48,10 @@ def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
         return [p("quant-streamline"), p("quant-absorb-transposes"), p("quant-partition-host")]
     if stage == "dataflow":
         return [p("convert-quant-to-dataflow"),
-                p("dataflow-fold", target_cycles=opts.target_cycles,
-                  lanes_budget=opts.lanes_budget, folding_file=opts.folding_file),
+                p("dataflow-fold", target_cycles=opts.target_cycles, target_fps=opts.target_fps,
+                  clock_mhz=opts.clock_mhz, lanes_budget=opts.lanes_budget,
+                  folding_file=opts.folding_file),
+                p("dataflow-choose-activation"),
                 p("dataflow-insert-fifos")]
     if stage == "rtl":
         return [p("convert-dataflow-to-rtl")]  # each backend prepares (names) for itself

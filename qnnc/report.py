@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Attribute, BlockArgument, OpResult
 
 from qnnc.diagnostics import node_name, onnx_op_type
-from qnnc.dialects import dataflow, quant
+from qnnc.dialects import dataflow, quant, resources
+from qnnc.diagnostics import QnncError
 
 UNIT_LATENCY = 2
 """Registers between a unit's input and output beyond its compute cycles (output register and
@@ -34,6 +35,7 @@ def layer_report(u) -> dict:
              "in_lanes": i.p, "out_lanes": o.p, "cycles": u.cycles()}
     if isinstance(u, dataflow.MVAUOp):
         entry.update(mw=u.mw, mh=u.mh, pe=u.pe.value.data, simd=u.simd.value.data,
+                     pipeline_latency=u.pipeline_latency(),
                      weight_type=type_name(u.weight_type), acc_type=type_name(u.acc_type),
                      thresholds=u.n_thresholds(), binary_xnor=u.binary_xnor())
     elif isinstance(u, dataflow.ThresholdOp):
@@ -54,9 +56,26 @@ def layer_report(u) -> dict:
     elif isinstance(u, dataflow.AddOp):
         entry.update(pe=u.pe.value.data, ka=u.ka.value.data, kb=u.kb.value.data,
                      acc_type=type_name(u.acc_type), thresholds=u.n_thresholds())
+    if isinstance(u, dataflow.MVAUOp) and u.n_thresholds():
+        entry["activation"] = activation_record(u)
     if isinstance(u, dataflow.MVAUOp) and u.vectors > 1:
         entry.update(vectors=u.vectors)
+    est = u.resources()
+    entry["resources"] = est.resources.as_dict()
+    if est.memories:
+        entry["memories"] = [m.as_dict() for m in est.memories]
     return entry
+
+
+def activation_record(u: dataflow.MVAUOp) -> dict:
+    """How the MVAU's thresholds are computed in hardware and why (`dataflow-choose-activation`
+    records it as `qnnc.activation`): `kind` "thresholds" or "multiply-shift", `reason`, and
+    where a requantizer exists both estimates (`luts_thresholds`, `luts_requant`, DSPs, area),
+    `mult_bits`, `offset_bits` and `shift`."""
+    attr = u.attributes.get("qnnc.activation")
+    if attr is None:
+        return {"kind": "multiply-shift" if u.requant() is not None else "thresholds"}
+    return {k: v.data if isinstance(v, StringAttr) else v.value.data for k, v in attr.data.items()}
 
 
 HOST_COMPUTE_OPS = (quant.MatMulOp, quant.GemmOp)
@@ -122,6 +141,62 @@ def host_ops(module: ModuleOp) -> list[dict]:
     return out
 
 
+RESOURCES_NOTE = ("estimate of yosys synth_xilinx (Xilinx 7-series) of the Verilog; LUTs count "
+                  "LUT6 sites incl. LUT RAM; see docs/design.md for the measured error")
+
+
+def folding_outcome(module: ModuleOp) -> dict:
+    """dataflow-fold's record on @core (`qnnc.folding`): target and achieved cycles per frame,
+    `target_met`, the limiting unit when missed, frames/s when a rate was asked for."""
+    attr = _core(module).attributes.get("qnnc.folding")
+    if attr is None:
+        return {}
+    out: dict = {}
+    for k, v in attr.data.items():
+        if hasattr(v, "value") and hasattr(v.value, "data"):  # IntegerAttr / FloatAttr / bool
+            out[k] = bool(v.value.data) if k == "target_met" else v.value.data
+        elif hasattr(v, "data") and isinstance(v.data, str):
+            out[k] = v.data
+        else:
+            out[k] = [w.data for w in v.data]
+    if "clock_mhz" in out:
+        hz = out["clock_mhz"] * 1e6
+        out["achieved_fps"] = hz / out["achieved_cycles"]
+    return out
+
+
+BUDGET_KEYS = {"lut": "lut", "ff": "ff", "bram": "bram18", "bram18": "bram18", "dsp": "dsp"}
+
+
+def parse_budget(text: str) -> tuple[tuple[str, int], ...]:
+    """`lut=50000,bram=100,dsp=0` → ((resource, limit), ...)."""
+    out = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        key, _, val = item.partition("=")
+        key = key.strip().lower()
+        if key not in BUDGET_KEYS or not val.strip().isdigit():
+            raise QnncError(f"--budget: '{item}' is not <resource>=<count> with resource one "
+                            f"of lut, ff, bram, dsp")
+        out[BUDGET_KEYS[key]] = int(val)
+    return tuple(out.items())
+
+
+def check_budget(report: dict, budget: tuple[tuple[str, int], ...]) -> None:
+    """A user error when the design's estimated totals exceed the budget: by how much, and what
+    the least-area design meeting the target (the one folded) needs."""
+    need = report["resources"]
+    over = [f"{k} {need[k]} > {lim} (by {need[k] - lim}, {100 * (need[k] - lim) / max(lim, 1):.0f} %)"
+            for k, lim in budget if need[k] > lim]
+    if over:
+        f = report.get("folding", {})
+        raise QnncError(
+            f"the design exceeds the resource budget: {'; '.join(over)}. The least-area "
+            f"folding meeting {f.get('target_cycles', report['cycles_per_frame'])} cycles/frame "
+            f"needs lut={need['lut']}, ff={need['ff']}, bram18={need['bram18']}, "
+            f"dsp={need['dsp']} (estimate, FIFOs and width converters included); raise the "
+            f"budget or lower the target (--target-cycles/--target-fps)")
+
+
 PLUMBING = ("dataflow.fifo", "dataflow.dwc", "dataflow.fork")
 """Units that only move elements; the others are the design's layers."""
 
@@ -133,6 +208,7 @@ def design_report(module: ModuleOp) -> dict:
     entries = [layer_report(u) for u in units]
     compute = [e for e in entries if e["op"] not in PLUMBING]
     plumbing = [e for e in entries if e not in compute]
+    totals = resources.total(resources.Resources(**e["resources"]) for e in entries)
     to = next(o for o in _core(module).body.block.ops if isinstance(o, dataflow.ToStreamOp))
     frm = next(o for o in _core(module).body.block.ops if isinstance(o, dataflow.FromStreamOp))
     return {
@@ -141,7 +217,11 @@ def design_report(module: ModuleOp) -> dict:
         "host_ops": host_ops(module),
         "fifos_and_width_converters": plumbing,
         "cycles_per_frame": max(e["cycles"] for e in entries),
-        "latency_cycles": sum(e["cycles"] + UNIT_LATENCY for e in compute),
+        "folding": folding_outcome(module),
+        "resources": {**totals.as_dict(), "estimate": RESOURCES_NOTE},
+        "latency_cycles": sum(e["cycles"] + UNIT_LATENCY for e in compute)
+                          + sum(u.pipeline_latency() for u in units
+                                if isinstance(u, dataflow.MVAUOp)),
         "input_stream": {"elements": to.output.type.n, "lanes": to.output.type.p,
                          "element_type": type_name(to.output.type.element_type),
                          "element_bits": to.output.type.element_bits()},

@@ -49,6 +49,8 @@ def all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
         "quant-partition-host": _pass("quant_partition_host", "QuantPartitionHostPass"),
         "convert-quant-to-dataflow": _pass("convert_quant_to_dataflow", "ConvertQuantToDataflowPass"),
         "dataflow-fold": _pass("dataflow_fold", "DataflowFoldPass"),
+        "dataflow-choose-activation": _pass("dataflow_choose_activation",
+                                            "DataflowChooseActivationPass"),
         "dataflow-insert-fifos": _pass("dataflow_insert_fifos", "DataflowInsertFifosPass"),
         "convert-dataflow-to-rtl": _pass("convert_dataflow_to_rtl", "ConvertDataflowToRtlPass"),
     }

@@ -29,8 +29,9 @@ def cell_op(name: str, params: dict[str, int], ins: list[rtl.StreamType],
     """An `rtl.cell` of library cell `name` on block arguments of the given stream types, with
     its ROM ports (all, or the first n_roms) typed from the declaration; verified."""
     spec = rtl.CELLS[name]
-    probe = lambda k: params[k]  # noqa: E731
-    ports = spec.roms if n_roms is None else spec.roms[:n_roms]
+    probe = lambda k: params[k] if k in params else spec.default(k)  # noqa: E731
+    used = spec.used_roms(probe)
+    ports = used if n_roms is None else used[:n_roms]
     roms = [rtl.RomType(p.width(probe), p.depth(probe)) for p in ports]
     block = Block(arg_types=[*ins, *roms])
     op = rtl.CellOp.build(operands=[list(block.args)], result_types=[outs], properties={
@@ -98,6 +99,25 @@ class Case:
     @property
     def op(self) -> rtl.CellOp:
         return cell_op(self.cell, self.params, self.ins, self.outs, len(self.roms))
+
+    def param_values(self) -> list[int]:
+        """Every declared parameter of the cell in order (declared defaults filled in)."""
+        op = self.op
+        return [op.param(k) for k in op.spec().params]
+
+    def port_roms(self) -> list[int | None]:
+        """For each ROM port of the cell (`CellOp.roms()` order), the index of its ROM in
+        `roms`, or None where the cell takes none (unused at these parameters, or omitted)."""
+        op = self.op
+        used = op.spec().used_roms(op.param)
+        out, j = [], 0
+        for port, _ in op.roms():
+            if port in used and j < len(self.roms):
+                out.append(j)
+                j += 1
+            else:
+                out.append(None)
+        return out
 
     def rom_words(self) -> list[list[int]]:
         return [pack_rows(r, lw) for r, lw in zip(self.roms, self.rom_lane_width)]
@@ -219,6 +239,38 @@ def mvau_groups_case(name, v, mw, mh, simd, pe, frames=3, seed=0):
                      [(w, 3), (t, acc_w), (desc, 1)])
 
 
+def mvau_requant_case(name, v, mw, mh, simd, pe, in_w=4, w_w=3, acc_w=10, levels=7, out_w=3,
+                      out_bias=0, shift=5, m_w=6, b_w=9, frames=3, seed=0):
+    """An MVAU with the multiply-shift activation (ACT = 1): random signed multipliers (both
+    directions) and offsets, so the clamp at both ends and every count in between occur."""
+    rng = np.random.default_rng(seed + 1)
+    nf, sf = mh // pe, mw // simd
+    params = dict(MW=mw, MH=mh, SIMD=simd, PE=pe, IN_W=in_w, IN_SIGNED=1, IN_BIPOLAR=0, W_W=w_w,
+                  W_SIGNED=1, W_BIPOLAR=0, ACC_W=acc_w, N_THRES=levels, OUT_W=out_w,
+                  OUT_BIAS=out_bias, ACT=1, M_W=m_w, B_W=b_w, SHIFT=shift)
+    w = rng.integers(-(1 << (w_w - 1)), 1 << (w_w - 1), size=(nf * sf, pe * simd))
+    m = rng.integers(-(1 << (m_w - 1)), 1 << (m_w - 1), size=(nf, pe))
+    b = rng.integers(-(1 << (b_w - 1)), 1 << (b_w - 1), size=(nf, pe))
+    out = elem(out_w, out_bias < 0)
+    return make_case(name, "qnnc_mvau", params, [stream(elem(in_w, True), v * mw, simd)],
+                     [stream(out, v * mh, pe)], frames, seed, [(w, w_w), (m, m_w), (b, b_w)])
+
+
+def mvau_requant_cases() -> list[Case]:
+    """The multiply-shift activation: PE > 1 and SIMD > 1, one lane, NF = 1, a signed output
+    with a negative bias, a wide 6-bit output, no shift."""
+    return [
+        mvau_requant_case("mvau_rq_pe2_simd2", 2, 6, 4, 2, 2, shift=6, seed=31),
+        mvau_requant_case("mvau_rq_pe1", 1, 5, 3, 1, 1, shift=5, m_w=4, b_w=6, seed=32),
+        mvau_requant_case("mvau_rq_nf1_signed", 2, 4, 4, 4, 4, out_w=3, out_bias=-4, shift=6,
+                          seed=33),
+        mvau_requant_case("mvau_rq_63", 3, 8, 6, 4, 3, in_w=6, w_w=5, acc_w=14, levels=63,
+                          out_w=6, shift=10, m_w=8, b_w=14, seed=34),
+        mvau_requant_case("mvau_rq_noshift", 1, 4, 2, 2, 1, shift=0, m_w=2, b_w=3, levels=3,
+                          out_w=2, seed=35),
+    ]
+
+
 def thres_groups_case(name, v, c, pe, frames=3, seed=0):
     rng = np.random.default_rng(seed + 1)
     params = dict(C=c, PE=pe, IN_W=4, IN_SIGNED=1, T_W=5, N_THRES=3, OUT_W=2, OUT_BIAS=0)
@@ -255,4 +307,5 @@ def conv_cell_cases() -> list[Case]:
         mvau_groups_case("mvau_v3", 3, 4, 4, 2, 2, seed=21),
         thres_groups_case("thres_v4", 4, 4, 2, seed=22),
         *concat_cases(),
+        *mvau_requant_cases(),
     ]

@@ -193,7 +193,18 @@ class HlsPrinter:
         return (f"// {m.sym_name.data}: {cell.cell.data} {named}\n"
                 f"void {name}({', '.join(params)}) {{\n"
                 f"#pragma HLS INLINE off\n"
-                f"    {self.template_call(cell, args)}\n}}\n")
+                + "".join(self.storage_pragma(name, port, rom) for port, rom in cell.roms())
+                + f"    {self.template_call(cell, args)}\n}}\n")
+
+    @staticmethod
+    def storage_pragma(unit: str, port: rtl.RomPort, rom) -> str:
+        """Where the HLS tool puts a ROM: block RAM or LUTs, as the compiler decided
+        (`rtl.RomOp.style`), so both backends use the same memories."""
+        if rom is None:
+            return ""
+        impl = {"block": "bram", "distributed": "lutram"}[rom.op.placement()]
+        return (f"#pragma HLS bind_storage variable={unit}_{legal_identifier(port.name)} "
+                f"type=rom_1p impl={impl}\n")
 
     def top_function(self) -> str:
         """The DATAFLOW top: one call per instance or cell in IR order (a topological order of

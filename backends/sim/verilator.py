@@ -193,6 +193,7 @@ class VerilatorSim:
         self.build_seconds = build_seconds
         self.cached = cached  # True if the build was skipped (up-to-date stamp)
         self.trace = trace
+        self.data_dir: Path | None = None  # where `$readmemh` files are found (run's cwd)
 
     # ---- building -------------------------------------------------------------------------------
 
@@ -295,7 +296,9 @@ class VerilatorSim:
         if not force and exe.is_file() and stamp.is_file():
             try:
                 if json.loads(stamp.read_text()).get("key") == key:
-                    return cls(exe, bdir, top, cached=True, trace=trace)
+                    sim = cls(exe, bdir, top, cached=True, trace=trace)
+                    sim.data_dir = files[0].parent
+                    return sim
             except (OSError, ValueError):
                 pass
 
@@ -357,7 +360,9 @@ class VerilatorSim:
             raise SimulationError(f"Verilator build did not produce {exe}; see {log}")
         seconds = time.monotonic() - t0
         stamp.write_text(json.dumps({"key": key, "top": top, "build_seconds": seconds}))
-        return cls(exe, bdir, top, build_seconds=seconds, trace=trace)
+        sim = cls(exe, bdir, top, build_seconds=seconds, trace=trace)
+        sim.data_dir = files[0].parent  # ROM files sit beside the Verilog that loads them
+        return sim
 
     # ---- running --------------------------------------------------------------------------------
 
@@ -423,7 +428,8 @@ class VerilatorSim:
             cmd += ["--vcd", str(Path(vcd).resolve())]
         cmd += list(plusargs)
         try:
-            p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                               cwd=self.data_dir)
         except subprocess.TimeoutExpired as e:
             raise SimulationError(
                 f"simulation of {self.top!r} exceeded the wall-clock timeout of {timeout} s",

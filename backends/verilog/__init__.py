@@ -21,7 +21,8 @@ def library_file(cell: str) -> str:
 
 
 def export_verilog(ctx: Context, module: ModuleOp) -> dict[str, str]:
-    """File name → Verilog text for every rtl.module and every library cell used.
+    """File name → text for every rtl.module (its Verilog and its ROMs' hex files) and every
+    library cell used.
     Mutates the module's names (the prepare step), never its structure."""
     from qnnc.backends.verilog.printer import print_verilog_module
     from qnnc.backends.verilog.rtl_legalize_names import RtlLegalizeNamesPass
@@ -31,7 +32,7 @@ def export_verilog(ctx: Context, module: ModuleOp) -> dict[str, str]:
     cells: set[str] = set()
     for op in module.walk():
         if isinstance(op, rtl.ModuleOp):
-            files[f"{op.sym_name.data}.v"] = print_verilog_module(op)
+            files.update(print_verilog_module(op))
         elif isinstance(op, rtl.CellOp):
             cells.add(op.cell.data)
     for cell in sorted(cells):

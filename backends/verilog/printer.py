@@ -5,8 +5,11 @@ Run `rtl-legalize-names` first (`export_verilog` does); the printer relies on it
 `rtl.module` becomes one Verilog-2005 module in its own file; dispatch is per op class.
 
 Conventions (docs/hardware-interface.md): every module has `clk` and active-low synchronous
-`rst_n`; a stream `s` is `s_tdata`/`s_tvalid`/`s_tready`; a ROM is a combinational `case` on
-its address wire, so its contents live in the Verilog itself (no init files).
+`rst_n`; a stream `s` is `s_tdata`/`s_tvalid`/`s_tready`; a ROM is a memory array loaded by
+`$readmemh` from `<module>_<rom>.hex` beside the Verilog (synthesis reads such files in
+milliseconds, where one initial assignment per word took Yosys minutes on a CNV), read
+combinationally or through a register by its `latency`, and marked with where it lives
+(`STYLE_ATTRIBUTE`).
 """
 
 from __future__ import annotations
@@ -50,19 +53,11 @@ def rom_word(lanes: np.ndarray, lane_width: int) -> int:
     return word
 
 
-LITERAL_CHUNK = 1024
-"""Widest single literal printed; wider values are concatenations (Verilator rejects literals
-over 65536 bits, and long literals slow every tool down)."""
-
-
-def literal(value: int, width: int) -> str:
-    if width <= LITERAL_CHUNK:
-        return f"{width}'h{value:x}"
-    parts = []
-    for lo in range(0, width, LITERAL_CHUNK):
-        w = min(LITERAL_CHUNK, width - lo)
-        parts.append(f"{w}'h{(value >> lo) & ((1 << w) - 1):x}")
-    return "{" + ", ".join(reversed(parts)) + "}"
+STYLE_ATTRIBUTE = {"block": '(* rom_style = "block" *)', "distributed": "(* logic_block *)"}
+"""How a ROM's place is told to synthesis. Block RAM: `rom_style`, which Yosys and Vivado read.
+LUTs: Yosys's `logic_block` (Yosys 0.23 finds no mapping for a `rom_style = "distributed"` ROM
+in synth_xilinx, even beside `logic_block`; Vivado ignores the attribute and keeps small ROMs
+in LUTs by itself)."""
 
 
 class ModulePrinter:
@@ -71,6 +66,7 @@ class ModulePrinter:
     def __init__(self, module: rtl.ModuleOp):
         self.m = module
         self.out = io.StringIO()
+        self.data_files: dict[str, str] = {}  # ROM contents, file name → text
         self.handlers: dict[type[Operation], Callable[[Operation], None]] = {
             rtl.RomOp: self.print_rom,
             rtl.CellOp: self.print_cell,
@@ -150,27 +146,26 @@ class ModulePrinter:
         return [f".{port}_tdata({data})", f".{port}_tvalid({n}_tvalid)", f".{port}_tready({n}_tready)"]
 
     def print_rom(self, op: rtl.RomOp) -> None:
-        """A ROM as an initialised array read combinationally: synthesis infers a ROM (LUTs or
-        block RAM) and simulators load it once, which keeps Verilator builds fast."""
+        """A ROM as an array loaded from its hex file (`rom_file`), read combinationally
+        (latency 0) or through a register (latency 1, what block RAM does); an attribute tells
+        synthesis where it lives, as the compiler decided (`rtl.RomOp.style`)."""
         t = op.result.type
         width, depth = t.width.data, t.depth.data
         n = _name(op.result)
-        words = op.words()
-        lw = op.lane_width.value.data
-        self.w(f"  // ROM {n}: {depth} words of {width} bits")
+        file = f"{self.m.sym_name.data}_{n}.hex"
+        self.data_files[file] = rom_file(op)
+        style = op.placement()
+        self.w(f"  // ROM {n}: {depth} words of {width} bits, {style}, read latency "
+               f"{op.read_latency()}")
         self.w(f"  wire [{clog2(depth) - 1}:0] {n}_addr;")
-        self.w(f"  wire [{width - 1}:0] {n}_data;")
+        self.w(f"  {STYLE_ATTRIBUTE[style]}")
         self.w(f"  reg  [{width - 1}:0] {n}_mem [0:{depth - 1}];")
-        self.w("  initial begin")
-        packed = pack_lanes(words[:depth], lw)  # = rom_word of each word, all at once
-        if width <= LITERAL_CHUNK:  # = literal(word, width), one write for the whole ROM
-            self.out.write("".join([f"    {n}_mem[{i}] = {width}'h{word:x};\n"
-                                    for i, word in enumerate(packed)]))
+        self.w(f"  initial $readmemh(\"{file}\", {n}_mem);")
+        if op.read_latency() == 0:
+            self.w(f"  wire [{width - 1}:0] {n}_data = {n}_mem[{n}_addr];")
         else:
-            for i, word in enumerate(packed):
-                self.w(f"    {n}_mem[{i}] = {literal(word, width)};")
-        self.w("  end")
-        self.w(f"  assign {n}_data = {n}_mem[{n}_addr];")
+            self.w(f"  reg  [{width - 1}:0] {n}_data;")
+            self.w(f"  always @(posedge clk) {n}_data <= {n}_mem[{n}_addr];")
 
     def print_cell(self, op: rtl.CellOp) -> None:
         """An instance of the library cell: parameters in the declared order, the input and
@@ -238,5 +233,17 @@ class ModulePrinter:
             self.w(f"  assign {n}_tready = {port}_tready;")
 
 
-def print_verilog_module(module: rtl.ModuleOp) -> str:
-    return ModulePrinter(module).print()
+def rom_file(op: rtl.RomOp) -> str:
+    """The ROM's words for `$readmemh`: one word a line, hex, all digits of the word's width."""
+    width = op.result.type.width.data
+    lw = op.lane_width.value.data
+    digits = (width + 3) // 4
+    # = rom_word of each word, packed all at once
+    return "".join([f"{word:0{digits}x}\n" for word in pack_lanes(op.words(), lw)])
+
+
+def print_verilog_module(module: rtl.ModuleOp) -> dict[str, str]:
+    """File name → text: the module's Verilog and the hex files of its ROMs."""
+    printer = ModulePrinter(module)
+    text = printer.print()
+    return {f"{module.sym_name.data}.v": text, **printer.data_files}

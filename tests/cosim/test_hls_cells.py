@@ -59,16 +59,16 @@ def case_function(i: int, case: ct.Case) -> str:
         t = case.outs[[p for p, _ in op.stream_outputs()].index(port)]
         lines.append(f"    hls::stream<ap_uint<{t.data_width}> > {port}(\"{port}\");")
         names.append(port)
-    for k, (port, _) in enumerate(op.roms()):
+    for k, ((port, _), j) in enumerate(zip(op.roms(), case.port_roms())):
         depth, width = port.depth(op.param), port.width(op.param)
-        if k < len(case.roms):
-            body = ", ".join(literal(w, width) for w in case.rom_words()[k])
+        if j is not None:
+            body = ", ".join(literal(w, width) for w in case.rom_words()[j])
         else:
             body = ""
         lines.append(f"    static const ap_uint<{width}> rom_{k}[{depth}] = {{{body}}};")
         names.append(f"rom_{k}")
     t_in = case.ins[0]
-    targs = [str(t_in.frame.data // t_in.lanes.data)] + [str(case.params[k]) for k in spec.params]
+    targs = [str(t_in.frame.data // t_in.lanes.data)] + [str(v) for v in case.param_values()]
     lines.append(f"    for (int f = 0; f < {case.frames}; f++) {{")
     lines.append(f"        {spec.hls_function}<{', '.join(targs)}>({', '.join(names)});")
     lines.append("    }")

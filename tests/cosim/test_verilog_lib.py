@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 import rowmaps
 
-from qnnc.dialects import rtl
+from qnnc.dialects import dataflow, rtl
 
 pytestmark = pytest.mark.cosim
 
@@ -282,6 +282,13 @@ LINT_CASES = [
     ("qnnc_mvau", mvau_params(IN_W=1, IN_BIPOLAR=1, ACC_W=10, OUT_W=10)),
     ("qnnc_mvau", mvau_params(W_W=1, W_BIPOLAR=1, ACC_W=4, OUT_W=4)),
     ("qnnc_mvau", mvau_params(IN_SIGNED=1, ACC_W=5, OUT_W=5)),                  # product > ACC_W
+    ("qnnc_mvau", mvau_params(ACC_W=19, N_THRES=63, OUT_W=6, ACT=1, M_W=2, B_W=13, SHIFT=9)),
+    ("qnnc_mvau", mvau_params(MW=6, MH=4, SIMD=3, PE=2, IN_SIGNED=1, ACC_W=12, N_THRES=7,
+                              OUT_W=3, OUT_BIAS=-4, ACT=1, M_W=5, B_W=9, SHIFT=5)),
+    ("qnnc_mvau", mvau_params(MW=1, MH=1, SIMD=1, PE=1, ACC_W=8, N_THRES=1, OUT_W=1, ACT=1,
+                              M_W=3, B_W=4, SHIFT=0)),                          # 1-bit count
+    ("qnnc_mvau", mvau_params(MW=2, SIMD=1, IN_W=1, W_W=1, ACC_W=3, N_THRES=5, OUT_W=4, ACT=1,
+                              M_W=1, B_W=2, SHIFT=1)),                          # sum < count
     ("qnnc_thres", dict(C=6, PE=2, IN_W=5, IN_SIGNED=1, T_W=4, N_THRES=3, OUT_W=2, OUT_BIAS=-1)),
     ("qnnc_thres", dict(C=1, PE=1, IN_W=4, IN_SIGNED=0, T_W=8, N_THRES=1, OUT_W=1, OUT_BIAS=0)),
     ("qnnc_thres", dict(C=8, PE=4, IN_W=8, IN_SIGNED=0, T_W=9, N_THRES=7, OUT_W=3, OUT_BIAS=0)),
@@ -293,6 +300,16 @@ LINT_CASES = [
     ("qnnc_dwc", dict(ELEM_W=4, IN_P=4, OUT_P=1)),
     ("qnnc_dwc", dict(ELEM_W=1, IN_P=2, OUT_P=3)),
     ("qnnc_dwc", dict(ELEM_W=3, IN_P=6, OUT_P=4)),
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=3, OUT_P=3)),     # equal: wires
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=32, OUT_P=16)),   # down-sizing, k = 2
+    ("qnnc_dwc", dict(ELEM_W=1, IN_P=6, OUT_P=2)),     # down-sizing, k = 3
+    ("qnnc_dwc", dict(ELEM_W=5, IN_P=8, OUT_P=1)),     # down-sizing, k = 8
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=16, OUT_P=32)),   # up-sizing, k = 2
+    ("qnnc_dwc", dict(ELEM_W=1, IN_P=2, OUT_P=6)),     # up-sizing, k = 3
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=4, OUT_P=16)),    # up-sizing, k = 4
+    ("qnnc_dwc", dict(ELEM_W=3, IN_P=1, OUT_P=8)),     # up-sizing, k = 8
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=3, OUT_P=2)),     # neither: gcd buffer
+    ("qnnc_dwc", dict(ELEM_W=2, IN_P=4, OUT_P=6)),
     ("qnnc_rowmap", dict(ROW_IN=6, ROW_OUT=24, P=2, ELEM_W=4)),
     ("qnnc_rowmap", dict(ROW_IN=16, ROW_OUT=16, P=2, ELEM_W=3)),
     ("qnnc_rowmap", dict(ROW_IN=1, ROW_OUT=3, P=3, ELEM_W=2)),
@@ -391,9 +408,14 @@ class MvauCase:
     reg [{pe - 1}:0] drom [0:{self.nf - 1}];
     wire [{wa_w - 1}:0] w_addr;
     wire [{ta_w - 1}:0] t_addr;
-    wire [{ww - 1}:0] w_data = wrom[w_addr];
-    wire [{tw - 1}:0] t_data = trom[t_addr];
-    wire [{pe - 1}:0] t_desc = drom[t_addr];"""
+    reg  [{ww - 1}:0] w_data;
+    reg  [{tw - 1}:0] t_data;
+    reg  [{pe - 1}:0] t_desc;
+    always @(posedge clk) begin  // synchronous ROMs, as block RAM reads
+        w_data <= wrom[w_addr];
+        t_data <= trom[t_addr];
+        t_desc <= drom[t_addr];
+    end"""
         dut = instance("qnnc_mvau", p,
                        ",\n        .w_addr(w_addr), .w_data(w_data),"
                        " .t_addr(t_addr), .t_data(t_data), .t_desc(t_desc)")
@@ -403,6 +425,10 @@ class MvauCase:
                           mems=[("wrom", self.wrom(), ww), ("trom", tw_words, tw),
                                 ("drom", td_words, pe)])
 
+
+TB_FIRST_BEAT = 4
+"""The testbench's cycle stamp (`cyc`, as it logs outputs) of the first input handshake at full
+rate: reset is released after three edges and the source's valid is registered after that."""
 
 MVAU_CASES = {
     "int_noact": mvau_params(),
@@ -450,6 +476,10 @@ def test_mvau_cosim(name, tmp_path):
     assert intervals == [case.nf * case.sf] * (case.frames - 1), intervals
     # output beats of one frame are also back to back every SF cycles
     assert np.diff(cyc).tolist() == [case.sf] * (len(cyc) - 1)
+    # the first output beat comes the compiler's pipeline latency after the vector's last
+    # input beat (the testbench offers its first beat in cycle TB_FIRST_BEAT)
+    latency = dataflow.mvau_latency(p["SIMD"], p["N_THRES"] > 0)
+    assert cyc[0] == TB_FIRST_BEAT + (case.sf - 1) + latency, (cyc[0], case.sf, latency)
 
 
 # --------------------------------------------------------------------------------------------
@@ -520,7 +550,15 @@ def test_fifo_cosim(w, depth, tmp_path):
     assert np.diff(cyc).tolist() == [1] * (n - 1)
 
 
-@pytest.mark.parametrize("in_p,out_p", [(1, 1), (1, 4), (4, 1), (2, 3), (3, 2), (6, 4), (5, 5)])
+DWC_CASES = [
+    (1, 1), (5, 5), (3, 3),                                        # equal: wires
+    (4, 1), (8, 1), (8, 4), (32, 16), (6, 2), (9, 3), (6, 3),     # IN_P = k*OUT_P
+    (1, 4), (1, 8), (4, 8), (16, 32), (4, 16), (2, 6), (3, 9),    # OUT_P = k*IN_P
+    (2, 3), (3, 2), (6, 4), (4, 6),                                # neither: gcd buffer
+]
+
+
+@pytest.mark.parametrize("in_p,out_p", DWC_CASES)
 def test_dwc_cosim(in_p, out_p, tmp_path):
     require("iverilog", "vvp")
     ew = 4
@@ -531,9 +569,12 @@ def test_dwc_cosim(in_p, out_p, tmp_path):
     in_words = [pack(elems[i:i + in_p], ew) for i in range(0, n_elems, in_p)]
     exp_words = [pack(elems[i:i + out_p], ew) for i in range(0, n_elems, out_p)]
     dut = instance("qnnc_dwc", dict(ELEM_W=ew, IN_P=in_p, OUT_P=out_p))
-    got, _ = stream_sim(tmp_path / "gaps", "qnnc_dwc", dut, in_p * ew, out_p * ew, in_words,
-                        len(exp_words), pattern(rng, 256, 0.7), pattern(rng, 256, 0.6))
-    assert got == exp_words
+    # random gaps and back-pressure: balanced, consumer-bound, producer-bound
+    for i, (pv, pr) in enumerate([(0.7, 0.6), (0.9, 0.3), (0.3, 0.9)]):
+        got, _ = stream_sim(tmp_path / f"gaps{i}", "qnnc_dwc", dut, in_p * ew, out_p * ew,
+                            in_words, len(exp_words), pattern(rng, 256, pv),
+                            pattern(rng, 256, pr))
+        assert got == exp_words, (pv, pr)
     ones = np.ones(8, dtype=int)
     got, cyc = stream_sim(tmp_path / "full", "qnnc_dwc", dut, in_p * ew, out_p * ew, in_words,
                           len(exp_words), ones, ones)
@@ -733,21 +774,27 @@ def cell_sim(workdir: Path, case: "ct.Case", valid_prob: "float | tuple[float, .
                      f".{port}_tready({port}_tready)")
         done.append(f"n{k} >= {len(words)}")
     addr_wire: dict[str, str] = {}
-    for i, (port, _) in enumerate(op.roms()):
+    for (port, _), i in zip(op.roms(), case.port_roms()):
         p = op.param
         depth, width = port.depth(p), port.width(p)
         if port.addr not in addr_wire:
             addr_wire[port.addr] = port.addr
             decls.append(f"    wire [{max(1, clog2(depth)) - 1}:0] {port.addr};")
             conns.append(f".{port.addr}({port.addr})")
-        if i < len(case.roms):
+        if i is not None:
             write_mem(workdir / f"rom{i}.hex", case.rom_words()[i], width)
             decls.append(f"    reg [{width - 1}:0] rom{i} [0:{depth - 1}];")
             loads.append(f'        $readmemh("{d}/rom{i}.hex", rom{i});')
-            conns.append(f".{port.data}(rom{i}[{port.addr}])")
+            if port.latency == 0:
+                conns.append(f".{port.data}(rom{i}[{port.addr}])")
+            else:  # a synchronous read, as block RAM gives
+                assert port.latency == 1
+                decls.append(f"    reg [{width - 1}:0] rom{i}_q;\n"
+                             f"    always @(posedge clk) rom{i}_q <= rom{i}[{port.addr}];")
+                conns.append(f".{port.data}(rom{i}_q)")
         else:
             conns.append(f".{port.data}({width}'d0)")
-    params = ", ".join(f".{k}({case.params[k]})" for k in spec.params)
+    params = ", ".join(f".{k}({v})" for k, v in zip(spec.params, case.param_values()))
     dut = (f"    {case.cell} #({params}) dut (\n        .clk(clk), .rst_n(rst_n),\n        "
            + ",\n        ".join(conns) + "\n    );")
     if monitor:
@@ -930,3 +977,25 @@ def test_rowmap_synth_xilinx(tmp_path):
     # the group memory is inferred as a RAM (LUT RAM at this size; a RAMB at 512·32 bits)
     stat = log[log.rindex("Printing statistics"):]
     assert re.search(r"^\s+RAM\w+\s+\d+$", stat, re.M), stat
+
+
+def test_mvau_requant_latency_equals_thresholds(tmp_path):
+    """The multiply-shift (ACT = 1) takes the thresholds' pipeline stages (product registered
+    where the comparisons are): at full rate its first output beat comes as late as that of
+    the same MVAU with thresholds, which `test_mvau_cosim` ties to `dataflow.mvau_latency`,
+    and frames take NF·SF cycles."""
+    require("iverilog", "vvp")
+    for rq in ct.mvau_requant_cases():
+        p = rq.params
+        th = ct.mvau_groups_case("thres_twin", rq.ins[0].frame.data // p["MW"], p["MW"], p["MH"],
+                                 p["SIMD"], p["PE"], frames=rq.frames)
+        first = []
+        for case in (rq, th):
+            (words, cyc), = cell_sim(tmp_path / case.name, case, 1.0, 1.0, seed=1)
+            assert words == case.out_beats()[0]
+            first.append(cyc[0])
+        assert first[0] == first[1], (rq.name, first)
+        sf = p["MW"] // p["SIMD"]
+        assert first[0] == first[1] == \
+            TB_FIRST_BEAT + (sf - 1) + dataflow.mvau_latency(p["SIMD"], True), \
+            (rq.name, first, dataflow.mvau_latency(p["SIMD"], True))

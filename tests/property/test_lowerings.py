@@ -62,7 +62,7 @@ def pipeline_pass_names() -> list[str]:
 def test_default_pipeline_is_what_this_file_covers():
     assert pipeline_pass_names() == [
         "quant-streamline", "quant-absorb-transposes", "quant-partition-host",
-        "convert-quant-to-dataflow", "dataflow-fold",
+        "convert-quant-to-dataflow", "dataflow-fold", "dataflow-choose-activation",
         "dataflow-insert-fifos", "convert-dataflow-to-rtl"]
     assert set(pipeline_pass_names()) <= set(all_passes())
 

@@ -36,14 +36,20 @@ ap_int<R> lane(const ap_uint<N> &word, int i) {
 // for each of the V = IN_BEATS/(MW/SIMD) vectors of a frame (a convolution's OH*OW pixels);
 // with N_THRES > 0 the output is count + OUT_BIAS (count of thresholds passed, ascending rows
 // count acc >= T, descending rows acc <= T), else the accumulator itself (OUT_W = ACC_W).
+// With ACT = 1 the count is the multiply-shift clamp(floor((acc*M + B) / 2^SHIFT), 0, N_THRES)
+// (M: M_W bits, B: B_W bits, two's complement, word nf lane p of rq_mult / rq_offset) instead.
 // Weight word nf*SF+sf, lane p*SIMD+s: W[nf*PE+p][sf*SIMD+s]. Threshold word nf, lane
 // p*N_THRES+k: T[nf*PE+p][k] (ACC_W bits); direction word nf, bit p.
 template <int IN_BEATS, int MW, int MH, int SIMD, int PE, int IN_W, int IN_SIGNED, int IN_BIPOLAR,
-          int W_W, int W_SIGNED, int W_BIPOLAR, int ACC_W, int N_THRES, int OUT_W, int OUT_BIAS>
+          int W_W, int W_SIGNED, int W_BIPOLAR, int ACC_W, int N_THRES, int OUT_W, int OUT_BIAS,
+          int ACT, int M_W, int B_W, int SHIFT>
 void mvau(hls::stream<ap_uint<SIMD * IN_W> > &in, hls::stream<ap_uint<PE * OUT_W> > &out,
           const ap_uint<PE * SIMD * W_W> weights[(MH / PE) * (MW / SIMD)],
           const ap_uint<PE * (N_THRES > 0 ? N_THRES : 1) * ACC_W> thresholds[MH / PE],
-          const ap_uint<PE> descending[MH / PE]) {
+          const ap_uint<PE> descending[MH / PE], const ap_uint<PE * M_W> rq_mult[MH / PE],
+          const ap_uint<PE * B_W> rq_offset[MH / PE]) {
+    const int PM_W = ACC_W + M_W;
+    const int SUM_W = (PM_W > B_W ? PM_W : B_W) + 1;
     const int TN = N_THRES > 0 ? N_THRES : 1;  // threshold lanes per PE in a word
     const int SF = MW / SIMD;
     const int NF = MH / PE;
@@ -78,6 +84,13 @@ void mvau(hls::stream<ap_uint<SIMD * IN_W> > &in, hls::stream<ap_uint<PE * OUT_W
 #pragma HLS UNROLL
                     if (N_THRES == 0) {
                         o.range(p * OUT_W + OUT_W - 1, p * OUT_W) = ap_uint<ACC_W>(acc[p]);
+                    } else if (ACT == 1) {
+                        const ap_int<M_W> m = lane<M_W, M_W, 1, 0>(rq_mult[nf], p);
+                        const ap_int<B_W> b = lane<B_W, B_W, 1, 0>(rq_offset[nf], p);
+                        const ap_int<SUM_W> sum = ap_int<SUM_W>(ap_int<PM_W>(acc[p]) * m) + b;
+                        const ap_int<SUM_W> q = sum >> SHIFT;
+                        const int count = q < 0 ? 0 : (q > N_THRES ? N_THRES : int(q));
+                        o.range(p * OUT_W + OUT_W - 1, p * OUT_W) = ap_uint<OUT_W>(count + OUT_BIAS);
                     } else {
                         const ap_uint<PE * TN * ACC_W> t = thresholds[nf];
                         const bool desc = descending[nf][p];

@@ -9,6 +9,8 @@
 // CHECK:       // add_unit: qnnc_add C=2 PE=1 A_W=7 A_SIGNED=1 B_W=3 B_SIGNED=1 KA=1 KB=2 ACC_W=8 N_THRES=3 OUT_W=2 OUT_BIAS=0
 // CHECK-NEXT:  void add_unit(hls::stream<ap_uint<7> > &in0, hls::stream<ap_uint<3> > &in1, hls::stream<ap_uint<2> > &out) {
 // CHECK-NEXT:  #pragma HLS INLINE off
+// CHECK-NEXT:  #pragma HLS bind_storage variable=add_unit_t type=rom_1p impl=lutram
+// CHECK-NEXT:  #pragma HLS bind_storage variable=add_unit_t_desc type=rom_1p impl=lutram
 // CHECK-NEXT:      qnnc::add<32, 2, 1, 7, 1, 3, 1, 1, 2, 8, 3, 2, 0>(in0, in1, out, add_unit_t, add_unit_t_desc);
 // CHECK-NEXT:  }
 // CHECK:       void qnnc_top(hls::stream<ap_uint<3> > &s_axis, hls::stream<ap_uint<2> > &m_axis) {

@@ -8,9 +8,9 @@
 // An MVAU with two thresholds per channel: MW=4, MH=2, SIMD=2, PE=2.
 rtl.module "mvau_L0" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2> {
 ^bb0(%in: !rtl.stream<!rtl.fixed<2, 0>, 4, 2>):
-  %w = rtl.rom {data = dense<[[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64} : !rtl.rom<8, 2>
-  %t = rtl.rom {data = dense<[[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64} : !rtl.rom<16, 1>
-  %d = rtl.rom {data = dense<[[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 1>
+  %w = rtl.rom {data = dense<[[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64, latency = 1 : i64} : !rtl.rom<8, 2>
+  %t = rtl.rom {data = dense<[[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64, latency = 1 : i64} : !rtl.rom<16, 1>
+  %d = rtl.rom {data = dense<[[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64, latency = 1 : i64} : !rtl.rom<2, 1>
   %o = rtl.cell "qnnc_mvau"(%in, %w, %t, %d) {instance_name = "core", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 2 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>, !rtl.rom<8, 2>, !rtl.rom<16, 1>, !rtl.rom<2, 1>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
   rtl.output %o : !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
 }
@@ -18,7 +18,7 @@ rtl.module "mvau_L0" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rtl
 // An MVAU without thresholds (its threshold ports are tied off), bipolar weights.
 rtl.module "mvau_L1" : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 2>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1> {
 ^bb0(%in: !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>):
-  %w = rtl.rom {data = dense<[[1, 0], [0, 0]]> : tensor<2x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 2>
+  %w = rtl.rom {data = dense<[[1, 0], [0, 0]]> : tensor<2x2xui1>, lane_width = 1 : i64, latency = 1 : i64} : !rtl.rom<2, 2>
   %o = rtl.cell "qnnc_mvau"(%in, %w) {instance_name = "core", params = {MW = 2 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 0 : i32, IN_BIPOLAR = 0 : i32, W_W = 1 : i32, W_SIGNED = 0 : i32, W_BIPOLAR = 1 : i32, ACC_W = 4 : i32, N_THRES = 0 : i32, OUT_W = 4 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 2>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
   rtl.output %o : !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 }
@@ -41,10 +41,14 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK:       // mvau_L0: qnnc_mvau MW=4 MH=2 SIMD=2 PE=2 IN_W=2 IN_SIGNED=1 IN_BIPOLAR=0 W_W=2 W_SIGNED=1 W_BIPOLAR=0 ACC_W=4 N_THRES=2 OUT_W=2 OUT_BIAS=0
 // CHECK-NEXT:  void mvau_L0(hls::stream<ap_uint<4> > &in, hls::stream<ap_uint<4> > &out) {
 // CHECK-NEXT:  #pragma HLS INLINE off
-// CHECK-NEXT:      qnnc::mvau<2, 4, 2, 2, 2, 2, 1, 0, 2, 1, 0, 4, 2, 2, 0>(in, out, mvau_L0_w, mvau_L0_t, mvau_L0_t_desc);
+// Each ROM where the compiler placed it (these are small: LUTs), as in the Verilog.
+// CHECK-NEXT:  #pragma HLS bind_storage variable=mvau_L0_w type=rom_1p impl=lutram
+// CHECK-NEXT:  #pragma HLS bind_storage variable=mvau_L0_t type=rom_1p impl=lutram
+// CHECK-NEXT:  #pragma HLS bind_storage variable=mvau_L0_t_desc type=rom_1p impl=lutram
+// CHECK-NEXT:      qnnc::mvau<2, 4, 2, 2, 2, 2, 1, 0, 2, 1, 0, 4, 2, 2, 0, 0, 1, 1, 0>(in, out, mvau_L0_w, mvau_L0_t, mvau_L0_t_desc, mvau_L0_rq_mult, mvau_L0_rq_offset);
 // CHECK-NEXT:  }
 // CHECK:       void mvau_L1(hls::stream<ap_uint<4> > &in, hls::stream<ap_uint<4> > &out) {
-// CHECK:           qnnc::mvau<1, 2, 2, 2, 1, 2, 0, 0, 1, 0, 1, 4, 0, 4, 0>(in, out, mvau_L1_w, mvau_L1_t, mvau_L1_t_desc);
+// CHECK:           qnnc::mvau<1, 2, 2, 2, 1, 2, 0, 0, 1, 0, 1, 4, 0, 4, 0, 0, 1, 1, 0>(in, out, mvau_L1_w, mvau_L1_t, mvau_L1_t_desc, mvau_L1_rq_mult, mvau_L1_rq_offset);
 // CHECK:       void qnnc_top(hls::stream<ap_uint<4> > &s_axis, hls::stream<ap_uint<4> > &m_axis) {
 // CHECK-NEXT:  #pragma HLS INTERFACE axis port=s_axis
 // CHECK-NEXT:  #pragma HLS INTERFACE axis port=m_axis

@@ -7,7 +7,7 @@
 
 rtl.module "mvau.L0" : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1> {
 ^bb0(%0: !rtl.stream<!rtl.fixed<2, 0>, 2, 1>):
-  %1 = rtl.rom {data = dense<[[1], [0], [-1], [1]]> : tensor<4x1xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 4>
+  %1 = rtl.rom {data = dense<[[1], [0], [-1], [1]]> : tensor<4x1xsi2>, lane_width = 2 : i64, latency = 1 : i64} : !rtl.rom<2, 4>
   %2 = rtl.cell "qnnc_mvau"(%0, %1) {instance_name = "core", params = {MW = 2 : i32, MH = 2 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 0 : i32, OUT_W = 4 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>, !rtl.rom<2, 4>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
   rtl.output %2 : !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 }

@@ -1,5 +1,6 @@
 // RUN: qnnc-opt %S/../../cosim/data/conv_dag.mlir -t verilog | filecheck %s
-// RUN: qnnc-opt %S/../../cosim/data/conv_dag.mlir -t verilog -o %t.v
+// RUN: qnnc-opt %S/../../cosim/data/conv_dag.mlir -t verilog -o %t.all
+// RUN: awk '/^\/\/ ----- /{keep = ($0 ~ /\.v$/)} keep' %t.all > %t.v
 // RUN: %if verilator %{ verilator --lint-only -Wall -Wno-DECLFILENAME --top-module qnnc_top %t.v %}
 // RUN: %if iverilog %{ iverilog -g2005 -s qnnc_top -o %t.vvp %t.v %}
 
@@ -19,9 +20,10 @@
 // CHECK-NEXT:      input  wire in1_tvalid,
 // CHECK-NEXT:      output wire in1_tready,
 // CHECK-NEXT:      output wire [1:0] out_tdata,
-// Thresholds [-5, 0, 6] and [8, 1, -3] at ACC_W = 8 bits, lane 0 in the LSBs.
-// CHECK:         add_t_rom_mem[0] = 24'h600fb;
-// CHECK-NEXT:    add_t_rom_mem[1] = 24'hfd0108;
+// The add reads its thresholds combinationally (latency 0): LUTs.
+// CHECK:         // ROM add_t_rom: 2 words of 24 bits, distributed, read latency 0
+// CHECK:         initial $readmemh("add_unit_add_t_rom.hex", add_t_rom_mem);
+// CHECK-NEXT:    wire [23:0] add_t_rom_data = add_t_rom_mem[add_t_rom_addr];
 // CHECK:         assign add_t_desc_rom_addr = add_t_rom_addr;
 // CHECK-NEXT:    qnnc_add #(.C(2), .PE(1), .A_W(7), .A_SIGNED(1), .B_W(3), .B_SIGNED(1), .KA(1), .KB(2), .ACC_W(8), .N_THRES(3), .OUT_W(2), .OUT_BIAS(0)) add (
 // CHECK-NEXT:      .clk(clk),
@@ -38,6 +40,11 @@
 // CHECK-NEXT:      .t_desc(add_t_desc_rom_data)
 
 // The library cells used, in file-name order.
+// Thresholds [-5, 0, 6] and [8, 1, -3] at ACC_W = 8 bits, lane 0 in the LSBs.
+// CHECK-LABEL: // {{-----}} add_unit_add_t_rom.hex
+// CHECK-NEXT:  0600fb
+// CHECK-NEXT:  fd0108
+
 // CHECK-LABEL: // {{-----}} qnnc_add.v
 // CHECK-LABEL: // {{-----}} qnnc_fifo.v
 // CHECK-LABEL: // {{-----}} qnnc_fork.v

@@ -1,19 +1,21 @@
 // RUN: qnnc-opt %s -t verilog | filecheck %s
-// RUN: qnnc-opt %s -t verilog -o %t.v
-// RUN: grep '^// -----' %t.v | filecheck %s --check-prefix=FILES
+// RUN: qnnc-opt %s -t verilog -o %t.all
+// RUN: grep '^// -----' %t.all | filecheck %s --check-prefix=FILES
+// RUN: awk '/^\/\/ ----- /{keep = ($0 ~ /\.v$/)} keep' %t.all > %t.v
 // RUN: %if verilator %{ verilator --lint-only -Wall -Wno-DECLFILENAME --top-module qnnc_top %t.v %}
 // RUN: %if iverilog %{ iverilog -g2005 -s qnnc_top -o %t.vvp %t.v %}
 
-// `-t verilog`: rtl-legalize-names, then one Verilog module per rtl.module, then the library
-// cells used, each file after a `// ----- <file>` line (in file-name order). The emitted design is
-// linted by Verilator (-Wall) and elaborated by Icarus when they are installed.
+// `-t verilog`: rtl-legalize-names, then one Verilog module per rtl.module with a hex file per
+// ROM it holds, then the library cells used, each file after a `// ----- <file>` line (in
+// file-name order). The Verilog files are linted by Verilator (-Wall) and elaborated by Icarus
+// when they are installed.
 
 // An MVAU with two thresholds per channel: MW=4, MH=2, SIMD=2, PE=2.
 rtl.module "mvau_L0" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2> {
 ^bb0(%in: !rtl.stream<!rtl.fixed<2, 0>, 4, 2>):
-  %w = rtl.rom {data = dense<[[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64} : !rtl.rom<8, 2>
-  %t = rtl.rom {data = dense<[[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64} : !rtl.rom<16, 1>
-  %d = rtl.rom {data = dense<[[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 1>
+  %w = rtl.rom {data = dense<[[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64, latency = 1 : i64} : !rtl.rom<8, 2>
+  %t = rtl.rom {data = dense<[[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64, latency = 1 : i64} : !rtl.rom<16, 1>
+  %d = rtl.rom {data = dense<[[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64, latency = 1 : i64} : !rtl.rom<2, 1>
   %o = rtl.cell "qnnc_mvau"(%in, %w, %t, %d) {instance_name = "core", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 2 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>, !rtl.rom<8, 2>, !rtl.rom<16, 1>, !rtl.rom<2, 1>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
   rtl.output %o : !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
 }
@@ -21,7 +23,7 @@ rtl.module "mvau_L0" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rtl
 // An MVAU without thresholds (its threshold ports are tied off), bipolar weights.
 rtl.module "mvau_L1" : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 2>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1> {
 ^bb0(%in: !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>):
-  %w = rtl.rom {data = dense<[[1, 0], [0, 0]]> : tensor<2x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 2>
+  %w = rtl.rom {data = dense<[[1, 0], [0, 0]]> : tensor<2x2xui1>, lane_width = 1 : i64, latency = 1 : i64} : !rtl.rom<2, 2>
   %o = rtl.cell "qnnc_mvau"(%in, %w) {instance_name = "core", params = {MW = 2 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 0 : i32, IN_BIPOLAR = 0 : i32, W_W = 1 : i32, W_SIGNED = 0 : i32, W_BIPOLAR = 1 : i32, ACC_W = 4 : i32, N_THRES = 0 : i32, OUT_W = 4 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 2>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
   rtl.output %o : !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 }
@@ -51,18 +53,23 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // ROM words, lane 0 in the LSBs, two's complement lanes:
 //   weights [1, 0, -1, 1] at 2 bits = 01_11_00_01 = 0x71, [-1, 1, -1, 0] = 00_11_01_11 = 0x37;
 //   thresholds [-1, 2, 3, 0] at ACC_W = 4 bits = 0x032f; directions [0, 1] = 0b10.
-// CHECK:       // ROM core_w_rom: 2 words of 8 bits
+// The MVAU reads its ROMs synchronously (latency 1): a registered read of an array loaded
+// from the ROM's hex file; these small ones stay in LUTs (`logic_block`).
+// CHECK:       // ROM core_w_rom: 2 words of 8 bits, distributed, read latency 1
 // CHECK-NEXT:  wire [0:0] core_w_rom_addr;
-// CHECK:       core_w_rom{{.*}} = 8'h71;
-// CHECK-NEXT:  core_w_rom{{.*}} = 8'h37;
-// CHECK:       // ROM core_t_rom: 1 words of 16 bits
-// CHECK:       core_t_rom{{.*}} = 16'h32f;
-// CHECK:       // ROM core_t_desc_rom: 1 words of 2 bits
-// CHECK:       core_t_desc_rom{{.*}} = 2'h2;
+// CHECK-NEXT:  (* logic_block *)
+// CHECK-NEXT:  reg  [7:0] core_w_rom_mem [0:1];
+// CHECK-NEXT:  initial $readmemh("mvau_L0_core_w_rom.hex", core_w_rom_mem);
+// CHECK-NEXT:  reg  [7:0] core_w_rom_data;
+// CHECK-NEXT:  always @(posedge clk) core_w_rom_data <= core_w_rom_mem[core_w_rom_addr];
+// CHECK:       // ROM core_t_rom: 1 words of 16 bits, distributed, read latency 1
+// CHECK:       // ROM core_t_desc_rom: 1 words of 2 bits, distributed, read latency 1
 // CHECK:       wire [3:0] core_out_tdata;
 // Thresholds and directions are read at the same address.
+// The multiply-shift ROM ports (ACT = 1 only) are tied off.
 // CHECK:       assign core_t_desc_rom_addr = core_t_rom_addr;
-// CHECK-NEXT:  qnnc_mvau #(.MW(4), .MH(2), .SIMD(2), .PE(2), .IN_W(2), .IN_SIGNED(1), .IN_BIPOLAR(0), .W_W(2), .W_SIGNED(1), .W_BIPOLAR(0), .ACC_W(4), .N_THRES(2), .OUT_W(2), .OUT_BIAS(0)) core (
+// CHECK-NEXT:  wire [0:0] _unused_core_rq_addr;
+// CHECK-NEXT:  qnnc_mvau #(.MW(4), .MH(2), .SIMD(2), .PE(2), .IN_W(2), .IN_SIGNED(1), .IN_BIPOLAR(0), .W_W(2), .W_SIGNED(1), .W_BIPOLAR(0), .ACC_W(4), .N_THRES(2), .OUT_W(2), .OUT_BIAS(0), .ACT(0), .M_W(1), .B_W(1), .SHIFT(0)) core (
 // CHECK-NEXT:    .clk(clk),
 // CHECK-NEXT:    .rst_n(rst_n),
 // CHECK-NEXT:    .in_tdata(in_tdata),
@@ -75,30 +82,50 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK-NEXT:    .w_data(core_w_rom_data),
 // CHECK-NEXT:    .t_addr(core_t_rom_addr),
 // CHECK-NEXT:    .t_data(core_t_rom_data),
-// CHECK-NEXT:    .t_desc(core_t_desc_rom_data)
+// CHECK-NEXT:    .t_desc(core_t_desc_rom_data),
+// CHECK-NEXT:    .rq_addr(_unused_core_rq_addr),
+// CHECK-NEXT:    .rq_mult(2'd0),
+// CHECK-NEXT:    .rq_offset(2'd0)
 // CHECK-NEXT:  );
 // CHECK-NEXT:  assign out_tdata = core_out_tdata;
 // CHECK-NEXT:  assign out_tvalid = core_out_tvalid;
 // CHECK-NEXT:  assign core_out_tready = out_tready;
 // CHECK-NEXT:  endmodule
 // CHECK-NEXT:  `default_nettype wire
+// CHECK-LABEL: // {{-----}} mvau_L0_core_t_desc_rom.hex
+// CHECK-NEXT:  2
+// CHECK-LABEL: // {{-----}} mvau_L0_core_t_rom.hex
+// CHECK-NEXT:  032f
+// CHECK-LABEL: // {{-----}} mvau_L0_core_w_rom.hex
+// CHECK-NEXT:  71
+// CHECK-NEXT:  37
 
 // Without thresholds the threshold ports are tied to zero (t_data: PE*1*ACC_W = 4 bits,
 // t_desc: PE = 1 bit) and the address is left unused.
 // CHECK-LABEL: // {{-----}} mvau_L1.v
-// CHECK:       core_w_rom{{.*}} = 2'h1;
-// CHECK-NEXT:  core_w_rom{{.*}} = 2'h0;
+// CHECK:       initial $readmemh("mvau_L1_core_w_rom.hex", core_w_rom_mem);
 // CHECK:       wire [0:0] _unused_core_t_addr;
-// CHECK-NEXT:  qnnc_mvau #(.MW(2), .MH(2), .SIMD(2), .PE(1), {{.*}}, .W_BIPOLAR(1), .ACC_W(4), .N_THRES(0), .OUT_W(4), .OUT_BIAS(0)) core (
+// CHECK-NEXT:  wire [0:0] _unused_core_rq_addr;
+// CHECK-NEXT:  qnnc_mvau #(.MW(2), .MH(2), .SIMD(2), .PE(1), {{.*}}, .W_BIPOLAR(1), .ACC_W(4), .N_THRES(0), .OUT_W(4), .OUT_BIAS(0), .ACT(0), .M_W(1), .B_W(1), .SHIFT(0)) core (
 // CHECK:         .t_addr(_unused_core_t_addr),
 // CHECK-NEXT:    .t_data(4'd0),
-// CHECK-NEXT:    .t_desc(1'd0)
+// CHECK-NEXT:    .t_desc(1'd0),
+// CHECK-NEXT:    .rq_addr(_unused_core_rq_addr),
+// CHECK-NEXT:    .rq_mult(1'd0),
+// CHECK-NEXT:    .rq_offset(1'd0)
 // CHECK-NEXT:  );
+// CHECK-LABEL: // {{-----}} mvau_L1_core_w_rom.hex
+// CHECK-NEXT:  1
+// CHECK-NEXT:  0
 
-// The files, sorted by name: one per rtl.module and one per library cell the design uses (no
-// qnnc_dwc.v or qnnc_thres.v here).
+// The files, sorted by name: one per rtl.module, its ROMs' hex files, and one per library cell
+// the design uses (no qnnc_dwc.v or qnnc_thres.v here).
 // FILES:      // {{-----}} mvau_L0.v
+// FILES-NEXT: // {{-----}} mvau_L0_core_t_desc_rom.hex
+// FILES-NEXT: // {{-----}} mvau_L0_core_t_rom.hex
+// FILES-NEXT: // {{-----}} mvau_L0_core_w_rom.hex
 // FILES-NEXT: // {{-----}} mvau_L1.v
+// FILES-NEXT: // {{-----}} mvau_L1_core_w_rom.hex
 // FILES-NEXT: // {{-----}} qnnc_fifo.v
 // FILES-NEXT: // {{-----}} qnnc_mvau.v
 // FILES-NEXT: // {{-----}} qnnc_top.v

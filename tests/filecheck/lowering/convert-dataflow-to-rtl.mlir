@@ -28,11 +28,13 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 //   word 0 = W[0][0], W[1][0], W[0][1], W[1][1] = 1, 0, -1, 1
 //   word 1 = W[2][0], W[3][0], W[2][1], W[3][1] = -1, 1, -1, 0
 // Threshold ROM: word nf, lane p*K+k holds T[nf*PE+p][k], compared at ACC_W = 4 bits.
+// The MVAU reads its ROMs synchronously (latency 1), so each may live in block RAM; these are
+// far too small for it (dialects/memory.py decides).
 // CHECK:       rtl.module "mvau_MatMul_0" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2> {
 // CHECK-NEXT:  ^bb0(%[[IN:.*]]: !rtl.stream<!rtl.fixed<2, 0>, 4, 2>):
-// CHECK-NEXT:    %[[W:.*]] = rtl.rom {data = dense<{{\[}}[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64} : !rtl.rom<8, 2>
-// CHECK-NEXT:    %[[TH:.*]] = rtl.rom {data = dense<{{\[}}[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64} : !rtl.rom<16, 1>
-// CHECK-NEXT:    %[[DESC:.*]] = rtl.rom {data = dense<{{\[}}[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 1>
+// CHECK-NEXT:    %[[W:.*]] = rtl.rom {data = dense<{{\[}}[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<8, 2>
+// CHECK-NEXT:    %[[TH:.*]] = rtl.rom {data = dense<{{\[}}[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<16, 1>
+// CHECK-NEXT:    %[[DESC:.*]] = rtl.rom {data = dense<{{\[}}[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<2, 1>
 // CHECK-NEXT:    %[[C:.*]] = rtl.cell "qnnc_mvau"(%[[IN]], %[[W]], %[[TH]], %[[DESC]]) {instance_name = "core", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 2 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32}}
 // CHECK-NEXT:    rtl.output %[[C]] : !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
 // CHECK-NEXT:  }
@@ -42,7 +44,7 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 // output is the accumulator and the cell takes no threshold ROMs.
 // CHECK:       rtl.module "mvau_MatMul_1" : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 1>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1> {
 // CHECK-NEXT:  ^bb0(%[[IN:.*]]: !rtl.stream<!rtl.ufixed<2, 0>, 2, 1>):
-// CHECK-NEXT:    %[[W:.*]] = rtl.rom {data = dense<{{\[}}[1], [0], [0], [0]]> : tensor<4x1xui1>, lane_width = 1 : i64} : !rtl.rom<1, 4>
+// CHECK-NEXT:    %[[W:.*]] = rtl.rom {data = dense<{{\[}}[1], [0], [0], [0]]> : tensor<4x1xui1>, lane_width = 1 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<1, 4>
 // CHECK-NEXT:    %[[C:.*]] = rtl.cell "qnnc_mvau"(%[[IN]], %[[W]]) {instance_name = "core", params = {MW = 2 : i32, MH = 2 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 0 : i32, IN_BIPOLAR = 0 : i32, W_W = 1 : i32, W_SIGNED = 0 : i32, W_BIPOLAR = 1 : i32, ACC_W = 4 : i32, N_THRES = 0 : i32, OUT_W = 4 : i32, OUT_BIAS = 0 : i32}}
 // CHECK-NEXT:    rtl.output %[[C]] : !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 
@@ -70,8 +72,8 @@ func.func @core(%x: tensor<1x4xsi3>) -> tensor<1x4xui1> {
 // CHECK:       // {{-----}}
 // CHECK:       rtl.module "thres_Quant_0" : (!rtl.stream<!rtl.fixed<3, 0>, 4, 2>) -> !rtl.stream<!rtl.ufixed<1, 0>, 4, 2> {
 // CHECK-NEXT:  ^bb0(%[[IN:.*]]: !rtl.stream<!rtl.fixed<3, 0>, 4, 2>):
-// CHECK-NEXT:    %[[T:.*]] = rtl.rom {data = dense<{{\[}}[1, 2], [3, -1]]> : tensor<2x2xsi3>, lane_width = 3 : i64} : !rtl.rom<6, 2>
-// CHECK-NEXT:    %[[D:.*]] = rtl.rom {data = dense<{{\[}}[0, 0], [0, 1]]> : tensor<2x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 2>
+// CHECK-NEXT:    %[[T:.*]] = rtl.rom {data = dense<{{\[}}[1, 2], [3, -1]]> : tensor<2x2xsi3>, lane_width = 3 : i64, style = "distributed"} : !rtl.rom<6, 2>
+// CHECK-NEXT:    %[[D:.*]] = rtl.rom {data = dense<{{\[}}[0, 0], [0, 1]]> : tensor<2x2xui1>, lane_width = 1 : i64, style = "distributed"} : !rtl.rom<2, 2>
 // CHECK-NEXT:    %[[C:.*]] = rtl.cell "qnnc_thres"(%[[IN]], %[[T]], %[[D]]) {instance_name = "core", params = {C = 4 : i32, PE = 2 : i32, IN_W = 3 : i32, IN_SIGNED = 1 : i32, T_W = 3 : i32, N_THRES = 1 : i32, OUT_W = 1 : i32, OUT_BIAS = 0 : i32}}
 // CHECK:       rtl.module "qnnc_top"
 // CHECK-NEXT:  ^bb0(%[[IN:.*]]: !rtl.stream<!rtl.fixed<3, 0>, 4, 2>):
@@ -91,7 +93,7 @@ func.func @core(%x: tensor<1x2xsi2>) -> tensor<1x2xui1> {
 
 // CHECK:       // {{-----}}
 // CHECK:       rtl.module "mvau_MatMul_0"
-// CHECK:         rtl.rom {data = dense<4> : tensor<2x1xui3>, lane_width = 4 : i64} : !rtl.rom<4, 2>
+// CHECK:         rtl.rom {data = dense<4> : tensor<2x1xui3>, lane_width = 4 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<4, 2>
 // CHECK:         rtl.cell "qnnc_mvau"({{.*}}) {instance_name = "core", params = {{{.*}} ACC_W = 4 : i32, N_THRES = 1 : i32, OUT_W = 1 : i32, OUT_BIAS = 1 : i32}}
 
 // -----
@@ -108,3 +110,23 @@ func.func @main(%x: tensor<1x2xsi2>) -> tensor<1x2xsi2> {
 // CHECK-NEXT:    dataflow.to_stream
 // CHECK-NEXT:    dataflow.from_stream
 // CHECK-NOT:     rtl.
+
+// -----
+
+// An MVAU whose count is the multiply-shift (requant_*, dataflow-choose-activation): ACT = 1,
+// N_THRES = K = 7, M_W/B_W the multipliers' and offsets' widths, the multiplier and offset ROMs
+// (NF words of PE lanes, read like the thresholds) in place of thresholds and directions.
+func.func @core(%x: tensor<1x2xsi4>) -> tensor<1x2xui3> {
+  %s = dataflow.to_stream %x : tensor<1x2xsi4> -> !dataflow.stream<si4, 2, 1> loc("MatMul_0"("MatMul"))
+  %m = dataflow.mvau %s {weights = dense<[[1, -2], [3, 1]]> : tensor<2x2xsi3>, weight_type = si3, acc_type = si7, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-12, -8, -4, 0, 4, 8, 12], [9, 6, 3, 0, -3, -6, -9]]> : tensor<2x7xsi5>, descending = dense<[0, 1]> : tensor<2xui1>, out_bias = 0 : i64, requant_mult = dense<[8, -11]> : tensor<2xsi5>, requant_offset = dense<[128, 131]> : tensor<2xui8>, requant_shift = 5 : i64} : !dataflow.stream<si4, 2, 1> -> !dataflow.stream<ui3, 2, 1> loc("MatMul_0"("MatMul"))
+  %r = dataflow.from_stream %m : !dataflow.stream<ui3, 2, 1> -> tensor<1x2xui3> loc("MatMul_0"("MatMul"))
+  func.return %r : tensor<1x2xui3>
+}
+
+// CHECK:       // {{-----}}
+// CHECK:       rtl.module "mvau_MatMul_0"
+// CHECK-NEXT:  ^bb0(%[[IN:.*]]: !rtl.stream<!rtl.fixed<4, 0>, 2, 1>):
+// CHECK-NEXT:    %[[W:.*]] = rtl.rom {data = dense<{{\[}}[1], [3], [-2], [1]]> : tensor<4x1xsi3>, lane_width = 3 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<3, 4>
+// CHECK-NEXT:    %[[M:.*]] = rtl.rom {data = dense<{{\[}}[8], [-11]]> : tensor<2x1xsi5>, lane_width = 5 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<5, 2>
+// CHECK-NEXT:    %[[B:.*]] = rtl.rom {data = dense<{{\[}}[128], [131]]> : tensor<2x1xui8>, lane_width = 9 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<9, 2>
+// CHECK-NEXT:    %[[C:.*]] = rtl.cell "qnnc_mvau"(%[[IN]], %[[W]], %[[M]], %[[B]]) {instance_name = "core", params = {{{.*}}, ACC_W = 7 : i32, N_THRES = 7 : i32, OUT_W = 3 : i32, OUT_BIAS = 0 : i32, ACT = 1 : i32, M_W = 5 : i32, B_W = 9 : i32, SHIFT = 5 : i32}}

@@ -16,6 +16,14 @@
 // RUN: qnnc-opt %s --split-input-file -p 'dataflow-fold{target-cycles=40}' | filecheck %s --check-prefix=WIN
 // RUN: qnnc-opt %s --split-input-file -p 'dataflow-fold{target-cycles=1000}' | filecheck %s --check-prefix=WIN-SLOW
 
+// RUN: qnnc-opt %s --split-input-file -p 'dataflow-fold{target-fps=25000000.0 clock-mhz=100.0}' | filecheck %s --check-prefix=FPS
+// RUN: qnnc-opt %s --split-input-file -p 'dataflow-fold{target-cycles=4}' | filecheck %s --check-prefix=UNREACH
+// RUN: echo '{"Defaults": {"ram_style": ["block", ["all"]]}, "MatrixVectorActivation_0": {"PE": 1, "SIMD": 2, "ram_style": "distributed"}, "Thresholding_Batch_0": {"PE": 3}, "StreamingFIFO_0": {"depth": 32}}' > %t.finn.json
+// RUN: qnnc-opt %s --split-input-file --verify-diagnostics -p 'dataflow-fold{target-cycles=4 folding-file="%t.finn.json"}' | filecheck %s --check-prefix=FINN
+// RUN: echo '{"MVAU_hls_0": {"PE": 1, "SIMD": 1}, "MVAU_hls_1": {"PE": 1, "SIMD": 1}, "MVAU_rtl_2": {"PE": 1, "SIMD": 1}}' > %t.finn-many.json
+// RUN: qnnc-opt %s --split-input-file --verify-diagnostics -p 'dataflow-fold{folding-file="%t.finn-many.json"}' | filecheck %s --check-prefix=ERR-FINN-COUNT
+// RUN: echo '{"MatrixVectorActivation_0": {"PE": 2, "SIMD": 4}}' > %t.finn-pe.json
+// RUN: qnnc-opt %s --split-input-file --verify-diagnostics -p 'dataflow-fold{folding-file="%t.finn-pe.json"}' | filecheck %s --check-prefix=ERR-FINN-PE
 // dataflow-fold: PE/SIMD per unit so that every unit meets a target of cycles per frame with the
 // fewest lanes; a width converter wherever a producer's lanes differ from what its consumer reads.
 // The units: MatMul_0 (MW=4, MH=3), Quant_0 (3 channels), MatMul_1 (MW=3, MH=2).
@@ -29,14 +37,18 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
   func.return %4 : tensor<1x2xsi4>
 }
 
-// target-cycles=4. MatMul_0: (MW/SIMD)*(MH/PE) <= 4 with fewest lanes PE*SIMD is PE=3, SIMD=1
-// (4 cycles, 3 lanes; PE=1, SIMD=4 needs 4). Quant_0: PE=1 (3 cycles), so a DWC 3 -> 1 lanes.
-// MatMul_1: PE=2, SIMD=1 (3 cycles, 2 lanes) reads the threshold's single lane directly.
-// CHECK-LABEL: func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
+// target-cycles=4: each unit takes the folding meeting 4 cycles at the least estimated area
+// (dialects/resources.py), the width converter it implies included. MatMul_0: PE=3, SIMD=1
+// (4 cycles): three 2x2 product tables and 4-bit accumulators, no adder tree and no input
+// buffer replay (NF=1), cheaper in the pipelined cell than PE=1, SIMD=4's four tables, tree and
+// input mux. Quant_0: PE=1 (3 cycles) behind a 3 -> 1 converter (a hold register and a 4:1
+// mux, cheaper than two more comparator lanes). MatMul_1: PE=2, SIMD=1 (3 cycles). The outcome
+// is recorded on @core.
+// CHECK-LABEL: func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> attributes {qnnc.folding = {target_cycles = 4 : i64, achieved_cycles = 4 : i64, target_met = true}} {
 // CHECK-NEXT:    %[[S:.*]] = dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 1>
 // CHECK-NEXT:    %[[M0:.*]] = dataflow.mvau %[[S]] {{{.*}} pe = 3 : i64, simd = 1 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<si4, 3, 3>
-// CHECK-NEXT:    %[[D:.*]] = dataflow.dwc %[[M0]] : !dataflow.stream<si4, 3, 3> -> !dataflow.stream<si4, 3, 1>
-// CHECK-NEXT:    %[[T:.*]] = dataflow.threshold %[[D]] {{{.*}} pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<ui2, 3, 1>
+// CHECK-NEXT:    %[[C:.*]] = dataflow.dwc %[[M0]] : !dataflow.stream<si4, 3, 3> -> !dataflow.stream<si4, 3, 1>
+// CHECK-NEXT:    %[[T:.*]] = dataflow.threshold %[[C]] {{{.*}} pe = 1 : i64} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<ui2, 3, 1>
 // CHECK-NEXT:    %[[M1:.*]] = dataflow.mvau %[[T]] {{{.*}} pe = 2 : i64, simd = 1 : i64} : !dataflow.stream<ui2, 3, 1> -> !dataflow.stream<si4, 2, 2>
 // CHECK-NEXT:    %[[R:.*]] = dataflow.from_stream %[[M1]] : !dataflow.stream<si4, 2, 2> -> tensor<1x2xsi4>
 // CHECK-NEXT:    func.return %[[R]] : tensor<1x2xsi4>
@@ -72,15 +84,32 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 // REFOLD-NOT:     dataflow.dwc
 // REFOLD:         // {{-----}}
 
-// A folding file pins MatMul_0 (the to_stream follows its SIMD) and Quant_0; MatMul_1 still
-// takes the cheapest folding for 4 cycles (PE=2, SIMD=1) even though that costs a converter.
+// A folding file pins MatMul_0 (the to_stream follows its SIMD) and Quant_0; MatMul_1 takes
+// the least-area folding for 4 cycles counting the width converter a folding implies: PE=1,
+// SIMD=3 reads the threshold's 3 lanes directly (PE=2, SIMD=1 would need a 3 -> 1 converter).
 // PIN-LABEL: func.func @core
 // PIN-NEXT:    dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 2>
 // PIN-NEXT:    dataflow.mvau {{.*}} pe = 1 : i64, simd = 2 : i64} : !dataflow.stream<si2, 4, 2> -> !dataflow.stream<si4, 3, 1>
 // PIN-NEXT:    dataflow.dwc {{.*}} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<si4, 3, 3>
 // PIN-NEXT:    dataflow.threshold {{.*}} pe = 3 : i64} : !dataflow.stream<si4, 3, 3> -> !dataflow.stream<ui2, 3, 3>
-// PIN-NEXT:    dataflow.dwc {{.*}} : !dataflow.stream<ui2, 3, 3> -> !dataflow.stream<ui2, 3, 1>
-// PIN-NEXT:    dataflow.mvau {{.*}} pe = 2 : i64, simd = 1 : i64} : !dataflow.stream<ui2, 3, 1> -> !dataflow.stream<si4, 2, 2>
+// PIN-NEXT:    dataflow.mvau {{.*}} pe = 1 : i64, simd = 3 : i64} : !dataflow.stream<ui2, 3, 3> -> !dataflow.stream<si4, 2, 1>
+
+// A rate target: 25 M frames/s at 100 MHz is floor(100e6 / 25e6) = 4 cycles per frame, folded
+// as target-cycles=4 (the same foldings, 4 cycles achieved); the rate and clock are recorded.
+// FPS-LABEL: func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> attributes {qnnc.folding = {target_cycles = 4 : i64, achieved_cycles = 4 : i64, target_met = true, target_fps = 2.500000e+07 : f64, clock_mhz = 1.000000e+02 : f64}} {
+
+// FINN's folding_config.json: MatrixVectorActivation_0 is the first MVAU (MatMul_0),
+// Thresholding_Batch_0 the first threshold (Quant_0); MatMul_1 has no FINN entry and is
+// searched; ram_style, Defaults and the FIFO are ignored with warnings recorded on @core.
+// FINN-LABEL: func.func @core
+// FINN-SAME:    warnings = ["folding file: 1 FINN mvau nodes for 2 qnnc units; folded by the search: MatMul_1", "folding file: FINN keys ignored (qnnc's own rules decide them): Defaults.ram_style, ram_style", "folding file: FINN nodes ignored {{.*}}: StreamingFIFO_0"]
+// FINN-NEXT:    dataflow.to_stream %x : tensor<1x4xsi2> -> !dataflow.stream<si2, 4, 2>
+// FINN-NEXT:    dataflow.mvau {{.*}} pe = 1 : i64, simd = 2 : i64} : !dataflow.stream<si2, 4, 2> -> !dataflow.stream<si4, 3, 1>
+// FINN-NEXT:    dataflow.dwc {{.*}} : !dataflow.stream<si4, 3, 1> -> !dataflow.stream<si4, 3, 3>
+// FINN-NEXT:    dataflow.threshold {{.*}} pe = 3 : i64} : !dataflow.stream<si4, 3, 3> -> !dataflow.stream<ui2, 3, 3>
+
+// ERR-FINN-COUNT: error: folding file has 3 FINN mvau nodes (MVAU_hls_0, MVAU_hls_1, MVAU_rtl_2) but the accelerator has 2 (MatMul_0, MatMul_1)
+// ERR-FINN-PE: error: node 'MatMul_0' (MatMul): FINN node 'MatrixVectorActivation_0' maps to this unit, but its folding PE=2, SIMD=4 is not one of its foldings (PE dividing 3, SIMD dividing 4)
 
 // ERR-PE: error: node 'MatMul_0' (MatMul): folding PE=2, SIMD=1 is not one of this unit's foldings (PE dividing 3, SIMD dividing 4)
 // ERR-THRES: error: node 'Quant_0' (Quant): folding PE=2 is not one of this unit's foldings (PE 1, 3)
@@ -95,8 +124,11 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 // 18/SIMD * 2/PE <= 2.5 with SIMD a divisor of the 2 input channels (the window generator
 // streams whole pixels' channels): SIMD=2, PE=2 (9*1*16 = 144 > 40 is the best it can do, so
 // the most parallel folding). The window generator and the padding take the MVAU's SIMD; the
-// add and pool take the fewest lanes meeting the target (32 beats at 1 lane > 40? no: 32 <= 40,
-// so 1). Width converters appear where lanes change; the fork passes its input's lanes on.
+// add takes the fewest lanes meeting the target (32 beats at 1 lane <= 40). The pool meets it
+// at 1 or 2 lanes and takes 2: its partial results (2 channels) then sit in a register rather
+// than a LUT RAM, which saves more than the 1 -> 2 converter before its window generator costs
+// (an up-sizing converter is a slot register, no data LUTs). Width converters appear where
+// lanes change; the fork passes its input's lanes on.
 func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
   %0 = dataflow.to_stream %x : tensor<1x4x4x2xui2> -> !dataflow.stream<ui2, 32, 1>
   %1, %2 = dataflow.fork %0 : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>, !dataflow.stream<ui2, 32, 1>
@@ -118,10 +150,22 @@ func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
 // WIN-NEXT: %{{.*}} = dataflow.mvau {{.*}} pe = 2 : i64, simd = 2 : i64, {{.*}} : !dataflow.stream<ui2, 288, 2> -> !dataflow.stream<ui2, 32, 2>
 // WIN-NEXT: %{{.*}} = dataflow.dwc %{{.*}} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 32, 1>
 // WIN-NEXT: %{{.*}} = dataflow.add {{.*}} pe = 1 : i64, {{.*}} : !dataflow.stream<ui2, 32, 1>, !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>
-// WIN-NEXT: %{{.*}} = dataflow.swg {{.*}} simd = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>
-// WIN-NEXT: %{{.*}} = dataflow.pool {{.*}} pe = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 8, 1>
+// WIN-NEXT: %{{.*}} = dataflow.dwc %{{.*}} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 2>
+// WIN-NEXT: %{{.*}} = dataflow.swg {{.*}} simd = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 32, 2>
+// WIN-NEXT: %{{.*}} = dataflow.pool {{.*}} pe = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 8, 2>
 
-// Slow target: every unit at one lane, no width converters.
-// WIN-SLOW-NOT:  dataflow.dwc
-// WIN-SLOW:      dataflow.mvau {{.*}} pe = 1 : i64, simd = 1 : i64
-// WIN-SLOW-NOT:  dataflow.dwc
+// Slow target: the least area, whatever the lanes. The MVAU takes one PE lane; the window
+// generators and the padding take 2 lanes (both channels of a pixel a beat): their line buffers
+// hold as many bits in half the words, so their address counters and compares are a bit
+// narrower, which saves more than the two 1 -> 2 converters cost (slot registers, no data LUTs)
+// and the MVAU's second product (a 3-bit table).
+// WIN-SLOW:      dataflow.dwc %{{.*}} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 2>
+// WIN-SLOW:      dataflow.mvau {{.*}} pe = 1 : i64, simd = 2 : i64
+// WIN-SLOW:      dataflow.add {{.*}} pe = 1 : i64
+// WIN-SLOW-NEXT: dataflow.dwc %{{.*}} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 2>
+// WIN-SLOW:      dataflow.pool {{.*}} pe = 2 : i64
+
+// Target 4 is out of reach for the conv net: the 3x3 window generator streams 288 elements a
+// frame and takes at least 288 / 2 channels = 144 cycles at its widest; the pass records it.
+// UNREACH:       // {{-----}}
+// UNREACH:       func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> attributes {qnnc.folding = {target_cycles = 4 : i64, achieved_cycles = 144 : i64, target_met = false, limiting_unit = "dataflow.swg", best_cycles = 144 : i64}}

@@ -36,6 +36,25 @@ func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
 
 // -----
 
+// dataflow.mvau: a multiply-shift that is not the thresholds (offset 0 for channel 0, where
+// 128 makes it count from -12: at -12 the thresholds give 1, floor(-96 / 32) clamps to 0)
+func.func @f(%x: !dataflow.stream<si4, 2, 1>) {
+  %m = dataflow.mvau %x {weights = dense<[[1, -2], [3, 1]]> : tensor<2x2xsi3>, weight_type = si3, acc_type = si7, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-12, -8, -4, 0, 4, 8, 12], [9, 6, 3, 0, -3, -6, -9]]> : tensor<2x7xsi5>, descending = dense<[0, 1]> : tensor<2xui1>, out_bias = 0 : i64, requant_mult = dense<[8, -11]> : tensor<2xsi5>, requant_offset = dense<[0, 131]> : tensor<2xui8>, requant_shift = 5 : i64} : !dataflow.stream<si4, 2, 1> -> !dataflow.stream<ui3, 2, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: the multiply-shift is not the thresholds: channel 0: accumulator -12 gives 1 by thresholds but 0 by floor((-12·8 + 0) / 2^5)
+
+// -----
+
+// dataflow.mvau: the three requant properties go together
+func.func @f(%x: !dataflow.stream<si4, 2, 1>) {
+  %m = dataflow.mvau %x {weights = dense<[[1, -2], [3, 1]]> : tensor<2x2xsi3>, weight_type = si3, acc_type = si7, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-12, -8, -4, 0, 4, 8, 12], [9, 6, 3, 0, -3, -6, -9]]> : tensor<2x7xsi5>, descending = dense<[0, 1]> : tensor<2xui1>, out_bias = 0 : i64, requant_mult = dense<[8, -11]> : tensor<2xsi5>, requant_shift = 5 : i64} : !dataflow.stream<si4, 2, 1> -> !dataflow.stream<ui3, 2, 1>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.mvau: requant_mult, requant_offset and requant_shift go together
+
+// -----
+
 // dataflow.mvau: PE divides MH
 func.func @f(%x: !dataflow.stream<si2, 4, 1>) {
   %r = dataflow.mvau %x {weights = dense<[[1, -1, 0], [0, 1, 1], [-1, -1, 1], [1, 0, -1]]> : tensor<4x3xsi2>, weight_type = si2, acc_type = si4, pe = 2 : i64, simd = 1 : i64, thresholds = dense<[[-1, 1], [0, 2], [3, -2]]> : tensor<3x2xsi3>, descending = dense<[0, 0, 1]> : tensor<3xui1>, out_bias = 0 : i64} : !dataflow.stream<si2, 4, 1> -> !dataflow.stream<ui2, 3, 1>

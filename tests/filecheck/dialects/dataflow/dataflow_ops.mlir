@@ -61,6 +61,23 @@ func.func @xnor(%x: tensor<1x4x!quant.bipolar>) -> tensor<1x2x!quant.bipolar> {
 
 // -----
 
+// An MVAU whose thresholds the hardware computes as a multiply-shift (requant_*): channel 0
+// steps every 4 from -12, channel 1 is descending every 3 (a negative multiplier).
+func.func @requant(%x: tensor<1x2xsi4>) -> tensor<1x2xui3> {
+  %s = dataflow.to_stream %x : tensor<1x2xsi4> -> !dataflow.stream<si4, 2, 1>
+  %m = dataflow.mvau %s {weights = dense<[[1, -2], [3, 1]]> : tensor<2x2xsi3>, weight_type = si3, acc_type = si7, pe = 1 : i64, simd = 1 : i64, thresholds = dense<[[-12, -8, -4, 0, 4, 8, 12], [9, 6, 3, 0, -3, -6, -9]]> : tensor<2x7xsi5>, descending = dense<[0, 1]> : tensor<2xui1>, out_bias = 0 : i64, requant_mult = dense<[8, -11]> : tensor<2xsi5>, requant_offset = dense<[128, 131]> : tensor<2xui8>, requant_shift = 5 : i64} : !dataflow.stream<si4, 2, 1> -> !dataflow.stream<ui3, 2, 1>
+  %r = dataflow.from_stream %m : !dataflow.stream<ui3, 2, 1> -> tensor<1x2xui3>
+  func.return %r : tensor<1x2xui3>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @requant
+// CHECK-NEXT:    %s = dataflow.to_stream
+// CHECK-NEXT:    %m = dataflow.mvau %s {{{.*}}, out_bias = 0 : i64, requant_mult = dense<[8, -11]> : tensor<2xsi5>, requant_offset = dense<[128, 131]> : tensor<2xui8>, requant_shift = 5 : i64} : !dataflow.stream<si4, 2, 1> -> !dataflow.stream<ui3, 2, 1>
+// CHECK-GENERIC: %m = "dataflow.mvau"(%s) <{{{.*}}requant_mult = dense<[8, -11]> : tensor<2xsi5>, requant_offset = dense<[128, 131]> : tensor<2xui8>, requant_shift = 5 : i64}>
+
+// -----
+
 // A residual convolution block, channels-last: fork, pad, sliding windows, an MVAU on 16
 // vectors, the add joining both branches, max pooling.
 func.func @residual(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {

@@ -95,6 +95,34 @@ rtl.output %x : !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
 
 // -----
 
+// rtl.rom: block RAM reads synchronously
+func.func @f() {
+  %r = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64, style = "block"} : !rtl.rom<2, 2>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.rom: block RAM reads synchronously (latency 1)
+
+// -----
+
+// rtl.rom: a place it can live
+func.func @f() {
+  %r = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64, latency = 1 : i64, style = "ultra"} : !rtl.rom<2, 2>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.rom: style must be one of block, distributed
+
+// -----
+
+// rtl.cell: a ROM is read with the latency its port expects (the MVAU's are synchronous)
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 2, 1>) {
+  %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 2>
+  %o = rtl.cell "qnnc_mvau"(%x, %w) {instance_name = "c", params = {MW = 2 : i32, MH = 1 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 5 : i32, N_THRES = 0 : i32, OUT_W = 5 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 2, 1>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<5, 0>, 1, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: ROM port 'w' of qnnc_mvau reads with latency 1, the ROM has 0
+
+// -----
+
 // rtl.rom: data is (depth, lanes)
 func.func @f() {
   %r = rtl.rom {data = dense<[1, 0, -1]> : tensor<3xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 3>
@@ -159,13 +187,24 @@ func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
 
 // -----
 
-// rtl.cell: qnnc_mvau takes 2 (no thresholds) or 4 operands
+// rtl.cell: the ROMs qnnc_mvau takes follow its parameters: with thresholds (N_THRES > 0,
+// ACT = 0) the weights, thresholds and directions
 func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
-  %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64} : !rtl.rom<2, 2>
-  %o = rtl.cell "qnnc_mvau"(%x, %w, %w) {instance_name = "c", params = {W = 2 : i32, DEPTH = 2 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64, latency = 1 : i64} : !rtl.rom<2, 2>
+  %o = rtl.cell "qnnc_mvau"(%x, %w, %w) {instance_name = "c", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
   func.return
 }
-// CHECK: Operation does not verify: rtl.cell: qnnc_mvau takes 4 operands (2 without its last 2 ROMs)
+// CHECK: Operation does not verify: rtl.cell: qnnc_mvau takes 4 operands with these parameters (ROMs w, t, t_desc)
+
+// -----
+
+// rtl.cell: with the multiply-shift (ACT = 1) the weights, multipliers and offsets
+func.func @f(%x: !rtl.stream<!rtl.fixed<2, 0>, 4, 1>) {
+  %w = rtl.rom {data = dense<[[1], [0]]> : tensor<2x1xsi2>, lane_width = 2 : i64, latency = 1 : i64} : !rtl.rom<2, 2>
+  %o = rtl.cell "qnnc_mvau"(%x, %w) {instance_name = "c", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32, ACT = 1 : i32, M_W = 2 : i32, B_W = 3 : i32, SHIFT = 1 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 1>, !rtl.rom<2, 2>) -> !rtl.stream<!rtl.fixed<2, 0>, 4, 1>
+  func.return
+}
+// CHECK: Operation does not verify: rtl.cell: qnnc_mvau takes 4 operands with these parameters (ROMs w, rq_mult, rq_offset)
 
 // -----
 

@@ -12,16 +12,16 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 
 rtl.module "mvau_0" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2> attributes {port_names = ["in", "out"]} {
 ^bb0(%in: !rtl.stream<!rtl.fixed<2, 0>, 4, 2>):
-  %w = rtl.rom {data = dense<[[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64} : !rtl.rom<8, 2>
-  %t = rtl.rom {data = dense<[[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64} : !rtl.rom<16, 1>
-  %d = rtl.rom {data = dense<[[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 1>
+  %w = rtl.rom {data = dense<[[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64, latency = 1 : i64} : !rtl.rom<8, 2>
+  %t = rtl.rom {data = dense<[[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64, latency = 1 : i64} : !rtl.rom<16, 1>
+  %d = rtl.rom {data = dense<[[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64, latency = 1 : i64} : !rtl.rom<2, 1>
   %o = rtl.cell "qnnc_mvau"(%in, %w, %t, %d) {instance_name = "core", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 2 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>, !rtl.rom<8, 2>, !rtl.rom<16, 1>, !rtl.rom<2, 1>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
   rtl.output %o : !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
 }
 
 rtl.module "xnor_0" : (!rtl.stream<!quant.bipolar, 2, 1>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1> {
 ^bb0(%in: !rtl.stream<!quant.bipolar, 2, 1>):
-  %w = rtl.rom {data = dense<[[1], [0], [0], [1]]> : tensor<4x1xui1>, lane_width = 1 : i64} : !rtl.rom<1, 4>
+  %w = rtl.rom {data = dense<[[1], [0], [0], [1]]> : tensor<4x1xui1>, lane_width = 1 : i64, latency = 1 : i64} : !rtl.rom<1, 4>
   %o = rtl.cell "qnnc_mvau"(%in, %w) {instance_name = "core", params = {MW = 2 : i32, MH = 2 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 1 : i32, IN_SIGNED = 0 : i32, IN_BIPOLAR = 1 : i32, W_W = 1 : i32, W_SIGNED = 0 : i32, W_BIPOLAR = 1 : i32, ACC_W = 4 : i32, N_THRES = 0 : i32, OUT_W = 4 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!quant.bipolar, 2, 1>, !rtl.rom<1, 4>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
   rtl.output %o : !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 }
@@ -52,15 +52,15 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK-NEXT:  }
 // CHECK-NEXT:  rtl.module "mvau_0" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2> attributes {port_names = ["in", "out"]} {
 // CHECK-NEXT:  ^bb0(%in: !rtl.stream<!rtl.fixed<2, 0>, 4, 2>):
-// CHECK-NEXT:    %w = rtl.rom {data = dense<{{\[}}[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64} : !rtl.rom<8, 2>
-// CHECK-NEXT:    %t = rtl.rom {data = dense<{{\[}}[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64} : !rtl.rom<16, 1>
-// CHECK-NEXT:    %d = rtl.rom {data = dense<{{\[}}[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64} : !rtl.rom<2, 1>
+// CHECK-NEXT:    %w = rtl.rom {data = dense<{{\[}}[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64, latency = 1 : i64} : !rtl.rom<8, 2>
+// CHECK-NEXT:    %t = rtl.rom {data = dense<{{\[}}[-1, 2, 3, 0]]> : tensor<1x4xsi3>, lane_width = 4 : i64, latency = 1 : i64} : !rtl.rom<16, 1>
+// CHECK-NEXT:    %d = rtl.rom {data = dense<{{\[}}[0, 1]]> : tensor<1x2xui1>, lane_width = 1 : i64, latency = 1 : i64} : !rtl.rom<2, 1>
 // CHECK-NEXT:    %o = rtl.cell "qnnc_mvau"(%in, %w, %t, %d) {instance_name = "core", params = {MW = 4 : i32, MH = 2 : i32, SIMD = 2 : i32, PE = 2 : i32, IN_W = 2 : i32, IN_SIGNED = 1 : i32, IN_BIPOLAR = 0 : i32, W_W = 2 : i32, W_SIGNED = 1 : i32, W_BIPOLAR = 0 : i32, ACC_W = 4 : i32, N_THRES = 2 : i32, OUT_W = 2 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>, !rtl.rom<8, 2>, !rtl.rom<16, 1>, !rtl.rom<2, 1>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
 // CHECK-NEXT:    rtl.output %o : !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>
 // CHECK-NEXT:  }
 // CHECK-NEXT:  rtl.module "xnor_0" : (!rtl.stream<!quant.bipolar, 2, 1>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1> {
 // CHECK-NEXT:  ^bb0(%in: !rtl.stream<!quant.bipolar, 2, 1>):
-// CHECK-NEXT:    %w = rtl.rom {data = dense<{{\[}}[1], [0], [0], [1]]> : tensor<4x1xui1>, lane_width = 1 : i64} : !rtl.rom<1, 4>
+// CHECK-NEXT:    %w = rtl.rom {data = dense<{{\[}}[1], [0], [0], [1]]> : tensor<4x1xui1>, lane_width = 1 : i64, latency = 1 : i64} : !rtl.rom<1, 4>
 // CHECK-NEXT:    %o = rtl.cell "qnnc_mvau"(%in, %w) {instance_name = "core", params = {MW = 2 : i32, MH = 2 : i32, SIMD = 1 : i32, PE = 1 : i32, IN_W = 1 : i32, IN_SIGNED = 0 : i32, IN_BIPOLAR = 1 : i32, W_W = 1 : i32, W_SIGNED = 0 : i32, W_BIPOLAR = 1 : i32, ACC_W = 4 : i32, N_THRES = 0 : i32, OUT_W = 4 : i32, OUT_BIAS = 0 : i32}} : (!rtl.stream<!quant.bipolar, 2, 1>, !rtl.rom<1, 4>) -> !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 // CHECK-NEXT:    rtl.output %o : !rtl.stream<!rtl.fixed<4, 0>, 2, 1>
 // CHECK-NEXT:  }
@@ -82,7 +82,7 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK-NEXT:  }
 
 // CHECK-GENERIC:       "rtl.module"() <{sym_name = "mvau_0", function_type = (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>}> ({
-// CHECK-GENERIC:         %w = "rtl.rom"() <{data = dense<{{\[}}[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64}> : () -> !rtl.rom<8, 2>
+// CHECK-GENERIC:         %w = "rtl.rom"() <{data = dense<{{\[}}[1, 0, -1, 1], [-1, 1, -1, 0]]> : tensor<2x4xsi2>, lane_width = 2 : i64, latency = 1 : i64}> : () -> !rtl.rom<8, 2>
 // CHECK-GENERIC:         "rtl.output"(%o) : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 2>) -> ()
 // CHECK-GENERIC:       }) {port_names = ["in", "out"]} : () -> ()
 // CHECK-GENERIC:         %f = "rtl.cell"(%m) <{cell = "qnnc_fifo", instance_name = "fifo", params = {W = 4 : i32, DEPTH = 2 : i32}}> : (!rtl.stream<!rtl.ufixed<2, 0>, 2, 2>) -> !rtl.stream<!rtl.ufixed<2, 0>, 2, 2>

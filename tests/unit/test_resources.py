@@ -1,0 +1,308 @@
+"""The resource model (dialects/resources.py) and the folding search built on it
+(lowering/dataflow_fold.py): formulas against hand-worked cases, monotone in lanes; the least
+area meeting a target; unreachable targets and budgets reported; report fields; FINN's
+folding_config.json."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qnnc.dialects import resources as res
+from qnnc.lowering.dataflow_fold import cheapest_folding, finn_pins, is_finn_config, target_cycles
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+TFC = str(MODELS / "tfc_2w2a_zoo" / "model.onnx")
+
+
+def qnnc(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qnnc.cli", *args], capture_output=True, text=True)
+
+
+# ---- formulas ---------------------------------------------------------------------------------
+
+
+def test_product_rule():
+    # each product comes with its register (qnnc_mvau's prod_r: PR_W flip-flops)
+    assert res.product(1, False, True, 1, False, True) == res.Resources(lut=1, ff=1)  # XNOR
+    # at most 6 operand bits: a table of constants, one LUT per product bit (2x2 signed: 4 bits)
+    assert res.product(2, True, False, 2, True, False) == res.Resources(lut=4, ff=4)
+    assert res.product(4, True, False, 1, False, True) == res.Resources(lut=5, ff=5)  # 4 x ±1
+    # wider: Yosys' rule, a DSP48E1 (which holds the product register) or a LUT multiplier
+    assert res.product(4, False, False, 4, True, False) == res.Resources(dsp=1)      # 5x4: Y=9
+    assert res.product(4, True, False, 4, True, False) == res.Resources(lut=8, ff=8)  # 4x4: Y=8
+    assert res.product(8, False, False, 8, True, False) == res.Resources(dsp=1)
+    assert res.product(20, True, False, 20, True, False) == res.Resources(dsp=2)     # > 25x18
+    assert res.product(8, True, False, 1, False, True) == res.Resources(lut=9, ff=9)  # negation
+    # the register is cut to the accumulator's width
+    assert res.product(8, True, False, 1, False, True, acc_bits=6) == res.Resources(lut=6, ff=6)
+    assert res.uses_dsp(2, 7) and not res.uses_dsp(1, 16) and not res.uses_dsp(4, 4)
+
+
+def test_roms_follow_the_memory_rule():
+    # TFC layer 0 at PE 32 / SIMD 16: 98 words of 32*16*2 bits, 29 BRAM18 (tests/unit/test_memory_rule)
+    e = res.mvau(784, 64, 32, 16, 2, True, False, 2, True, False, 11, 2, 2)
+    w = {m.name: m for m in e.memories}
+    assert (w["weights"].depth, w["weights"].width, w["weights"].style, w["weights"].bram18) == \
+        (98, 1024, "block", 29)
+    assert (w["thresholds"].depth, w["thresholds"].width, w["thresholds"].style) == \
+        (2, 32 * 2 * 11, "distributed")
+    # two words: every column is constant, the word index or its complement, so Yosys keeps
+    # at most 2 distinct columns (rom_columns), not 704 LUTs
+    assert w["thresholds"].luts == 2 and e.resources.bram18 == 29
+    assert res.rom_columns(2, 704) == 2 and res.rom_columns(4, 704) == 14
+    assert res.rom_columns(16, 704) == 704
+    assert res.rom("x", 64, 4096) == res.Memory("x", 64, 4096, "distributed", 0, 4096)
+
+
+def test_hand_worked_units():
+    # a FIFO of 8 x 16 bits: RAM32M holds 6 bits -> 3 of 4 LUTs; pointers/counter 8*3+8
+    assert res.fifo(16, 8).resources == res.Resources(lut=12 + 32, ff=15)
+    # a RAM past 64 words and 4 Kbit goes to block RAM (FIFO of 438 x 16)
+    assert res.fifo(16, 438).resources.bram18 == 1
+    # one-word storage is a register
+    assert res.ram(1, 10) == res.Resources(ff=10)
+    # single-port LUT RAM (the MVAU's input buffer): 32x8 per RAM32M, 1 site a bit to 64 words
+    assert res.ram(16, 8, single_port=True) == res.Resources(lut=4)
+    assert res.ram(49, 32, single_port=True) == res.Resources(lut=32)
+    assert res.signed_bits(-1, 0) == 1 and res.signed_bits(0, 127) == 8 and res.signed_bits(-129, 0) == 9
+
+
+def test_hand_worked_mvau():
+    # TFC-w2a2 layer 1 at PE=2, SIMD=4 (MW=MH=64, 2-bit signed operands, ACC_W=8, 2 thresholds):
+    # NF=32, SF=16. Terms (qnnc_mvau.v): weights 512x16 in one BRAM18; thresholds 32x32 and
+    # directions 32x2 in LUTs (32 + 2 LUTs, 34 read-register FFs); input beat 8 FFs, input
+    # buffer 16x8 single-port (one RAM32M, 4 LUTs) + read register 8 FFs + live/replay mux 8
+    # LUTs; input beat and weight word registered again 8 + 16 FFs; 8 product tables of 4 bits
+    # (32 LUTs, 32 FFs); per PE a tree of 2 5-bit adders and
+    # one 6-bit adder (16 LUTs), not registered (2 levels); accumulators 2x8 LUTs, 16 FFs;
+    # comparisons 4 x (8 + 2) LUTs, the accumulators' complement 16 LUTs, 4 hit FFs, the counts
+    # 2 x 2 LUTs; tags 2*5 + 3*(1+5) + 1 = 29 FFs; counters sf 4 + nf 5 + wa 9 + credits 3 bits
+    # (21 LUTs, 21 FFs) and control 62 LUTs; output queue 7x4 (one RAM32M, 4 LUTs), pointers
+    # and count 2*3 + 3 LUTs, 9 FFs.
+    e = res.mvau(64, 64, 2, 4, 2, True, False, 2, True, False, 8, 2, 2)
+    lut = 34 + 4 + 8 + 32 + 2 * 16 + 16 + 40 + 16 + 4 + 21 + 62 + 4 + 9
+    ff = 34 + 8 + 8 + 24 + 32 + 16 + 4 + 29 + 21 + 9
+    assert e.resources == res.Resources(lut=lut, ff=ff, bram18=1)
+    # the tree grows a bit a level and is registered every two levels but at the root:
+    # SIMD=16 of 4-bit products into ACC 10: 8x5 + 4x6 + 2x7 + 1x8 LUTs, level 2 registered
+    assert res.adder_tree(16, 4, 10) == res.Resources(lut=86, ff=24)
+    assert res.mvau_stages(16, 2) == (5, 6) and res.mvau_stages(1, 0) == (4, 3)
+
+
+def test_hand_worked_dwc():
+    assert res.dwc(2, 4, 4).resources == res.Resources()                  # wires
+    # 32 -> 16 lanes of 2 bits (K=2): a 3:1 mux per output bit with its 2 select bits in one
+    # LUT (32), slice counter 1, flags 4; hold 64 + output 32 + counter + flags 3 FFs. Yosys
+    # synth_xilinx: 38..40 LUTs, 99 FFs (the cell's header, benchmarks/resources.py).
+    assert res.dwc(2, 32, 16).resources == res.Resources(lut=37, ff=99)
+    # 2 -> 8 lanes (K=4): no data LUTs; 3 slot decoders, a 2-bit beat counter (2 + 2), 3 for
+    # the handshake; 3 slots x 4 + output 16 + counter 2 + valid FFs (Yosys: 9 LUTs, 31 FFs)
+    assert res.dwc(2, 2, 8).resources == res.Resources(lut=10, ff=31)
+    # a non-integer ratio keeps the general buffer: far larger
+    assert res.dwc(2, 2, 3).resources.lut > 4 * res.dwc(2, 4, 2).resources.lut
+
+
+@pytest.mark.parametrize("xb,xs,xbip,wb,ws,wbip", [
+    (1, False, True, 1, False, True), (2, True, False, 2, True, False),
+    (6, False, False, 8, True, False), (2, False, False, 1, False, True)])
+def test_mvau_grows_with_lanes(xb, xs, xbip, wb, ws, wbip):
+    def logic(pe, simd):
+        e = res.mvau(64, 32, pe, simd, xb, xs, xbip, wb, ws, wbip, 12, 3, 2)
+        # the datapath alone: without the ROMs and the read registers of those in LUTs
+        regs = sum(res.rom_columns(m.depth, m.width) for m in e.memories
+                   if m.style == "distributed")
+        return e.resources + res.Resources(lut=-sum(m.luts for m in e.memories), ff=-regs,
+                                           bram18=-sum(m.bram18 for m in e.memories))
+    for pe, simd in ((1, 1), (1, 4), (2, 4), (4, 4), (4, 16)):
+        a = logic(pe, simd)
+        for b in (logic(pe * 2, simd), logic(pe, simd * 2)):
+            assert b.lut + 100 * b.dsp > a.lut + 100 * a.dsp and b.ff >= a.ff - 4, (pe, simd, a, b)
+
+
+def test_other_units_grow_with_lanes():
+    for p in (1, 2, 4, 8):
+        assert res.threshold(64, 2 * p, 8, 9, 3, 2).resources.lut > \
+            res.threshold(64, p, 8, 9, 3, 2).resources.lut
+        assert res.pool(4, 64, 2 * p, 4, 4, "max").resources.lut > \
+            res.pool(4, 64, p, 4, 4, "max").resources.lut
+        assert res.add(64, 2 * p, 4, 4, 2, 1, 8, 3, 4).resources.lut > \
+            res.add(64, p, 4, 4, 2, 1, 8, 3, 4).resources.lut
+
+
+# ---- search -----------------------------------------------------------------------------------
+
+
+class FakeUnit:
+    """A unit whose cycles and area per folding are given."""
+
+    def __init__(self, table):
+        self.table = table  # (pe, simd) -> (cycles, lut, bram18, dsp)
+
+    class _Operand:
+        class type:
+            @staticmethod
+            def element_bits():
+                return 2
+
+    operands = [_Operand]
+
+    def fold_space(self):
+        return [{"pe": p, "simd": s} for p, s in self.table]
+
+    def cycles_at(self, f):
+        return self.table[f["pe"], f["simd"]][0]
+
+    def resources_at(self, f):
+        _, lut, bram, dsp = self.table[f["pe"], f["simd"]]
+        return res.Estimate(res.Resources(lut=lut, bram18=bram, dsp=dsp))
+
+
+def test_search_takes_the_least_area_meeting_the_target():
+    u = FakeUnit({(1, 1): (16, 100, 0, 0), (1, 4): (4, 300, 0, 0), (4, 1): (4, 250, 0, 0),
+                  (2, 4): (2, 150, 1, 0), (4, 4): (1, 120, 0, 1)})
+    # area = LUT + 64 BRAM18 + 100 DSP: (1,4) 300, (4,1) 250, (2,4) 214, (4,4) 220
+    assert cheapest_folding(u, 4) == {"pe": 2, "simd": 4}
+    assert cheapest_folding(u, 1) == {"pe": 4, "simd": 4}
+    assert cheapest_folding(u, 4, options=[{"pe": 1, "simd": 4}, {"pe": 4, "simd": 1}]) == \
+        {"pe": 4, "simd": 1}
+    assert cheapest_folding(u, 16) == {"pe": 1, "simd": 1}
+    # unreachable: the fastest folding
+    assert cheapest_folding(u, 0) == {"pe": 4, "simd": 4}
+
+
+def test_target_from_rate_and_clock():
+    assert target_cycles(0, 1e6, 100.0) == 100
+    assert target_cycles(0, 3e6, 100.0) == 33      # floor
+    assert target_cycles(0, 1e9, 100.0) == 1
+    assert target_cycles(7) == 7
+    with pytest.raises(Exception, match="not both"):
+        target_cycles(7, 1e6, 100.0)
+
+
+# ---- driver, report ---------------------------------------------------------------------------
+
+
+def test_report_has_resources_and_the_folding_outcome(tmp_path):
+    out = tmp_path / "o"
+    r = qnnc(TFC, "-o", str(out), "--emit", "dataflow", "--target-fps", "1000000",
+             "--clock-mhz", "100")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((out / "report.json").read_text())
+    f = rep["folding"]
+    assert f["target_cycles"] == 100 and f["target_met"] and f["achieved_cycles"] <= 100
+    assert f["target_fps"] == 1e6 and f["clock_mhz"] == 100 and f["achieved_fps"] >= 1e6
+    assert rep["cycles_per_frame"] == f["achieved_cycles"]
+    for layer in rep["layers"] + rep["fifos_and_width_converters"]:
+        assert set(layer["resources"]) == {"lut", "ff", "bram18", "dsp"}
+    mv = rep["layers"][0]
+    assert [m["name"] for m in mv["memories"]] == ["weights", "thresholds", "directions"]
+    assert set(mv["memories"][0]) == {"name", "depth", "width", "style", "bram18", "luts"}
+    total = {k: sum(e["resources"][k] for e in rep["layers"] + rep["fifos_and_width_converters"])
+             for k in ("lut", "ff", "bram18", "dsp")}
+    assert {k: rep["resources"][k] for k in total} == total
+    assert "yosys synth_xilinx" in rep["resources"]["estimate"]
+
+
+def test_full_unroll_is_reachable(tmp_path):
+    out = tmp_path / "o"
+    r = qnnc(TFC, "-o", str(out), "--emit", "dataflow", "--target-cycles", "1")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((out / "report.json").read_text())
+    assert rep["cycles_per_frame"] == 1 and rep["folding"]["target_met"]
+    for layer in rep["layers"]:
+        assert (layer["pe"], layer["simd"]) == (layer["mh"], layer["mw"])
+
+
+def test_unreachable_target_is_reported(tmp_path):
+    out = tmp_path / "o"
+    r = qnnc(str(MODELS / "resconv_w4a4" / "model.onnx"), "-o", str(out), "--emit", "dataflow",
+             "--target-cycles", "10")
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((out / "report.json").read_text())
+    f = rep["folding"]
+    assert not f["target_met"] and f["target_cycles"] == 10
+    assert f["best_cycles"] == f["achieved_cycles"] == rep["cycles_per_frame"] > 10
+    assert "warning: the target of 10 cycles/frame is not reachable: unit " \
+        f"'{f['limiting_unit']}'" in r.stderr
+    assert f"the best is {f['best_cycles']} cycles/frame" in r.stderr
+
+
+def test_budget_exceeded_is_an_error_saying_by_how_much(tmp_path):
+    r = qnnc(TFC, "-o", str(tmp_path / "o"), "--emit", "dataflow", "--target-cycles", "98",
+             "--budget", "lut=1000,bram=100,dsp=0")
+    assert r.returncode == 2
+    assert r.stderr.startswith("error: the design exceeds the resource budget: lut ")
+    assert "> 1000 (by " in r.stderr and "needs lut=" in r.stderr and "98 cycles/frame" in r.stderr
+    assert not (tmp_path / "o").exists()
+    ok = qnnc(TFC, "-o", str(tmp_path / "p"), "--emit", "dataflow", "--budget", "lut=10000000")
+    assert ok.returncode == 0, ok.stderr
+    bad = qnnc(TFC, "-o", str(tmp_path / "q"), "--budget", "luts=5")
+    assert bad.returncode == 2 and "--budget: 'luts=5'" in bad.stderr
+
+
+def test_clock_spellings_must_agree(tmp_path):
+    r = qnnc(TFC, "-o", str(tmp_path / "o"), "--clock-ns", "5", "--clock-mhz", "100")
+    assert r.returncode == 2 and "disagree" in r.stderr
+    r = qnnc(TFC, "-o", str(tmp_path / "o"), "--clock-ns", "5", "--clock-mhz", "200",
+             "--emit", "dataflow", "--target-fps", "1e6")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((tmp_path / "o" / "report.json").read_text())["folding"]["target_cycles"] == 200
+
+
+# ---- FINN folding_config.json -----------------------------------------------------------------
+
+FINN_TFC = {  # FINN's TFC folding for 1 M frames/s (finn-examples' tfc-w2a2 folding)
+    "Defaults": {},
+    "MatrixVectorActivation_0": {"PE": 32, "SIMD": 16, "ram_style": "block"},
+    "MatrixVectorActivation_1": {"PE": 4, "SIMD": 16, "ram_style": "auto"},
+    "MatrixVectorActivation_2": {"PE": 4, "SIMD": 16, "ram_style": "auto"},
+    "MatrixVectorActivation_3": {"PE": 1, "SIMD": 8, "ram_style": "distributed"},
+    "StreamingFIFO_0": {"depth": 32},
+}
+
+
+def test_finn_folding_config_maps_by_kind_and_order(tmp_path):
+    cfg = tmp_path / "folding_config.json"
+    cfg.write_text(json.dumps(FINN_TFC))
+    out = tmp_path / "o"
+    r = qnnc(TFC, "-o", str(out), "--emit", "dataflow", "--folding", str(cfg))
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((out / "report.json").read_text())
+    assert [(l["pe"], l["simd"]) for l in rep["layers"]] == [(32, 16), (4, 16), (4, 16), (1, 8)]
+    assert "warning: folding file: FINN keys ignored (qnnc's own rules decide them): ram_style" \
+        in r.stderr
+    assert "StreamingFIFO_0" in r.stderr
+
+
+@pytest.mark.parametrize("extra, why", [
+    ({"MVAU_hls_4": {"PE": 1, "SIMD": 1}},
+     "error: folding file has 5 FINN mvau nodes (MatrixVectorActivation_0, MatrixVectorActivation_1, "
+     "MatrixVectorActivation_2, MatrixVectorActivation_3, MVAU_hls_4) but the accelerator has 4 "
+     "(MatMul_20, MatMul_32, MatMul_44, MatMul_56)"),
+    ({"MatrixVectorActivation_1": {"PE": 5, "SIMD": 16}},
+     "error: node 'MatMul_32' (MatMul): FINN node 'MatrixVectorActivation_1' maps to this unit, "
+     "but its folding PE=5, SIMD=16 is not one of its foldings (PE dividing 64, SIMD dividing 64)"),
+    ({"Thresholding_Batch_0": {"PE": 1}},
+     "error: folding file has 1 FINN threshold nodes (Thresholding_Batch_0) but the accelerator "
+     "has 0 (none)"),
+    ({"not a finn node": {"PE": 1}}, "error: folding file: 'not a finn node' is not a FINN node name (<OpType>[_hls|_rtl]_<index>)"),
+])
+def test_finn_folding_config_errors(tmp_path, extra, why):
+    cfg = tmp_path / "folding_config.json"
+    cfg.write_text(json.dumps({**FINN_TFC, **extra}))
+    r = qnnc(TFC, "-o", str(tmp_path / "o"), "--emit", "dataflow", "--folding", str(cfg))
+    assert r.returncode == 2
+    assert r.stderr.strip() == why
+
+
+def test_finn_config_detection():
+    assert is_finn_config({"Defaults": {}})
+    assert is_finn_config({"MVAU_rtl_0": {"PE": 1}})
+    assert is_finn_config({"ConvolutionInputGenerator_rtl_2": {"SIMD": 4}})
+    assert not is_finn_config({"MatMul_20": {"pe": 4}})
+    assert finn_pins({"Defaults": {}}, []) == ({}, [])
