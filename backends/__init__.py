@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+if TYPE_CHECKING:  # `qnnc --help` imports this module for EmitOptions' defaults: no xDSL
+    from xdsl.context import Context
+    from xdsl.dialects.builtin import ModuleOp
 
 
 class EmissionError(Exception):

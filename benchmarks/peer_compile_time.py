@@ -2,10 +2,20 @@
 
 Why: compile_time.py gives qnnc's own figures; this puts a peer compiler's figure for the same
 model file beside them, so a claim such as "qnnc compiles in a fraction of X's time" rests on a
-measurement anyone can repeat. `python benchmarks/peer_compile_time.py [--runs N]`; needs the
-`bench` extra (`pip install -e .[bench]`).
+measurement anyone can repeat. `python benchmarks/peer_compile_time.py [--runs N] [--models a,b]
+[--no-processes | --no-in-process]`; needs the `bench` extra (`pip install -e .[bench]`).
 
-What is timed, per model, as the median of N runs, each writing into a fresh temporary directory:
+Two tables, per model:
+1. Whole processes (what a user waits for, Python start-up and imports included): the qnnc CLI
+   `qnnc model.onnx -o DIR` against `python benchmarks/hls4ml_flow.py model.onnx DIR`
+   (hls4ml's documented QONNX flow, below, as a script), each a subprocess writing into a fresh
+   directory, run alternately (qnnc, hls4ml, qnnc, ...) so both see the same machine load;
+   median wall seconds and median CPU seconds (user + system of the child, less sensitive to
+   other load on a shared machine) of N runs, and hls4ml/qnnc ratios. One untimed run of each
+   first, with Python allowed to write bytecode caches (`PYTHONDONTWRITEBYTECODE` removed from
+   the children's environment): both tools then run from compiled bytecode, as installed
+   packages do. A model hls4ml refuses is reported with its error line, qnnc's figures alone.
+2. In process (imports paid once, before the timed runs), median of N runs:
 - qnnc: `compile_model(path, Options())` (load + qonnx-style cleanup + every IR stage + Verilog
   export, in memory) plus `write_outputs` (Verilog, host ONNX, IR dumps, report on disk). The CLI
   (`qnnc model.onnx -o DIR`) does the same work plus interpreter start-up and imports.
@@ -36,7 +46,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -48,6 +61,7 @@ from qnnc.driver import compile_model, write_outputs
 from qnnc.pipeline import Options
 
 MODELS = Path(__file__).resolve().parents[1] / "tests" / "models"
+HLS4ML_FLOW = Path(__file__).resolve().parent / "hls4ml_flow.py"
 HLS4ML_VERSION = "1.3.0"
 BACKEND = "Vitis"
 IO_TYPE = "io_stream"
@@ -138,9 +152,77 @@ def run_hls4ml(hls4ml, path: Path) -> tuple[float, float, str]:
     return t1 - t0, t2 - t1, produced
 
 
+def qnnc_command() -> list[str]:
+    """The installed `qnnc` script next to this interpreter (what a user runs), else `-m`."""
+    script = Path(sys.executable).parent / "qnnc"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "qnnc.cli"]
+
+
+def run_process(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
+    """(wall s, child CPU s, exit code, last stderr line) of one subprocess."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    err = p.stderr.read().decode(errors="replace")  # read before waiting: no pipe deadlock
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    p.stderr.close()
+    lines = [l for l in err.splitlines() if l.strip()]
+    return wall, usage.ru_utime + usage.ru_stime, p.returncode, lines[-1] if lines else ""
+
+
+def process_table(models: list[Path], runs: int) -> None:
+    """Whole processes side by side, alternating, median of `runs` (see the module docstring)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    tools = {"qnnc": lambda m, out: qnnc_command() + [str(m), "-o", str(out)],
+             "hls4ml": lambda m, out: [sys.executable, str(HLS4ML_FLOW), str(m), str(out)]}
+    print(f"whole processes (Python start-up, imports, compile, files written), alternating, "
+          f"median of {runs}; wall and CPU (user+sys) seconds")
+    print(f"  qnnc:   {' '.join(qnnc_command())} MODEL -o DIR")
+    print(f"  hls4ml: {sys.executable} {HLS4ML_FLOW} MODEL DIR")
+    header = (f"{'model':<19} {'qnnc wall':>9} {'hls4ml wall':>11} {'ratio':>6}   "
+              f"{'qnnc cpu':>8} {'hls4ml cpu':>10} {'ratio':>6}  (ratio = hls4ml/qnnc)")
+    print(header)
+    print("-" * len(header))
+    with tempfile.TemporaryDirectory(prefix="peer-processes-") as tmp:
+        out = Path(tmp) / "out"
+        for model in models:
+            path = model / "model.onnx"
+            walls: dict[str, list[float]] = {t: [] for t in tools}
+            cpus: dict[str, list[float]] = {t: [] for t in tools}
+            errors: dict[str, str] = {}
+            for i in range(runs + 1):  # run 0: untimed (bytecode caches, file system cache)
+                for tool, cmd in tools.items():
+                    if tool in errors:
+                        continue
+                    shutil.rmtree(out, ignore_errors=True)
+                    wall, cpu, code, last = run_process(cmd(path, out), env)
+                    if code != 0:
+                        errors[tool] = f"exit {code}: {last}"
+                    elif i:
+                        walls[tool].append(wall)
+                        cpus[tool].append(cpu)
+            med = {t: (statistics.median(walls[t]), statistics.median(cpus[t]))
+                   for t in tools if t not in errors and walls[t]}
+            cols = []
+            for k in (0, 1):
+                q, h = med.get("qnnc", (None, None))[k], med.get("hls4ml", (None, None))[k]
+                ratio = f"{h / q:>5.2f}x" if q and h else f"{'-':>6}"
+                cols.append(f"{q:>{8 + (1 - k)}.3f}" if q else f"{'-':>{8 + (1 - k)}}")
+                cols.append(f"{h:>{10 + (1 - k)}.3f}" if h else f"{'-':>{10 + (1 - k)}}")
+                cols.append(ratio)
+            note = "; ".join(f"{t} {e}" for t, e in errors.items())
+            print(f"{model.name:<19} {cols[0]} {cols[1]} {cols[2]}   {cols[3]} {cols[4]} "
+                  f"{cols[5]}" + (f"  {note}" if note else ""), flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="runs per model and tool (median)")
+    ap.add_argument("--models", default="", help="comma-separated names under tests/models "
+                    "(default: all)")
+    ap.add_argument("--no-processes", action="store_true", help="skip the whole-process table")
+    ap.add_argument("--no-in-process", action="store_true", help="skip the in-process table")
     args = ap.parse_args()
     try:
         import hls4ml
@@ -150,15 +232,25 @@ def main() -> None:
     if hls4ml.__version__ != HLS4ML_VERSION:
         print(f"note: hls4ml {hls4ml.__version__} installed, figures were taken with "
               f"{HLS4ML_VERSION}")
+    models = sorted(p.parent for p in MODELS.glob("*/model.onnx"))
+    if args.models:
+        names = args.models.split(",")
+        models = [m for m in models if m.name in names]
+    if not args.no_processes:
+        process_table(models, args.runs)
+        print()
+    if not args.no_in_process:
+        in_process_table(hls4ml, models, args.runs)
 
-    print(f"qnnc: compile_model + write_outputs (in process, no CLI start-up); hls4ml "
+
+def in_process_table(hls4ml, models: list[Path], runs: int) -> None:
+    print(f"in process: qnnc: compile_model + write_outputs (no CLI start-up); hls4ml "
           f"{hls4ml.__version__}: backend {BACKEND}, {IO_TYPE}, config + convert + write(); "
-          f"prep = qonnx preparation for hls4ml; median of {args.runs} runs; no vendor tool run")
+          f"prep = qonnx preparation for hls4ml; median of {runs} runs; no vendor tool run")
     header = (f"{'model':<17} {'qnnc s':>7} {'hls4ml s':>9} {'prep s':>7} {'hls4ml/qnnc':>12} "
               f"{'(prep+hls4ml)/qnnc':>19}  produced")
     print(header)
     print("-" * len(header))
-    models = sorted(p.parent for p in MODELS.glob("*/model.onnx"))
     # One untimed run of each tool first, so that neither pays its imports in a timed run.
     with warnings.catch_warnings(), contextlib.suppress(Exception):
         warnings.simplefilter("ignore")
@@ -171,7 +263,7 @@ def main() -> None:
             warnings.simplefilter("always")
             try:
                 q_times, q_produced = [], ""
-                for _ in range(args.runs):
+                for _ in range(runs):
                     seconds, q_produced = run_qnnc(path)
                     q_times.append(seconds)
                 q = statistics.median(q_times)
@@ -180,7 +272,7 @@ def main() -> None:
                 q, q_col, q_produced = None, f"{'-':>7}", f"error {first_line(e)}"
             try:
                 prep_times, own_times, h_produced = [], [], ""
-                for _ in range(args.runs):
+                for _ in range(runs):
                     prep, own, h_produced = run_hls4ml(hls4ml, path)
                     prep_times.append(prep)
                     own_times.append(own)

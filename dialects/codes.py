@@ -150,3 +150,32 @@ def depth_to_space_nhwc(x: np.ndarray, block: int, mode: str) -> np.ndarray:
     else:
         y = x.reshape(n, h, w, c, block, block).transpose(0, 1, 4, 2, 5, 3)
     return y.reshape(n, h * block, w * block, c)
+
+
+def pack_lanes(words: np.ndarray, lane_width: int) -> list[int]:
+    """ROM words (depth, lanes) of integer lanes → one int per word, lane i in bits
+    [i·w, (i+1)·w) as two's complement truncated to w = lane_width bits (lane 0 in the LSBs):
+    `sum((v & (2^w - 1)) << i·w)`, computed for all words at once with numpy bit packing."""
+    words = np.asarray(words)
+    if words.ndim == 1:
+        words = words[:, None]
+    depth, lanes = words.shape
+    if depth == 0:
+        return []
+    if lanes == 0:
+        return [0] * depth
+    if lane_width > 63 or words.dtype.kind not in "iub":
+        mask = (1 << lane_width) - 1
+        return [sum((int(v) & mask) << (i * lane_width) for i, v in enumerate(row))
+                for row in words.tolist()]
+    if lanes * lane_width <= 64:  # words fit a uint64: lanes masked, shifted into place, OR-ed
+        mask = np.int64((1 << lane_width) - 1) if lane_width < 64 else np.int64(-1)
+        fields = (words.astype(np.int64) & mask).astype(np.uint64)
+        shifts = (np.arange(lanes, dtype=np.uint64) * np.uint64(lane_width))
+        return np.bitwise_or.reduce(fields << shifts, axis=1).tolist()
+    # bit b of a lane, two's complement (an arithmetic shift keeps a negative lane's high bits)
+    bits = (words.astype(np.int64)[:, :, None] >> np.arange(lane_width, dtype=np.int64)) & 1
+    packed = np.packbits(bits.reshape(depth, lanes * lane_width).astype(np.uint8), axis=1,
+                         bitorder="little")
+    raw, n = packed.tobytes(), packed.shape[1]
+    return [int.from_bytes(raw[i * n:(i + 1) * n], "little") for i in range(depth)]

@@ -309,7 +309,7 @@ class QuantizerInterface:
 
     def levels(self, x: np.ndarray, params: Sequence[np.ndarray]) -> np.ndarray:
         """float x → int64 threshold levels: `levels_of(codes(x))`."""
-        return np.asarray(self.levels_of(self.codes(x, params))).astype(np.int64)
+        return np.asarray(self.levels_of(self.codes(x, params))).astype(np.int64, copy=False)
 
     def output_params(self, params: Sequence[np.ndarray]) -> QuantizerOutput:
         raise NotImplementedError
@@ -416,6 +416,10 @@ class BipolarQuantOp(_ShapePreservingOp, QuantizerInterface):
         return np.where(x >= 0.0, one, -one)
 
     levels_of = staticmethod(_bipolar_levels)
+
+    def levels(self, x, params):
+        """`levels_of(codes(x))` in one step: level 1 where the code is +1 (x >= 0)."""
+        return np.asarray(np.asarray(x) >= 0.0).astype(np.int64)
 
     def output_params(self, params) -> QuantizerOutput:
         return QuantizerOutput(BipolarType(), (0, 1), params[0], np.zeros((), np.float32))

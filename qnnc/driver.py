@@ -33,6 +33,7 @@ from qnnc.frontend.validate import check_batch_one, check_has_quantizer
 from qnnc.ir import make_context, print_module
 from qnnc.pipeline import DEFAULT_EMIT, STAGES, Options, emit_plan, run_stage
 from qnnc.report import check_budget, design_report
+from qnnc.timing import Timings
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Compilation:
     host: tuple[onnx.ModelProto, onnx.ModelProto] | None = None
     outputs: dict[str, dict[str, str]] = field(default_factory=dict)  # target → file → text
     seconds: float = 0.0
+    timings: Timings = field(default_factory=Timings)  # wall seconds per step (--time-passes)
 
 
 def compile_model(path: str | Path, opts: Options = Options(), emit: str = DEFAULT_EMIT,
@@ -55,35 +57,40 @@ def compile_model(path: str | Path, opts: Options = Options(), emit: str = DEFAU
     from qnnc.universe import make_backend
 
     t0 = time.perf_counter()
-    ctx = make_context()
+    timed = Timings()
+    with timed("make context (load dialects)"):
+        ctx = make_context()
     stop, targets = emit_plan(emit)
     last = STAGES.index(stop)
-    with internal_errors("the ONNX frontend (loading and qonnx cleanup)"):
+    with internal_errors("the ONNX frontend (loading and qonnx cleanup)"), \
+            timed("load + qonnx cleanup"):
         model = load_and_clean(path)
         if last >= STAGES.index("quant-streamlined"):  # integer core from here on
             check_has_quantizer(model.model)
         if last >= STAGES.index("dataflow"):  # hardware from here on
             check_batch_one(model.model)
-    with internal_errors("the ONNX importer"):
+    with internal_errors("the ONNX importer"), timed("import ONNX -> quant"):
         module = _import_checked(model)
-    comp = Compilation(ctx, module, model, module.clone())
+    with timed("clone the reference module"):
+        comp = Compilation(ctx, module, model, module.clone(), timings=timed)
     for i, stage in enumerate(STAGES[: last + 1]):
-        run_stage(ctx, module, stage, opts)
+        run_stage(ctx, module, stage, opts, timed)
         if stage == "quant-streamlined":
             names_in = [i.name for i in model.graph.input
                         if i.name not in {x.name for x in model.graph.initializer}]
-            with internal_errors("the host ONNX export"):
+            with internal_errors("the host ONNX export"), timed("host ONNX export"):
                 comp.host = export_host(module, names_in, [o.name for o in model.graph.output])
         if stage == "dataflow":
-            with internal_errors("the design report"):
+            with internal_errors("the design report"), timed("design report"):
                 comp.report = design_report(module)
             check_budget(comp.report, opts.budget)
         if stage == "rtl":
             for name in targets:  # a backend may legalize names in place: dump after
-                with internal_errors(f"the {name} backend"):
+                with internal_errors(f"the {name} backend"), timed(f"backend {name}"):
                     comp.outputs[name] = make_backend(name).emit(ctx, module, emit_options)
-        with internal_errors(f"printing the IR after stage '{stage}'"):
-            comp.dumps[f"{i:02d}-{stage}.mlir"] = print_module(module)
+        name = f"{i:02d}-{stage}.mlir"
+        with internal_errors(f"printing the IR after stage '{stage}'"), timed(f"print ir/{name}"):
+            comp.dumps[name] = print_module(module, ctx)
     comp.seconds = time.perf_counter() - t0
     return comp
 

@@ -7,9 +7,8 @@ import io
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import Builtin, ModuleOp
+from xdsl.dialects import func
 from xdsl.dialects.func import Func
-from xdsl.interpreters.func import FuncFunctions
-from xdsl.interpreter import Interpreter
 from xdsl.parser import Parser
 
 from qnnc import xdsl_compat
@@ -48,10 +47,37 @@ def print_module(module: ModuleOp, ctx: Context | None = None) -> str:
     return out.getvalue()
 
 
+def _func_functions():
+    """xDSL's `FuncFunctions` (`xdsl/interpreters/func.py`), restated: importing that module runs
+    `xdsl/interpreters/__init__.py`, which imports every upstream interpreter and its dialect
+    (riscv, linalg, affine, ...; about 0.3 s), and `quant-streamline` interprets on every
+    compile."""
+    from xdsl.interpreter import (Interpreter, InterpreterFunctions, ReturnedValues, impl,
+                                  impl_callable, impl_terminator, register_impls)
+
+    @register_impls
+    class FuncFunctions(InterpreterFunctions):
+        @impl_terminator(func.ReturnOp)
+        def run_return(self, interpreter: Interpreter, op: func.ReturnOp, args: tuple):
+            return ReturnedValues(args), ()
+
+        @impl(func.CallOp)
+        def run_call(self, interpreter: Interpreter, op: func.CallOp, args: tuple):
+            return interpreter.call_op(op.callee, args)
+
+        @impl_callable(func.FuncOp)
+        def call_func(self, interpreter: Interpreter, op: func.FuncOp, args: tuple):
+            if (first_block := op.body.blocks.first) is None or not first_block.ops:
+                return interpreter.call_external(op.sym_name.data, op, args)
+            return interpreter.run_ssacfg_region(op.body, args, op.sym_name.data)
+
+    return FuncFunctions()
+
+
 def interpreter_functions():
     from qnnc.dialects import dataflow, host, quant, rtl
 
-    return [FuncFunctions(), quant.QuantFunctions(), host.HostFunctions(),
+    return [_func_functions(), quant.QuantFunctions(), host.HostFunctions(),
             dataflow.DataflowFunctions(), rtl.RtlFunctions()]
 
 
@@ -59,6 +85,8 @@ def run_function(module: ModuleOp, name: str, args: list[np.ndarray],
                  float_dtype=np.float32) -> list[np.ndarray]:
     """Interpret `func.func @name` on numpy inputs. float_dtype=np.float64 re-evaluates the
     float ops in double precision (used to classify float32 tie noise)."""
+    from xdsl.interpreter import Interpreter
+
     interp = Interpreter(module)
     interp.qnnc_float = float_dtype  # read by the float kernels of the quant dialect
     for f in interpreter_functions():

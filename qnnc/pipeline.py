@@ -7,13 +7,15 @@ after every stage (`out/ir/NN-<stage>.mlir`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.passes import ModulePass
+from typing import TYPE_CHECKING
 
 from qnnc.diagnostics import QnncError, internal_errors
-from qnnc.universe import all_passes, all_targets
+from qnnc.timing import Timings
+
+if TYPE_CHECKING:  # the CLI imports this module to parse its arguments: no xDSL until compiling
+    from xdsl.context import Context
+    from xdsl.dialects.builtin import ModuleOp
+    from xdsl.passes import ModulePass
 
 STAGES = ("quant", "quant-streamlined", "dataflow", "rtl")
 
@@ -34,6 +36,8 @@ class Options:
 
 
 def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
+    from qnnc.universe import all_passes
+
     registry = all_passes()
 
     def p(name: str, **options) -> ModulePass:
@@ -54,15 +58,20 @@ def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
     raise ValueError(stage)
 
 
-def run_stage(ctx: Context, module: ModuleOp, stage: str, opts: Options) -> None:
+def run_stage(ctx: Context, module: ModuleOp, stage: str, opts: Options,
+              timings: Timings | None = None) -> None:
     """Run a stage's passes, verifying after each. A pass that fails with anything but a
     `QnncError` (a user error it diagnosed) is a compiler bug: it surfaces as an
     `InternalError` naming the pass and, when known, the ONNX node it was lowering; so does IR
-    a pass leaves invalid."""
-    for ps in stage_passes(stage, opts):
-        with internal_errors(f"pass '{ps.name}'"):
+    a pass leaves invalid. `timings` gets a row per pass (its name) and per verification."""
+    timings = timings or Timings()
+    with timings(f"load the passes of stage {stage}"):
+        passes = stage_passes(stage, opts)
+    for ps in passes:
+        with internal_errors(f"pass '{ps.name}'"), timings(f"pass {ps.name}"):
             ps.apply(ctx, module)
-        with internal_errors(f"the IR verifier after pass '{ps.name}'"):
+        with internal_errors(f"the IR verifier after pass '{ps.name}'"), \
+                timings(f"verify after {ps.name}"):
             module.verify()
 
 
@@ -75,6 +84,8 @@ def emit_plan(emit: str) -> tuple[str, tuple[str, ...]]:
     targets); an unknown name is a user error listing the choices."""
     if emit in STAGES:
         return emit, ()
+    from qnnc.universe import all_targets
+
     known = tuple(all_targets())
     names = known if emit == DEFAULT_EMIT else tuple(n.strip() for n in emit.split(",") if n.strip())
     unknown = [n for n in names if n not in known]

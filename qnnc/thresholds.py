@@ -101,7 +101,14 @@ def derive_thresholds(f: Levels, lo: np.ndarray, hi: np.ndarray, base: int | Non
 
 def apply_thresholds(acc: np.ndarray, t: Thresholds) -> np.ndarray:
     """Counting semantics (the hardware's), for acc of shape (M, C); CHECK_CHUNK elements at a
-    time, so a large table is checked without an (M, C, K) array of gigabytes."""
+    time, so a large table is checked without an (M, C, K) array of gigabytes. When every
+    channel's thresholds are sorted (as derived thresholds of a monotone function are), the
+    count is a binary search per channel: the same numbers, in O(M·C·log K) instead of
+    O(M·C·K) (the check of a 6-bit activation's 63 thresholds dominated quant-streamline)."""
+    th = t.thresholds
+    if th.ndim == 2 and th.shape[1] > 0 and acc.ndim >= 1 and acc.shape[-1] == th.shape[0] \
+            and _sorted_per_channel(t):
+        return _apply_sorted(acc, t)
     rows = max(1, CHECK_CHUNK // max(1, t.thresholds.size))
     if acc.ndim == 2 and acc.shape[0] > rows:
         return np.concatenate([apply_thresholds(acc[i:i + rows], t)
@@ -110,6 +117,47 @@ def apply_thresholds(acc: np.ndarray, t: Thresholds) -> np.ndarray:
     up = np.count_nonzero(a >= t.thresholds, axis=-1)
     down = np.count_nonzero(a <= t.thresholds, axis=-1)
     return t.base + np.where(t.descending, down, up)
+
+
+def _sorted_per_channel(t: Thresholds) -> bool:
+    """Thresholds non-decreasing along K in ascending channels, non-increasing in descending
+    ones."""
+    d = np.diff(t.thresholds, axis=1)
+    desc = np.broadcast_to(np.asarray(t.descending, dtype=bool), t.thresholds.shape[:1])
+    return bool(np.all(d[~desc] >= 0) and np.all(d[desc] <= 0))
+
+
+def _apply_sorted(acc: np.ndarray, t: Thresholds) -> np.ndarray:
+    """`apply_thresholds` for sorted thresholds: with few thresholds a channel, one comparison
+    of the whole (M, C) array per threshold; with more, the count of thresholds <= a
+    (ascending channel) or >= a (descending) by `np.searchsorted`, a channel at a time."""
+    th = t.thresholds
+    c, k = th.shape
+    desc = np.broadcast_to(np.asarray(t.descending, dtype=bool), (c,))
+    flat = acc.reshape(-1, c)
+    counts = np.zeros(flat.shape, dtype=np.intp)
+    if k <= SMALL_K:
+        for j in range(k):
+            col = th[:, j]
+            if not desc.any():
+                counts += flat >= col
+            elif desc.all():
+                counts += flat <= col
+            else:
+                counts += np.where(desc, flat <= col, flat >= col)
+        return t.base + counts.reshape(acc.shape)
+    rows = np.ascontiguousarray(flat.T)  # (C, M): each channel's accumulators contiguous
+    out = counts.T  # a view: writes land in counts
+    for ch in range(c):
+        if desc[ch]:  # thresholds non-increasing: those >= a are a prefix
+            out[ch] = k - np.searchsorted(th[ch, ::-1], rows[ch], side="left")
+        else:  # non-decreasing: those <= a are a prefix
+            out[ch] = np.searchsorted(th[ch], rows[ch], side="right")
+    return t.base + counts.reshape(acc.shape)
+
+
+SMALL_K = 8
+"""Up to this many thresholds a channel, `_apply_sorted` compares whole arrays per threshold."""
 
 
 def _check(f: Levels, t: Thresholds, lo: np.ndarray, hi: np.ndarray, samples: int,
@@ -131,9 +179,9 @@ def _check(f: Levels, t: Thresholds, lo: np.ndarray, hi: np.ndarray, samples: in
     pts = np.clip(pts, lo[None, :], hi[None, :])
     got = apply_thresholds(pts, t)
     want = np.asarray(f(pts)).astype(np.int64)
-    bad = np.argwhere(got != want)
-    if bad.size:
-        m, ch = bad[0]
+    wrong = got != want
+    if wrong.any():
+        m, ch = np.argwhere(wrong)[0]
         raise NotThresholdable(f"channel {ch}: accumulator {pts[m, ch]} gives level {want[m, ch]} "
                                f"but thresholds give {got[m, ch]} (activation not monotone)")
 

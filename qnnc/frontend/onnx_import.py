@@ -11,6 +11,7 @@ wrapped in `quant.annotate`).
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,7 +45,6 @@ def load_and_clean(path: str | Path):
     user's names are what diagnostics must show. Only missing or repeated names are filled in.
     Returns a qonnx ModelWrapper."""
     from qonnx.core.modelwrapper import ModelWrapper
-    from qonnx.transformation.fold_constants import FoldConstants
     from qonnx.transformation.general import (
         GiveUniqueParameterTensors,
         RemoveStaticGraphInputs,
@@ -59,23 +59,85 @@ def load_and_clean(path: str | Path):
     model = load_model(path)  # safe loading: external data checked before it is read
     name_nodes(model.graph)
     validate_model(model)
+    # qonnx names new tensors with `random.choice` (GiveUniqueParameterTensors' copies): seeded
+    # here, so the names (the `loc`s of those constants in the IR dumps) are the same every run
+    rng_state = random.getstate()
+    random.seed(0)
     try:
         mw = ModelWrapper(model)
         for node in mw.graph.node:  # qonnx's own fix-up of the QONNX op domain
             if node.op_type in ("Quant", "Trunc", "BipolarQuant"):
                 node.domain = "qonnx.custom_op.general"
-        for t in (InferShapes(), GiveUniqueParameterTensors(),
-                  FoldConstants(exclude_op_types=["Quant", "BipolarQuant", "QuantizeLinear",
-                                                  "DequantizeLinear"]),
+        for t in (InferShapes(), GiveUniqueParameterTensors(), _FOLD_CONSTANTS,
                   FoldTransposeIntoQuantInit(), RemoveUnusedTensors(), RemoveStaticGraphInputs()):
-            mw = mw.transform(t)
+            if t is _FOLD_CONSTANTS:
+                if not _foldable(mw):
+                    continue
+                t = _fold_all_constants()
+            mw = mw.transform(t, make_deepcopy=False)  # the loaded model is ours alone
     except QnncError:
         raise
     except Exception as e:
         raise QnncError(f"qonnx cleanup failed on '{path}': {type(e).__name__}: {e}")
+    finally:
+        random.setstate(rng_state)
     name_nodes(mw.graph)
     validate_cleaned(mw)
     return mw
+
+
+_FOLD_CONSTANTS = object()  # where constant folding runs in the cleanup, when _foldable
+NOT_FOLDED = ("Quant", "BipolarQuant", "QuantizeLinear", "DequantizeLinear")
+
+
+def _foldable(mw) -> bool:
+    """Whether a node may fold (qonnx's FoldConstants test: only initializer inputs, or none, or
+    a `Shape`; excluded types never), made without executing anything. Folding allocates an
+    execution context of every tensor, loads onnxruntime (~0.05 s) and re-cleans the model even
+    when nothing folds; models as exported usually have nothing to fold, and skipping it then
+    leaves the model exactly as it would have been."""
+    inits = {i.name for i in mw.graph.initializer}
+    return any(n.op_type not in NOT_FOLDED and (n.op_type == "Shape" or all(
+        x in inits for x in n.input)) for n in mw.graph.node)
+
+
+def _fold_all_constants():
+    """qonnx's `FoldConstants(exclude_op_types=NOT_FOLDED)` folding every eligible node in one
+    sweep over the (sorted) graph: the same eligibility test, the same executor call per node
+    (qonnx's `execute_node`, onnxruntime for standard ops) and the same initializers, then one
+    shape inference. qonnx folds one node per application and re-runs shape inference and its
+    five cleanup transforms after each (qonnx issue #104), which made the cleanup of a model
+    with a chain of constant nodes (a Shape/Gather/Concat reshape target, a Pow) cost a tenth
+    of a second."""
+    import qonnx.core.onnx_exec as oxe
+    from qonnx.transformation.base import Transformation
+    from qonnx.transformation.infer_shapes import InferShapes
+
+    class FoldAllConstants(Transformation):
+        def apply(self, model):
+            opset_version = model.model.opset_import[0].version
+            context = model.make_empty_exec_context()
+            folded = []
+            constants = {i.name for i in model.graph.initializer}  # qonnx: get_initializer
+            for n in model.graph.node:  # topological order: a folded output feeds later nodes
+                all_constant = all(x in constants for x in n.input)
+                const_shape = (len(n.input) > 0 and n.op_type == "Shape"
+                               and model.get_tensor_shape(n.input[0]) is not None)
+                if (all_constant or const_shape or len(n.input) == 0) \
+                        and n.op_type not in NOT_FOLDED:
+                    for inp in n.input:
+                        model.get_tensor_shape(inp, fix_missing_init_shape=True)
+                    oxe.execute_node(n, context, model.graph, opset_version=opset_version)
+                    model.set_initializer(n.output[0], context[n.output[0]])
+                    constants.add(n.output[0])
+                    folded.append(n)
+            for n in folded:
+                model.graph.node.remove(n)
+            if folded:
+                model = model.transform(InferShapes())
+            return model, bool(folded)  # qonnx repeats until nothing more folds
+
+    return FoldAllConstants()
 
 
 def name_nodes(graph) -> None:

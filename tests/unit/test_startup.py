@@ -1,0 +1,112 @@
+"""Start-up of the `qnnc` command: what it imports (never how long it takes) and `--time-passes`.
+
+Each check runs a fresh interpreter and reads its `sys.modules`: the argument parser (`--help`)
+needs no compiler, and a compile loads neither the simulators, nor `--verify`, nor xDSL's
+upstream interpreters, nor onnxruntime when nothing calls it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+NEVER_AT_START = ("onnxruntime", "qonnx.core.onnx_exec", "qonnx", "onnx", "numpy",
+                  "xdsl.dialects.builtin", "xdsl.interpreters", "qnnc.driver", "qnnc.verify",
+                  "qnnc.backends.sim", "qnnc.backends.sim.verilator")
+"""Modules `import qnnc.cli` and `qnnc --help` must not load."""
+
+NEVER_IN_A_COMPILE = ("xdsl.interpreters", "qnnc.verify", "qnnc.backends.sim",
+                      "qnnc.backends.sim.verilator", "qnnc.backends.sim.csim")
+"""Modules a compile without --verify must not load."""
+
+
+def modules_after(code: str) -> set[str]:
+    """sys.modules of a fresh interpreter after running `code` (SystemExit caught)."""
+    script = (f"import sys\ntry:\n{''.join('    ' + l + chr(10) for l in code.splitlines())}"
+              "except SystemExit:\n    pass\nprint('\\n'.join(sorted(sys.modules)), file=sys.stderr)")
+    r = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return set(r.stderr.splitlines())
+
+
+def test_import_of_the_cli_loads_no_compiler():
+    loaded = modules_after("import qnnc.cli")
+    assert not loaded & set(NEVER_AT_START), sorted(loaded & set(NEVER_AT_START))
+
+
+def test_help_loads_no_compiler():
+    loaded = modules_after("from qnnc.cli import main\nmain(['--help'])")
+    assert "argparse" in loaded
+    assert not loaded & set(NEVER_AT_START), sorted(loaded & set(NEVER_AT_START))
+
+
+def test_compile_loads_no_simulator_verifier_or_onnxruntime(tmp_path):
+    # fixedmlp_w8a6 has no constant to fold: nothing calls onnxruntime, so its stand-in stays
+    loaded = modules_after(f"from qnnc.cli import main\nmain([{str(MODELS / 'fixedmlp_w8a6' / 'model.onnx')!r}, "
+                           f"'-o', {str(tmp_path / 'out')!r}])")
+    assert (tmp_path / "out" / "verilog" / "qnnc_top.v").is_file()
+    assert not loaded & set(NEVER_IN_A_COMPILE), sorted(loaded & set(NEVER_IN_A_COMPILE))
+    assert "onnxruntime.capi._pybind_state" not in loaded, "onnxruntime loaded but never used"
+
+
+def test_deferred_module_loads_on_first_use():
+    code = ("from qnnc.deferred import defer\ndefer('onnxruntime')\nimport onnxruntime as rt\n"
+            "assert 'onnxruntime.capi' not in sys.modules\n"
+            "assert rt.InferenceSession is sys.modules['onnxruntime'].InferenceSession\n"
+            "import onnxruntime\nassert onnxruntime.get_device()")
+    loaded = modules_after(code)
+    assert "onnxruntime.capi._pybind_state" in loaded
+    # a submodule imported through the stand-in runs once, and the package loads after it
+    code = ("from qnnc.deferred import defer\ndefer('onnxruntime')\n"
+            "import onnxruntime.capi._pybind_state as C\n"
+            "import onnxruntime\nassert onnxruntime.capi._pybind_state is C\n"
+            "assert sys.modules['onnxruntime.capi._pybind_state'] is C\n"
+            "assert onnxruntime.InferenceSession and sys.modules['onnxruntime'].capi is onnxruntime.capi")
+    modules_after(code)
+
+
+def test_time_passes_names_every_step_and_changes_no_output(tmp_path):
+    from qnnc.pipeline import STAGES, Options, stage_passes
+    from qnnc.universe import all_targets
+
+    model = str(MODELS / "tfc_1w1a_zoo" / "model.onnx")
+    runs = {}
+    for flag in ([], ["--time-passes"]):
+        out = tmp_path / ("timed" if flag else "plain")
+        r = subprocess.run([sys.executable, "-m", "qnnc.cli", model, "-o", str(out), *flag],
+                           capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        runs[bool(flag)] = (r, {str(p.relative_to(out)): p.read_bytes()
+                                for p in sorted(out.rglob("*")) if p.is_file()})
+    table = runs[True][0].stderr
+    assert "--time-passes" not in runs[False][0].stderr and "pass " not in runs[False][0].stderr
+    steps = [line.split("%", 1)[1].strip() for line in table.splitlines() if "%  " in line]
+    for stage in STAGES:
+        for p in stage_passes(stage, Options()):
+            assert f"pass {p.name}" in steps, (p.name, table)
+            assert f"verify after {p.name}" in steps, (p.name, table)
+    for name in all_targets():
+        assert f"backend {name}" in steps, table
+    for step in ("start-up (python, qnnc.cli, arguments)", "import the compiler (xDSL, onnx, numpy)",
+                 "load + qonnx cleanup", "import ONNX -> quant", "host ONNX export",
+                 "design report", "print ir/03-rtl.mlir", "write outputs", "total"):
+        assert step in steps, (step, table)
+    shares = [float(line.split()[1].rstrip("%")) for line in table.splitlines() if "%  " in line]
+    assert shares[-1] == 100.0 and abs(sum(shares[:-1]) - 100.0) < 2.0, table
+    assert runs[True][1] == runs[False][1], "--time-passes must not change the output files"
+    assert "compile_seconds" not in json.loads(runs[True][1]["report.json"])
+
+
+def test_only_the_chosen_backends_are_imported(tmp_path):
+    model = str(MODELS / "fixedmlp_w8a6" / "model.onnx")
+    loaded = modules_after(f"from qnnc.cli import main\nmain([{model!r}, '-o', "
+                           f"{str(tmp_path / 'v')!r}, '--emit', 'verilog'])")
+    assert "qnnc.backends.verilog.printer" in loaded and "qnnc.backends.hls" not in loaded
+    loaded = modules_after(f"from qnnc.cli import main\nmain([{model!r}, '-o', "
+                           f"{str(tmp_path / 'q')!r}, '--emit', 'quant'])")
+    assert not any(m.startswith(("qnnc.lowering", "qnnc.backends.verilog", "qnnc.backends.hls"))
+                   for m in loaded)
