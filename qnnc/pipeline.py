@@ -127,8 +127,8 @@ def emit_plan(emit: str) -> tuple[str, tuple[str, ...]]:
     if unknown or not names:
         from qnnc.universe import did_you_mean
 
-        hint = "".join(f"unknown {did_you_mean(n, (*STAGES, *known, DEFAULT_EMIT))}; "
+        hint = "".join(f"; unknown {did_you_mean(n, (*STAGES, *known, DEFAULT_EMIT))}"
                        for n in unknown)
-        raise QnncError(f"--emit {emit!r}: {hint}choose a level ({', '.join(STAGES)}) or backends "
-                        f"({', '.join(known)}, comma-separated, or {DEFAULT_EMIT})")
+        raise QnncError(f"--emit {emit!r}: choose a level ({', '.join(STAGES)}) or backends "
+                        f"({', '.join(known)}, comma-separated, or {DEFAULT_EMIT}){hint}")
     return STAGES[-1], tuple(dict.fromkeys(names))
