@@ -66,8 +66,16 @@ def clock_period(clock_ns: float | None, clock_mhz: float | None) -> float:
     return 1000.0 / clock_mhz if clock_mhz is not None else EmitOptions.clock_ns
 
 
+class _ArgumentParser(argparse.ArgumentParser):
+    """A bad command line is one `error:` line (no usage dump) and exit code 2."""
+
+    def error(self, message: str):
+        print(one_line(f"error: {message}"), file=sys.stderr)
+        sys.exit(2)
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="qnnc", description=__doc__.splitlines()[0])
+    ap = _ArgumentParser(prog="qnnc", description=__doc__.splitlines()[0])
     ap.add_argument("model", help="QONNX model (.onnx)")
     ap.add_argument("-o", "--output", required=True,
                     help="output directory (replaced as a whole; an existing non-empty one only "
@@ -114,6 +122,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--time-passes", action="store_true",
                     help="print the wall time of every step (start-up, loading, each pass, each "
                          "backend, writing) to stderr after compiling")
+    ap.add_argument("--load-plugin", metavar="MODULE[:HOOK]", action="append", default=[],
+                    help="load a qnnc plugin module: its passes, dialects and targets "
+                         "(installed `qnnc.plugins` entry points load by themselves)")
+    ap.add_argument("--extra-pass", metavar="WHERE:PASSES", action="append", default=[],
+                    help="also run PASSES (an xDSL pass pipeline, e.g. a plugin's "
+                         "'my-pass{opt=1}') after the default pass or at the end of the stage "
+                         "WHERE; repeatable")
     return ap.parse_args(argv)
 
 
@@ -124,12 +139,12 @@ PNR_SEED = 1  # nextpnr's placement seed for --place-route (`qnnc pnr --seed` to
 def parse_measure_args(command: str, argv: list[str]) -> argparse.Namespace:
     """`qnnc synth OUT` / `qnnc pnr OUT --device ecp5 [--clock-ns NS] [--seed N]`."""
     if command == "synth":
-        ap = argparse.ArgumentParser(prog="qnnc synth", description=(
+        ap = _ArgumentParser(prog="qnnc synth", description=(
             "Synthesize a qnnc output directory's Verilog with Yosys synth_xilinx, each layer "
             "module and the top qnnc_top, and write OUT/synth.json (measured LUT, FF, BRAM18, "
             "DSP, CARRY4 beside report.json's estimates)."))
     else:
-        ap = argparse.ArgumentParser(prog="qnnc pnr", description=(
+        ap = _ArgumentParser(prog="qnnc pnr", description=(
             "Place and route a qnnc output directory's design (in a pin wrapper) and write "
             "OUT/pnr.json (routed fmax, pass/fail against the clock target, utilisation)."))
         ap.add_argument("--device", choices=DEVICES, required=True,
@@ -184,15 +199,20 @@ def run(args: argparse.Namespace) -> int:
     with timed("import the compiler (xDSL, onnx, numpy)"), importing_long_lived():
         from qnnc.driver import check_output_dir, compile_model, write_outputs
 
+    from qnnc.plugins import load_plugins
+    from qnnc.pipeline import parse_extra_pass
     from qnnc.report import parse_budget
 
+    load_plugins(args.load_plugin)
+    extra_passes = tuple(parse_extra_pass(e) for e in args.extra_pass)
     check_output_dir(Path(args.output), args.force, args.model)  # refuse before the work
     clock_ns = clock_period(args.clock_ns, args.clock_mhz)
     if args.target_fps and args.target_cycles:
         raise QnncError("--target-fps and --target-cycles both set a target: give one")
     opts = Options(target_cycles=args.target_cycles, target_fps=args.target_fps or 0.0,
                    clock_mhz=1000.0 / clock_ns, lanes_budget=args.lanes_budget,
-                   folding_file=args.folding, budget=parse_budget(args.budget))
+                   folding_file=args.folding, budget=parse_budget(args.budget),
+                   extra_passes=extra_passes)
     if args.verify and not emit_plan(args.emit)[1]:
         raise QnncError("--verify needs the full pipeline and a backend (drop --emit, or "
                         "--emit verilog,hls)")

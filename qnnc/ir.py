@@ -28,6 +28,11 @@ def make_context() -> Context:
     ctx.load_dialect(Func)
     for d in qnnc_dialects():
         ctx.load_dialect(d)
+    from qnnc.plugins import registry
+
+    for name, factory in registry().dialects.items():  # loaded plugins' dialects, lazily
+        if name not in ctx.registered_dialect_names:
+            ctx.register_dialect(name, factory)
     return ctx
 
 

@@ -1,5 +1,6 @@
 """`qnnc-opt`: xDSL's opt driver with qnnc's dialects, passes and targets
-(`qnnc-opt in.mlir -p convert-quant-to-dataflow`, `-t verilog`, `-t hls`, `--run inputs.npz`)."""
+(`qnnc-opt in.mlir -p convert-quant-to-dataflow`, `-t verilog`, `-t hls`, `--run inputs.npz`),
+and those of the plugins (installed `qnnc.plugins` entry points, `--load-plugin module`)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,16 @@ class QnncOptMain(xDSLOptMain):
                                 help="interpret @main (or --run-func) on each sample of "
                                      "the npz array 'inputs' and print the results")
         arg_parser.add_argument("--run-func", default="main")
+        arg_parser.add_argument("--load-plugin", metavar="MODULE[:HOOK]", action="append",
+                                default=[], help="load a qnnc plugin module (its passes, "
+                                "dialects and targets); see docs/plugins.md")
+        arg_parser.error = _one_line_usage_error  # no usage dump: one `error:` line, exit 2
+
+    def setup_pipeline(self):
+        from qnnc.universe import parse_pass_pipeline
+
+        parse_pass_pipeline(self.args.passes, "-p")  # one-line errors with close matches
+        super().setup_pipeline()
 
     def output_resulting_program(self, prog: ModuleOp) -> str:
         if not self.args.run:
@@ -85,38 +96,59 @@ class QnncOptMain(xDSLOptMain):
             self.available_targets[name] = _target_factory(name, factory)
 
 
-def _tool_error(e: Exception) -> str:
+def _one_line_usage_error(message: str):
+    """argparse's `error` for qnnc-opt: one `error:` line (an unknown target with its close
+    matches), exit code 2."""
+    import re
+
+    from qnnc.diagnostics import one_line
+    from qnnc.universe import did_you_mean
+
+    m = re.match(r"argument -t/--target: invalid choice: '(.*)' \(choose from (.*)\)$", message)
+    if m:
+        known = [t.strip() for t in m.group(2).split(",")]
+        message = f"unknown target {did_you_mean(m.group(1), known)}; available: {m.group(2)}"
+    print(one_line(f"error: {message}"), file=sys.stderr)
+    sys.exit(2)
+
+
+def _tool_error(e: BaseException) -> str:
     """One `error:` line for a bad command line or input file, with close matches for an
     unknown pass name."""
-    import difflib
     import re
+
+    from qnnc.diagnostics import one_line
+    from qnnc.universe import arg_spec_error_text, unknown_passes_text
 
     text = str(e).splitlines()[0] if str(e) else type(e).__name__
     m = re.match(r"Unrecognized passes: \[(.*)\]", text)
     if m:
-        known = sorted({*all_passes(), *backend_passes()})
-        names = [n.strip(" '\"") for n in m.group(1).split(",")]
-        hints = {n: difflib.get_close_matches(n, known, n=3) for n in names}
-        text = "unknown pass " + ", ".join(
-            f"'{n}'" + (f" (did you mean {', '.join(h)}?)" if h else "") for n, h in hints.items())
-        text += f"; available: {', '.join(known)}"
+        text = unknown_passes_text([n.strip(" '\"") for n in m.group(1).split(",")])
+    elif type(e).__name__ == "ArgSpecParseError":
+        text = f"malformed pass or target spec: {arg_spec_error_text(e)}"
     elif isinstance(e, OSError) and e.filename:
         text = f"cannot read '{e.filename}': {e.strerror}"
-    return f"error: {text}"
+    return one_line(f"error: {text}")
 
 
 def main() -> int:
     """Run the tool; a bad pass name or option, or an unreadable file, is one `error:` line and
     exit code 2 (never a traceback). Diagnostics about the IR keep xDSL's own format."""
-    from xdsl.utils.exceptions import DiagnosticException, ParseError
+    from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
 
     from qnnc.backends import EmissionError
+    from qnnc.diagnostics import QnncError
+    from qnnc.plugins import load_plugins, plugin_args
 
     try:
+        load_plugins(plugin_args(sys.argv[1:]))  # before the parser: they add passes, targets
         QnncOptMain().run()
+    except QnncError as e:  # a bad -p/--load-plugin, or a pass refusing its input or options
+        print(str(e), file=sys.stderr)
+        return 2
     except (ParseError, DiagnosticException):
         raise
-    except (ValueError, OSError, EmissionError) as e:
+    except (ValueError, OSError, EmissionError, ArgSpecParseError) as e:
         print(_tool_error(e), file=sys.stderr)
         return 2
     return 0

@@ -33,9 +33,55 @@ class Options:
     lanes_budget: int = 64
     folding_file: str = ""
     budget: tuple[tuple[str, int], ...] = ()
+    extra_passes: tuple[tuple[str, str], ...] = ()
+    """`--extra-pass WHERE:SPEC`: (where, pass pipeline spec) run after the default pass named
+    WHERE, or at the end of stage WHERE (`parse_extra_pass`)."""
 
 
 def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
+    """The stage's default passes, with the `--extra-pass`es placed after theirs."""
+    passes = _default_stage_passes(stage, opts)
+    if not opts.extra_passes:
+        return passes
+    from qnnc.universe import parse_pass_pipeline
+
+    out: list[ModulePass] = []
+    for ps in passes:
+        out.append(ps)
+        for where, spec in opts.extra_passes:
+            if where == ps.name:
+                out.extend(parse_pass_pipeline(spec, "--extra-pass"))
+    for where, spec in opts.extra_passes:
+        if where == stage:
+            out.extend(parse_pass_pipeline(spec, "--extra-pass"))
+    return out
+
+
+def default_pass_names() -> list[str]:
+    return [p.name for st in STAGES for p in _default_stage_passes(st, Options())]
+
+
+def parse_extra_pass(text: str) -> tuple[str, str]:
+    """`WHERE:SPEC` (`--extra-pass`): WHERE is a stage (the passes run at its end, before its
+    IR dump) or a pass of the default pipeline (they run right after it); SPEC is an xDSL pass
+    pipeline (`name{opt=v},other`) over every registered pass, plugins' included. Checked
+    before any work: a bad one is a `QnncError` with close matches."""
+    from qnnc.universe import did_you_mean, parse_pass_pipeline
+
+    where, sep, spec = text.partition(":")
+    where, spec = where.strip(), spec.strip()
+    places = [*STAGES, *default_pass_names()]
+    if not sep or not spec:
+        raise QnncError(f"--extra-pass {text!r}: expected WHERE:PASSES, WHERE a stage or a "
+                        f"pass of the pipeline ({', '.join(places)})")
+    if where not in places:
+        raise QnncError(f"--extra-pass {text!r}: unknown place {did_you_mean(where, places)}; "
+                        f"a stage or a pass of the pipeline: {', '.join(places)}")
+    parse_pass_pipeline(spec, "--extra-pass")
+    return where, spec
+
+
+def _default_stage_passes(stage: str, opts: Options) -> list[ModulePass]:
     from qnnc.universe import all_passes
 
     registry = all_passes()
@@ -90,6 +136,10 @@ def emit_plan(emit: str) -> tuple[str, tuple[str, ...]]:
     names = known if emit == DEFAULT_EMIT else tuple(n.strip() for n in emit.split(",") if n.strip())
     unknown = [n for n in names if n not in known]
     if unknown or not names:
+        from qnnc.universe import did_you_mean
+
+        hint = "".join(f"; unknown {did_you_mean(n, (*STAGES, *known, DEFAULT_EMIT))}"
+                       for n in unknown)
         raise QnncError(f"--emit {emit!r}: choose a level ({', '.join(STAGES)}) or backends "
-                        f"({', '.join(known)}, comma-separated, or {DEFAULT_EMIT})")
+                        f"({', '.join(known)}, comma-separated, or {DEFAULT_EMIT}){hint}")
     return STAGES[-1], tuple(dict.fromkeys(names))
