@@ -49,6 +49,20 @@ class QnncOptMain(xDSLOptMain):
                                 help="interpret @main (or --run-func) on each sample of "
                                      "the npz array 'inputs' and print the results")
         arg_parser.add_argument("--run-func", default="main")
+        arg_parser.add_argument("--rules", metavar="FILE.qrr", action="append", default=[],
+                                help="apply the rewrite rules of FILE after the -p passes "
+                                     "(sugar for -p 'apply-rules{file=\"FILE\"}'; repeatable)")
+
+    def setup_pipeline(self):
+        """`--rules FILE` is the pass `apply-rules{file="FILE"}` after the -p passes."""
+        super().setup_pipeline()
+        if self.args.rules:
+            import dataclasses
+
+            rules = all_passes()["apply-rules"]()
+            self.pipeline = dataclasses.replace(
+                self.pipeline,
+                passes=self.pipeline.passes + tuple(rules(file=f) for f in self.args.rules))
 
     def output_resulting_program(self, prog: ModuleOp) -> str:
         if not self.args.run:
@@ -111,9 +125,13 @@ def main() -> int:
     from xdsl.utils.exceptions import DiagnosticException, ParseError
 
     from qnnc.backends import EmissionError
+    from qnnc.rules import RuleError
 
     try:
         QnncOptMain().run()
+    except RuleError as e:  # error: FILE:LINE:COL: message
+        print(str(e), file=sys.stderr)
+        return 2
     except (ParseError, DiagnosticException):
         raise
     except (ValueError, OSError, EmissionError) as e:
