@@ -31,6 +31,7 @@ class Options:
     lanes_budget: int = 64
     folding_file: str = ""
     budget: tuple[tuple[str, int], ...] = ()
+    rules_files: tuple[str, ...] = ()  # `--rules`: apply-rules at the end of the dataflow stage
 
 
 def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
@@ -48,7 +49,8 @@ def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
                   clock_mhz=opts.clock_mhz, lanes_budget=opts.lanes_budget,
                   folding_file=opts.folding_file),
                 p("dataflow-choose-activation"),
-                p("dataflow-insert-fifos")]
+                p("dataflow-insert-fifos"),
+                *(p("apply-rules", file=f) for f in opts.rules_files)]
     if stage == "rtl":
         return [p("convert-dataflow-to-rtl")]  # each backend prepares (names) for itself
     raise ValueError(stage)

@@ -490,7 +490,7 @@ class RulePattern(RewritePattern):
         rewriter.replace(root, built, new_values)
         for op in reversed(matched):  # producers the rewrite left unused
             if op.parent is not None and not any(True for r in op.results for _ in r.uses):
-                rewriter.erase_op(op)
+                rewriter.erase(op)
 
 
 def compile_rules(f: A.RuleFile, ctx: Context, path: str) -> list[RulePattern]:

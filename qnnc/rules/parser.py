@@ -68,7 +68,9 @@ def _syntax_error(e: UnexpectedInput, path: str) -> RuleError:
         msg += "; expected " + (expected[0] if len(expected) == 1 else
                                 "one of " + ", ".join(expected))
     line, col = e.line, e.column
-    if isinstance(e, UnexpectedEOF) or line is None or line < 0:
+    tok = getattr(e, "token", None)
+    if isinstance(e, UnexpectedEOF) or line is None or line < 0 or (
+            tok is not None and tok.type == "$END"):
         line, col = _end_pos(e)
     return RuleError(msg, path, A.Pos(line, col))
 
