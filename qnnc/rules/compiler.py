@@ -467,15 +467,16 @@ class RulePattern(RewritePattern):
             cls = self.ctx.get_op(b.name)
             d = cls.get_irdl_definition()
             props, attrs = {}, {}
-            for e in b.attrs:
-                (props if e.key in d.properties else attrs)[e.key] = self.attr_value(e.value, env)
-            types = [self.eval(t, env) for t in b.result_types or ()]
-            new = cls.create(operands=[env.values[o.name] for o in b.operands],
-                             result_types=types, properties=props, attributes=attrs)
-            new.location = (root if b.loc is None else env.values[b.loc].owner).location
             try:
+                for e in b.attrs:
+                    (props if e.key in d.properties else attrs)[e.key] = \
+                        self.attr_value(e.value, env)
+                types = [self.eval(t, env) for t in b.result_types or ()]
+                new = cls.create(operands=[env.values[o.name] for o in b.operands],
+                                 result_types=types, properties=props, attributes=attrs)
+                new.location = (root if b.loc is None else env.values[b.loc].owner).location
                 new.verify()
-            except VerifyException as e:
+            except (VerifyException, ValueError, TypeError) as e:
                 raise self.error(f"the new {b.name} does not verify: {e}", b) from None
             for name, v in zip(b.results, new.results):
                 env.values[name] = v

@@ -309,3 +309,20 @@ def test_qnnc_rules_in_the_dataflow_stage(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert err == f"error: {bad}:5:9: type error: 'and' needs a boolean, but $d is an integer\n"
     assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize("match,rewrite,msg", [
+    ("%y = dataflow.fifo(%x) {depth = $d} -> $t",
+     "%z = dataflow.fifo(%x) {depth = $d * 1000000000000000000000} -> $t\n    replace %y with %z",
+     "rule 'r': the new dataflow.fifo does not verify"),
+    ("%y = dataflow.threshold(%x)", "replace %y with %x",
+     "rule 'r': %x has type !dataflow.stream<si8, "),
+])
+def test_rewrite_errors(tmp_path: Path, match: str, rewrite: str, msg: str) -> None:
+    """Errors only a rewrite shows are reported at the rule's line and column when it fires."""
+    text, _ = _mvau_threshold_ir(np.random.default_rng(1), True, False)
+    rules = tmp_path / "r.qrr"
+    rules.write_text(_rule(match, rewrite))
+    with pytest.raises(RuleError) as e:
+        _apply(parse_module(text), rules)
+    assert str(e.value).startswith(f"error: {rules}:6:5: ") and msg in str(e.value), str(e.value)
