@@ -270,7 +270,6 @@ class _Checker:
                                  f"match): none of its results is an operand of a later op", op)
         if rule.where is not None:
             self.need(scope, rule.where, BOOL, "the condition")
-        match_values = set(scope.values)
         for op in rule.build:
             self.build_op(scope, op)
         root = rule.match[-1]
@@ -285,7 +284,6 @@ class _Checker:
                 raise self.error(f"%{v} is not bound", rep)
             if v in rep.old:
                 raise self.error(f"%{v} cannot replace itself", rep)
-        del match_values
         return CheckedRule(rule, self.path, scope.kinds)
 
 

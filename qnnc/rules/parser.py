@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from lark import Lark, Token, Transformer, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from qnnc.rules import ast as A
 from qnnc.rules.errors import RuleError
@@ -35,9 +35,8 @@ def parser() -> Lark:
     return _parser
 
 
-def _pos(x) -> A.Pos:
-    if isinstance(x, Token):
-        return A.Pos(x.line, x.column)
+def _pos(x: Token | object) -> A.Pos:
+    """Where a token or a tree node (its lark `meta`) starts."""
     return A.Pos(x.line, x.column)
 
 
