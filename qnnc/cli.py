@@ -105,6 +105,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--budget", default="", metavar="lut=N,bram=N,dsp=N",
                     help="error when the design's estimated resources exceed these (keys lut, "
                          "ff, bram, dsp)")
+    ap.add_argument("--rules", metavar="FILE.qrr", action="append", default=[],
+                    help="rewrite rules (docs/rules.md) applied to the dataflow IR after the "
+                         "dataflow passes, before the report and RTL (repeatable)")
     ap.add_argument("--lanes-budget", type=_count(1), default=64,
                     help="multipliers for the largest layer when choosing the default target")
     ap.add_argument("--verify", action="store_true", help="simulate with Verilator and compare "
@@ -212,7 +215,10 @@ def run(args: argparse.Namespace) -> int:
     opts = Options(target_cycles=args.target_cycles, target_fps=args.target_fps or 0.0,
                    clock_mhz=1000.0 / clock_ns, lanes_budget=args.lanes_budget,
                    folding_file=args.folding, budget=parse_budget(args.budget),
-                   extra_passes=extra_passes)
+                   extra_passes=extra_passes,
+                   rules_files=tuple(args.rules))
+    check_rules(args.rules)  # a bad rule file is known before the work
+
     if args.verify and not emit_plan(args.emit)[1]:
         raise QnncError("--verify needs the full pipeline and a backend (drop --emit, or "
                         "--emit verilog,hls)")
@@ -287,6 +293,16 @@ def run(args: argparse.Namespace) -> int:
             print(pnr_summary(doc))
             status = status or (0 if doc["pass"] else 1)
     return status
+
+
+def check_rules(paths: list[str]) -> None:
+    """Parse and check every --rules file (RuleError: error: FILE:LINE:COL: message)."""
+    if paths:
+        from qnnc.ir import make_context
+        from qnnc.rules.compiler import load_rules
+
+        for path in paths:
+            load_rules(path, make_context())
 
 
 def check_measure_tools(args: argparse.Namespace) -> None:

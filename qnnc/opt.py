@@ -55,11 +55,23 @@ class QnncOptMain(xDSLOptMain):
                                 "dialects and targets); see docs/plugins.md")
         arg_parser.error = _one_line_usage_error  # no usage dump: one `error:` line, exit 2
 
+        arg_parser.add_argument("--rules", metavar="FILE.qrr", action="append", default=[],
+                                help="apply the rewrite rules of FILE after the -p passes "
+                                     "(sugar for -p 'apply-rules{file=\"FILE\"}'; repeatable)")
+
     def setup_pipeline(self):
+        """`--rules FILE` is the pass `apply-rules{file="FILE"}` after the -p passes."""
         from qnnc.universe import parse_pass_pipeline
 
         parse_pass_pipeline(self.args.passes, "-p")  # one-line errors with close matches
         super().setup_pipeline()
+        if self.args.rules:
+            import dataclasses
+
+            rules = all_passes()["apply-rules"]()
+            self.pipeline = dataclasses.replace(
+                self.pipeline,
+                passes=self.pipeline.passes + tuple(rules(file=f) for f in self.args.rules))
 
     def output_resulting_program(self, prog: ModuleOp) -> str:
         if not self.args.run:
@@ -139,11 +151,12 @@ def main() -> int:
     from qnnc.backends import EmissionError
     from qnnc.diagnostics import QnncError
     from qnnc.plugins import load_plugins, plugin_args
+    from qnnc.rules import RuleError
 
     try:
         load_plugins(plugin_args(sys.argv[1:]))  # before the parser: they add passes, targets
         QnncOptMain().run()
-    except QnncError as e:  # a bad -p/--load-plugin, or a pass refusing its input or options
+    except (QnncError, RuleError) as e:  # a bad -p/--load-plugin/rule file, or a pass refusing its input
         print(str(e), file=sys.stderr)
         return 2
     except (ParseError, DiagnosticException):

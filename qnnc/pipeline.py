@@ -36,6 +36,7 @@ class Options:
     extra_passes: tuple[tuple[str, str], ...] = ()
     """`--extra-pass WHERE:SPEC`: (where, pass pipeline spec) run after the default pass named
     WHERE, or at the end of stage WHERE (`parse_extra_pass`)."""
+    rules_files: tuple[str, ...] = ()  # `--rules`: apply-rules at the end of the dataflow stage
 
 
 def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
@@ -98,7 +99,8 @@ def _default_stage_passes(stage: str, opts: Options) -> list[ModulePass]:
                   clock_mhz=opts.clock_mhz, lanes_budget=opts.lanes_budget,
                   folding_file=opts.folding_file),
                 p("dataflow-choose-activation"),
-                p("dataflow-insert-fifos")]
+                p("dataflow-insert-fifos"),
+                *(p("apply-rules", file=f) for f in opts.rules_files)]
     if stage == "rtl":
         return [p("convert-dataflow-to-rtl")]  # each backend prepares (names) for itself
     raise ValueError(stage)

@@ -68,6 +68,7 @@ def builtin_passes() -> dict[str, Callable[[], type[ModulePass]]]:
                                             "DataflowChooseActivationPass"),
         "dataflow-insert-fifos": _pass("dataflow_insert_fifos", "DataflowInsertFifosPass"),
         "convert-dataflow-to-rtl": _pass("convert_dataflow_to_rtl", "ConvertDataflowToRtlPass"),
+        "apply-rules": _pass("apply_rules", "ApplyRulesPass"),
     }
 
 
