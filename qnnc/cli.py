@@ -68,7 +68,9 @@ def clock_period(clock_ns: float | None, clock_mhz: float | None) -> float:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="qnnc", description=__doc__.splitlines()[0])
-    ap.add_argument("model", help="QONNX model (.onnx)")
+    ap.add_argument("model", metavar="INPUT",
+                    help="QONNX model (.onnx), or an IR dump (out/ir/NN-*.mlir) to compile "
+                         "onward from the level read off the IR")
     ap.add_argument("-o", "--output", required=True,
                     help="output directory (replaced as a whole; an existing non-empty one only "
                          "if qnnc wrote it, see --force)")
@@ -106,6 +108,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--samples", type=_count(0), default=200, help="random inputs to verify with "
                     "(default 200; also used with --inputs)")
     ap.add_argument("--seed", type=_count(0), default=0)
+    ap.add_argument("--model", dest="original", metavar="ORIGINAL.onnx", default=None,
+                    help="with an IR dump as INPUT: the QONNX model it came from, for the host "
+                         "ONNX (host/) and --verify")
+    ap.add_argument("--pass-pipeline", default="", metavar="'p1,p2{opt=v},...'",
+                    help="run these passes (xDSL pipeline syntax, as qnnc-opt -p) instead of "
+                         "the default pipeline")
+    ap.add_argument("--dump-ir-after-all", action="store_true",
+                    help="write ir/NN-<pass>.mlir after every pass (00: the input) instead of "
+                         "one dump per level")
+    ap.add_argument("-q", "--quiet", action="store_true",
+                    help="no progress display (it is shown only when stderr is a terminal)")
     ap.add_argument("--synth", action="store_true",
                     help="then measure every module with Yosys synth_xilinx (out/synth.json)")
     ap.add_argument("--place-route", choices=DEVICES, metavar="DEVICE",
@@ -172,7 +185,10 @@ def run(args: argparse.Namespace) -> int:
 
     from qnnc.report import parse_budget
 
+    from qnnc.driver import is_ir_file
+
     check_output_dir(Path(args.output), args.force, args.model)  # refuse before the work
+    check_reentry(args, is_ir_file(args.model))
     clock_ns = clock_period(args.clock_ns, args.clock_mhz)
     if args.target_fps and args.target_cycles:
         raise QnncError("--target-fps and --target-cycles both set a target: give one")
@@ -189,8 +205,14 @@ def run(args: argparse.Namespace) -> int:
                         "or --emit verilog)")
     check_measure_tools(args)  # a missing tool is known before the work, not after
     t0 = time.perf_counter()
-    comp = compile_model(args.model, opts, args.emit, EmitOptions(args.part, clock_ns))
+    comp = compile_model(args.model, opts, args.emit, EmitOptions(args.part, clock_ns),
+                         pass_pipeline=args.pass_pipeline,
+                         dump_ir_after_all=args.dump_ir_after_all, model=args.original)
     compile_s = time.perf_counter() - t0
+    if args.verify and not (comp.report and comp.outputs):
+        raise QnncError(f"--verify needs the design report of the dataflow level and a backend's "
+                        f"output: re-enter from a dump at the dataflow level or earlier, through "
+                        f"the rtl level")
     fold = comp.report.get("folding", {})
     for w in fold.get("warnings", []):
         print(one_line(f"warning: {w}"), file=sys.stderr)
@@ -235,6 +257,12 @@ def run(args: argparse.Namespace) -> int:
                    f"ambiguous, max abs err {merged['max_abs_err']:.3g}, cycles/frame measured "
                    f"{'n/a' if cycles is None else f'{cycles:.1f}'} vs analytical "
                    f"{merged['cycles_per_frame_analytical']} (compile {compile_s:.2f} s)")
+    if is_ir_file(args.model) and not args.original:
+        print(one_line(f"note: '{args.model}' is an IR dump: host/pre.onnx and host/post.onnx "
+                       f"are written only with --model ORIGINAL.onnx"), file=sys.stderr)
+    if not comp.report and comp.outputs:
+        print(one_line(f"note: '{args.model}' is past the dataflow level: no report.json (it is "
+                       f"read off the dataflow IR)"), file=sys.stderr)
     write_outputs(comp, out, extra, force=args.force, model=args.model)
     print(summary)
     if args.synth or args.place_route:
@@ -247,6 +275,21 @@ def run(args: argparse.Namespace) -> int:
             print(pnr_summary(doc))
             status = status or (0 if doc["pass"] else 1)
     return status
+
+
+def check_reentry(args: argparse.Namespace, ir_input: bool) -> None:
+    """What an IR dump as input can do: everything from its level on; the host ONNX and
+    --verify need the original model (`--model`), which a dump does not carry (the graph's
+    input and output names, the float reference qonnx executes)."""
+    if not ir_input:
+        if args.original:
+            raise QnncError("--model names the original model of an IR dump; the input is "
+                            "already a model")
+        return
+    if args.verify and not args.original:
+        raise QnncError(f"--verify of an IR dump needs the original model it came from (the "
+                        f"reference qonnx executes, the host graphs): add --model "
+                        f"ORIGINAL.onnx")
 
 
 def check_measure_tools(args: argparse.Namespace) -> None:

@@ -55,15 +55,67 @@ def stage_passes(stage: str, opts: Options) -> list[ModulePass]:
 
 
 def run_stage(ctx: Context, module: ModuleOp, stage: str, opts: Options) -> None:
-    """Run a stage's passes, verifying after each. A pass that fails with anything but a
-    `QnncError` (a user error it diagnosed) is a compiler bug: it surfaces as an
-    `InternalError` naming the pass and, when known, the ONNX node it was lowering; so does IR
-    a pass leaves invalid."""
+    """Run a stage's passes, verifying after each (see `run_pass`)."""
     for ps in stage_passes(stage, opts):
-        with internal_errors(f"pass '{ps.name}'"):
-            ps.apply(ctx, module)
-        with internal_errors(f"the IR verifier after pass '{ps.name}'"):
-            module.verify()
+        run_pass(ctx, module, ps)
+
+
+def run_pass(ctx: Context, module: ModuleOp, ps: ModulePass) -> None:
+    """Run one pass and verify the module. A pass that fails with anything but a `QnncError` (a
+    user error it diagnosed) is a compiler bug: it surfaces as an `InternalError` naming the
+    pass and, when known, the ONNX node it was lowering; so does IR a pass leaves invalid."""
+    with internal_errors(f"pass '{ps.name}'"):
+        ps.apply(ctx, module)
+    with internal_errors(f"the IR verifier after pass '{ps.name}'"):
+        module.verify()
+
+
+def default_passes(opts: Options, start: str, stop: str,
+                   done: frozenset[str] | set[str] = frozenset()) -> list[tuple[ModulePass, bool]]:
+    """The default pipeline from a module at level `start` through the stage `stop`, as (pass,
+    ends a stage) pairs; passes of `start`'s own stage run unless `done` (their marks are in the
+    IR, `qnnc.levels.done_passes`)."""
+    out: list[tuple[ModulePass, bool]] = []
+    first = STAGES.index(start)
+    for stage in STAGES[first: STAGES.index(stop) + 1]:
+        todo = [ps for ps in stage_passes(stage, opts)
+                if stage != start or ps.name not in done]
+        if stage == start and len(todo) == len(stage_passes(stage, opts)):
+            todo = []  # a complete module of `start`'s level: its stage has run
+        out += [(ps, i == len(todo) - 1) for i, ps in enumerate(todo)]
+    return out
+
+
+def parse_pass_pipeline(spec: str) -> list[ModulePass]:
+    """`--pass-pipeline 'p1,p2{opt=v}'` (xDSL's pipeline syntax, as `qnnc-opt -p` takes it) →
+    passes. An unknown pass (with close matches) or a bad option is a user error."""
+    import difflib
+
+    from xdsl.passes import PassPipeline
+
+    from qnnc.universe import backend_passes
+
+    available = {**all_passes(), **backend_passes()}
+    try:
+        return list(PassPipeline.parse_spec(available, spec).passes)
+    except ValueError as e:
+        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        if text.startswith("Unrecognized passes"):
+            import re
+
+            names = re.findall(r"'([^']*)'", text)
+            hints = [f"'{n}'" + (f" (did you mean {', '.join(h)}?)"
+                                 if (h := difflib.get_close_matches(n, available, n=3)) else "")
+                     for n in names]
+            raise QnncError(f"--pass-pipeline: unknown pass {', '.join(hints)}; available: "
+                            f"{', '.join(sorted(available))}")
+        raise QnncError(f"--pass-pipeline {spec!r}: {' '.join(str(e).split())}")
+    except Exception as e:  # noqa: BLE001  xDSL's option parsing raises several kinds
+        raise QnncError(f"--pass-pipeline {spec!r}: {' '.join(str(e).split())}")
+    except BaseException as e:  # ArgSpecParseError derives from BaseException
+        if isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise QnncError(f"--pass-pipeline {spec!r}: {' '.join(str(e).split())}")
 
 
 DEFAULT_EMIT = "all"
