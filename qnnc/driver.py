@@ -344,6 +344,11 @@ def _write_tree(comp: Compilation, tmp: Path, extra: dict[str, bytes]) -> None:
         onnx.save(comp.host[1], str(tmp / "host" / "post.onnx"))
     if comp.report:
         (tmp / "report.json").write_text(json.dumps(comp.report, indent=2) + "\n")
+        from qnnc.report_html import render
+
+        with internal_errors("the HTML report"):
+            html = render(comp.report)
+        (tmp / "report.html").write_text(html)
         (tmp / "README.md").write_text(integration_readme(comp))
     for name, data in extra.items():
         (tmp / name).write_bytes(data)
