@@ -150,6 +150,8 @@ def parse_measure_args(command: str, argv: list[str]) -> argparse.Namespace:
         ap.add_argument("--seed", type=_count(0), default=PNR_SEED,
                         help=f"nextpnr placement seed (default {PNR_SEED})")
     ap.add_argument("out", metavar="OUT_DIR", help="a directory written by `qnnc model.onnx -o`")
+    ap.add_argument("-q", "--quiet", action="store_true",
+                    help="no progress display (it is shown only when stderr is a terminal)")
     args = ap.parse_args(argv)
     args.command = command
     return args
@@ -158,11 +160,16 @@ def parse_measure_args(command: str, argv: list[str]) -> argparse.Namespace:
 def run_measure(args: argparse.Namespace) -> int:
     from qnnc.measure import run_pnr, run_synth
 
-    out = Path(args.out)
+    from qnnc.progress import Progress
+
+    out, progress = Path(args.out), Progress(args.quiet)
     if args.command == "synth":
-        print(synth_summary(run_synth(out)))
+        with progress.step("synthesis (yosys synth_xilinx, every module)"):
+            doc = run_synth(out)
+        print(synth_summary(doc))
         return 0
-    doc = run_pnr(out, args.device, args.clock_ns, args.seed)
+    with progress.step(f"place and route ({args.device})"):
+        doc = run_pnr(out, args.device, args.clock_ns, args.seed)
     print(pnr_summary(doc))
     return 0 if doc["pass"] else 1
 
@@ -186,7 +193,9 @@ def run(args: argparse.Namespace) -> int:
     from qnnc.report import parse_budget
 
     from qnnc.driver import is_ir_file
+    from qnnc.progress import Progress
 
+    progress = Progress(args.quiet)
     check_output_dir(Path(args.output), args.force, args.model)  # refuse before the work
     check_reentry(args, is_ir_file(args.model))
     clock_ns = clock_period(args.clock_ns, args.clock_mhz)
@@ -237,16 +246,23 @@ def run(args: argparse.Namespace) -> int:
     if args.verify:
         from qnnc.verify import npz_inputs, random_inputs, verify
 
+        backends = " and ".join(f"{n} ({'Verilator' if n == 'verilog' else 'g++ C-sim'})"
+                                for n in comp.outputs)
         with tempfile.TemporaryDirectory(prefix="qnnc-verify-") as work:
             work_dir = Path(work)
             results = []
             with internal_errors("--verify (simulator builds and runs)"):
                 if args.inputs:
-                    results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir,
-                                          args.seed))
+                    with progress.step(f"verify on {args.inputs}: build and simulate "
+                                       f"{backends}"):
+                        results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir,
+                                              args.seed))
                 if args.samples > 0:
-                    results.append(verify(comp, random_inputs(comp, args.samples, args.seed),
-                                          work_dir, args.seed))
+                    with progress.step(f"verify on {args.samples} random samples: build and "
+                                       f"simulate {backends}"):
+                        results.append(verify(comp, random_inputs(comp, args.samples,
+                                                                  args.seed),
+                                              work_dir, args.seed))
         merged = _merge(results)
         extra["verify.json"] = (json.dumps(merged, indent=2) + "\n").encode()
         status = 1 if merged["mismatches"] else 0
@@ -269,9 +285,12 @@ def run(args: argparse.Namespace) -> int:
         from qnnc.measure import run_pnr, run_synth
 
         if args.synth:
-            print(synth_summary(run_synth(out)))
+            with progress.step("synthesis (yosys synth_xilinx, every module)"):
+                doc = run_synth(out)
+            print(synth_summary(doc))
         if args.place_route:
-            doc = run_pnr(out, args.place_route, args.clock_ns, PNR_SEED)
+            with progress.step(f"place and route ({args.place_route})"):
+                doc = run_pnr(out, args.place_route, args.clock_ns, PNR_SEED)
             print(pnr_summary(doc))
             status = status or (0 if doc["pass"] else 1)
     return status
