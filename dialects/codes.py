@@ -78,7 +78,11 @@ def dense_from_numpy(arr: np.ndarray, elem: Attribute | None = None) -> DenseInt
         dtype = np.dtype("<f8")
     else:
         dtype = np.dtype("<f4")
-    data = np.ascontiguousarray(arr.astype(dtype)).tobytes()
+    arr = arr.astype(dtype)
+    if dtype.kind == "f" and arr.size and (arr == 0).all():
+        arr = arr + dtype.type(0)  # -0.0 → +0.0: the IR prints an all-zero array as one splat
+        # `0.000000e+00`, so a dump must parse back to the very same bits (re-entry from a dump)
+    data = np.ascontiguousarray(arr).tobytes()
     return DenseIntOrFPElementsAttr(TensorType(elem, list(arr.shape)), BytesAttr(data))
 
 

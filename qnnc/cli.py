@@ -76,7 +76,9 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = _ArgumentParser(prog="qnnc", description=__doc__.splitlines()[0])
-    ap.add_argument("model", help="QONNX model (.onnx)")
+    ap.add_argument("model", metavar="INPUT",
+                    help="QONNX model (.onnx), or an IR dump (out/ir/NN-*.mlir) to compile "
+                         "onward from the level read off the IR")
     ap.add_argument("-o", "--output", required=True,
                     help="output directory (replaced as a whole; an existing non-empty one only "
                          "if qnnc wrote it, see --force)")
@@ -117,6 +119,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--samples", type=_count(0), default=200, help="random inputs to verify with "
                     "(default 200; also used with --inputs)")
     ap.add_argument("--seed", type=_count(0), default=0)
+    ap.add_argument("--model", dest="original", metavar="ORIGINAL.onnx", default=None,
+                    help="with an IR dump as INPUT: the QONNX model it came from, for the host "
+                         "ONNX (host/) and --verify")
+    ap.add_argument("--pass-pipeline", default="", metavar="'p1,p2{opt=v},...'",
+                    help="run these passes (xDSL pipeline syntax, as qnnc-opt -p) instead of "
+                         "the default pipeline")
+    ap.add_argument("--dump-ir-after-all", action="store_true",
+                    help="write ir/NN-<pass>.mlir after every pass (00: the input) instead of "
+                         "one dump per level")
+    ap.add_argument("-q", "--quiet", action="store_true",
+                    help="no progress display (it is shown only when stderr is a terminal)")
     ap.add_argument("--synth", action="store_true",
                     help="then measure every module with Yosys synth_xilinx (out/synth.json)")
     ap.add_argument("--place-route", choices=DEVICES, metavar="DEVICE",
@@ -158,6 +171,8 @@ def parse_measure_args(command: str, argv: list[str]) -> argparse.Namespace:
         ap.add_argument("--seed", type=_count(0), default=PNR_SEED,
                         help=f"nextpnr placement seed (default {PNR_SEED})")
     ap.add_argument("out", metavar="OUT_DIR", help="a directory written by `qnnc model.onnx -o`")
+    ap.add_argument("-q", "--quiet", action="store_true",
+                    help="no progress display (it is shown only when stderr is a terminal)")
     args = ap.parse_args(argv)
     args.command = command
     return args
@@ -166,11 +181,16 @@ def parse_measure_args(command: str, argv: list[str]) -> argparse.Namespace:
 def run_measure(args: argparse.Namespace) -> int:
     from qnnc.measure import run_pnr, run_synth
 
-    out = Path(args.out)
+    from qnnc.progress import Progress
+
+    out, progress = Path(args.out), Progress(args.quiet)
     if args.command == "synth":
-        print(synth_summary(run_synth(out)))
+        with progress.step("synthesis (yosys synth_xilinx, every module)"):
+            doc = run_synth(out)
+        print(synth_summary(doc))
         return 0
-    doc = run_pnr(out, args.device, args.clock_ns, args.seed)
+    with progress.step(f"place and route ({args.device})"):
+        doc = run_pnr(out, args.device, args.clock_ns, args.seed)
     print(pnr_summary(doc))
     return 0 if doc["pass"] else 1
 
@@ -208,7 +228,12 @@ def run(args: argparse.Namespace) -> int:
 
     load_plugins(args.load_plugin)
     extra_passes = tuple(parse_extra_pass(e) for e in args.extra_pass)
+    from qnnc.driver import is_ir_file
+    from qnnc.progress import Progress
+
+    progress = Progress(args.quiet)
     check_output_dir(Path(args.output), args.force, args.model)  # refuse before the work
+    check_reentry(args, is_ir_file(args.model))
     clock_ns = clock_period(args.clock_ns, args.clock_mhz)
     if args.target_fps and args.target_cycles:
         raise QnncError("--target-fps and --target-cycles both set a target: give one")
@@ -229,9 +254,15 @@ def run(args: argparse.Namespace) -> int:
                         "or --emit verilog)")
     check_measure_tools(args)  # a missing tool is known before the work, not after
     t0 = time.perf_counter()
-    comp = compile_model(args.model, opts, args.emit, EmitOptions(args.part, clock_ns))
+    comp = compile_model(args.model, opts, args.emit, EmitOptions(args.part, clock_ns),
+                         pass_pipeline=args.pass_pipeline,
+                         dump_ir_after_all=args.dump_ir_after_all, model=args.original)
     compile_s = time.perf_counter() - t0
     timed.rows += comp.timings.rows
+    if args.verify and not (comp.report and comp.outputs):
+        raise QnncError(f"--verify needs the design report of the dataflow level and a backend's "
+                        f"output: re-enter from a dump at the dataflow level or earlier, through "
+                        f"the rtl level")
     fold = comp.report.get("folding", {})
     for w in fold.get("warnings", []):
         print(one_line(f"warning: {w}"), file=sys.stderr)
@@ -256,17 +287,24 @@ def run(args: argparse.Namespace) -> int:
     if args.verify:
         from qnnc.verify import npz_inputs, random_inputs, verify
 
+        backends = " and ".join(f"{n} ({'Verilator' if n == 'verilog' else 'g++ C-sim'})"
+                                for n in comp.outputs)
         with tempfile.TemporaryDirectory(prefix="qnnc-verify-") as work:
             work_dir = Path(work)
             results = []
             with internal_errors("--verify (simulator builds and runs)"), \
                     timed("--verify (qonnx reference, simulator builds and runs)"):
                 if args.inputs:
-                    results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir,
-                                          args.seed))
+                    with progress.step(f"verify on {args.inputs}: build and simulate "
+                                       f"{backends}"):
+                        results.append(verify(comp, npz_inputs(comp, args.inputs), work_dir,
+                                              args.seed))
                 if args.samples > 0:
-                    results.append(verify(comp, random_inputs(comp, args.samples, args.seed),
-                                          work_dir, args.seed))
+                    with progress.step(f"verify on {args.samples} random samples: build and "
+                                       f"simulate {backends}"):
+                        results.append(verify(comp, random_inputs(comp, args.samples,
+                                                                  args.seed),
+                                              work_dir, args.seed))
         merged = _merge(results)
         extra["verify.json"] = (json.dumps(merged, indent=2) + "\n").encode()
         status = 1 if merged["mismatches"] else 0
@@ -277,6 +315,12 @@ def run(args: argparse.Namespace) -> int:
                    f"ambiguous, max abs err {merged['max_abs_err']:.3g}, cycles/frame measured "
                    f"{'n/a' if cycles is None else f'{cycles:.1f}'} vs analytical "
                    f"{merged['cycles_per_frame_analytical']} (compile {compile_s:.2f} s)")
+    if is_ir_file(args.model) and not args.original:
+        print(one_line(f"note: '{args.model}' is an IR dump: host/pre.onnx and host/post.onnx "
+                       f"are written only with --model ORIGINAL.onnx"), file=sys.stderr)
+    if not comp.report and comp.outputs:
+        print(one_line(f"note: '{args.model}' is past the dataflow level: no report.json (it is "
+                       f"read off the dataflow IR)"), file=sys.stderr)
     with timed("write outputs"):
         write_outputs(comp, out, extra, force=args.force, model=args.model)
     print(summary)
@@ -287,9 +331,12 @@ def run(args: argparse.Namespace) -> int:
         from qnnc.measure import run_pnr, run_synth
 
         if args.synth:
-            print(synth_summary(run_synth(out)))
+            with progress.step("synthesis (yosys synth_xilinx, every module)"):
+                doc = run_synth(out)
+            print(synth_summary(doc))
         if args.place_route:
-            doc = run_pnr(out, args.place_route, args.clock_ns, PNR_SEED)
+            with progress.step(f"place and route ({args.place_route})"):
+                doc = run_pnr(out, args.place_route, args.clock_ns, PNR_SEED)
             print(pnr_summary(doc))
             status = status or (0 if doc["pass"] else 1)
     return status
@@ -303,6 +350,21 @@ def check_rules(paths: list[str]) -> None:
 
         for path in paths:
             load_rules(path, make_context())
+
+
+def check_reentry(args: argparse.Namespace, ir_input: bool) -> None:
+    """What an IR dump as input can do: everything from its level on; the host ONNX and
+    --verify need the original model (`--model`), which a dump does not carry (the graph's
+    input and output names, the float reference qonnx executes)."""
+    if not ir_input:
+        if args.original:
+            raise QnncError("--model names the original model of an IR dump; the input is "
+                            "already a model")
+        return
+    if args.verify and not args.original:
+        raise QnncError(f"--verify of an IR dump needs the original model it came from (the "
+                        f"reference qonnx executes, the host graphs): add --model "
+                        f"ORIGINAL.onnx")
 
 
 def check_measure_tools(args: argparse.Namespace) -> None:

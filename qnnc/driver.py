@@ -31,7 +31,8 @@ from qnnc.diagnostics import QnncError, culprit_op, internal_errors
 from qnnc.frontend.onnx_import import import_model, load_and_clean
 from qnnc.frontend.validate import check_batch_one, check_has_quantizer
 from qnnc.ir import make_context, print_module
-from qnnc.pipeline import DEFAULT_EMIT, STAGES, Options, emit_plan, run_stage
+from qnnc.pipeline import (DEFAULT_EMIT, STAGES, Options, default_passes, emit_plan,
+                           parse_pass_pipeline, run_pass, stage_passes)
 from qnnc.report import check_budget, design_report
 from qnnc.timing import Timings
 
@@ -51,48 +52,176 @@ class Compilation:
 
 
 def compile_model(path: str | Path, opts: Options = Options(), emit: str = DEFAULT_EMIT,
-                  emit_options: EmitOptions = EmitOptions()) -> Compilation:
-    """Run the pipeline up to `emit` (see `emit_plan`) and every backend it names."""
-    from qnnc.backends.onnx import export_host
-    from qnnc.universe import make_backend
+                  emit_options: EmitOptions = EmitOptions(), *, pass_pipeline: str = "",
+                  dump_ir_after_all: bool = False,
+                  model: str | Path | None = None) -> Compilation:
+    """Run the pipeline up to `emit` (see `emit_plan`) and every backend it names.
+
+    `path` is a QONNX model or an IR dump (`is_ir_file`), re-entered at the level read off the
+    IR (`qnnc.levels`); `model` is then the original QONNX model, which the host ONNX and
+    verification need. `pass_pipeline` (xDSL syntax) replaces the default pipeline.
+    `dump_ir_after_all` dumps `ir/NN-<pass>.mlir` after every pass (`00-<level>` the input)
+    instead of one dump per level."""
+    from qnnc.levels import done_passes, level_of, partly_streamlined
 
     t0 = time.perf_counter()
     timed = Timings()
     with timed("make context (load dialects)"):
         ctx = make_context()
     stop, targets = emit_plan(emit)
-    last = STAGES.index(stop)
-    with internal_errors("the ONNX frontend (loading and qonnx cleanup)"), \
-            timed("load + qonnx cleanup"):
+    if is_ir_file(path):
+        module = parse_ir_file(ctx, path)
+        start = level_of(module)
+        ref, reference = _original_model(model, module) if model else (None, None)
+    else:
+        with timed("load + qonnx cleanup"):
+            ref = _load_model(path, STAGES.index(stop) if not pass_pipeline else len(STAGES) - 1)
+        with internal_errors("the ONNX importer"), timed("import ONNX -> quant"):
+            module = _import_checked(ref)
+        with timed("clone the reference module"):
+            start, reference = "quant", module.clone()
+    if pass_pipeline:
+        if emit != DEFAULT_EMIT and emit in STAGES:
+            raise QnncError("--pass-pipeline and --emit <level> both say where to stop: give one")
+        passes = [(ps, True) for ps in parse_pass_pipeline(pass_pipeline)]
+    else:
+        if STAGES.index(start) > STAGES.index(stop):
+            raise QnncError(f"'{path}' is at level '{start}', past --emit {stop}")
+        if partly_streamlined(module):
+            rest = ",".join(ps.name for st in STAGES[1:] for ps in stage_passes(st, opts)
+                            if ps.name != "quant-streamline")
+            raise QnncError(f"'{path}' is partway through the quant-streamlined stage (integer "
+                            f"ops, no @core yet), whose passes leave no mark to resume after: "
+                            f"re-enter from the quant or quant-streamlined dump, or name the "
+                            f"passes left with --pass-pipeline (after quant-streamline: "
+                            f"'{rest}')")
+        passes = default_passes(opts, start, stop, done_passes(module))
+    folding = opts.target_cycles or opts.target_fps or opts.folding_file
+    if folding and not any(ps.name == "dataflow-fold" for ps, _ in passes):
+        raise QnncError("--target-cycles, --target-fps and --folding set dataflow-fold's options, "
+                        "but it does not run" + (f": '{path}' is already folded ({start})"
+                                                 if not pass_pipeline else
+                                                 " (give them as dataflow-fold{...} options in "
+                                                 "--pass-pipeline)"))
+    comp = Compilation(ctx, module, ref, reference, timings=timed)
+    names = _io_names(ref) if ref is not None else None
+    state = {"level": start, "text": None}
+
+    def checkpoint(label: str, number: int | None = None, maybe_level_end: bool = True) -> None:
+        """After the input and after each pass: dumps, the host graphs, the report."""
+        level = level_of(module)
+        if dump_ir_after_all and number is not None:
+            with internal_errors(f"printing the IR after {label}"), timed(f"print ir after {label}"):
+                comp.dumps[f"{number:02d}-{label}.mlir"] = print_module(module, ctx)
+        if not maybe_level_end:
+            return
+        if state["level"] != level and state["text"] is not None and not dump_ir_after_all:
+            comp.dumps[_level_dump(state["level"])] = state["text"]
+        state["level"] = level
+        if not dump_ir_after_all and number != len(passes):  # the last: dumped at the end
+            with internal_errors(f"printing the IR after {label}"), timed(f"print ir after {label}"):
+                state["text"] = print_module(module, ctx)
+        if level != "quant" and comp.host is None and names is not None:
+            with internal_errors("the host ONNX export"), timed("host ONNX export"):
+                from qnnc.backends.onnx import export_host
+
+                comp.host = export_host(module, *names)
+        if level == "dataflow":
+            with internal_errors("the design report"), timed("design report"):
+                comp.report = design_report(module)
+
+    checkpoint(start, 0)
+    for i, (ps, ends) in enumerate(passes, 1):
+        run_pass(ctx, module, ps, timed)
+        checkpoint(ps.name, i, ends)
+    final = level_of(module)
+    if comp.report:
+        check_budget(comp.report, opts.budget)
+    elif opts.budget:
+        raise QnncError(f"--budget needs the dataflow level, which '{path}' ({start}) is past: "
+                        f"re-enter from a dataflow dump or earlier")
+    if final == "rtl":
+        from qnnc.universe import make_backend
+
+        for name in targets:  # a backend may legalize names in place: dump after
+            with internal_errors(f"the {name} backend"), timed(f"backend {name}"):
+                comp.outputs[name] = make_backend(name).emit(ctx, module, emit_options)
+    if not dump_ir_after_all:
+        with internal_errors(f"printing the IR at level '{final}'"), \
+                timed(f"print ir/{_level_dump(final)}"):
+            comp.dumps[_level_dump(final)] = print_module(module, ctx)
+    comp.seconds = time.perf_counter() - t0
+    return comp
+
+
+def _level_dump(level: str) -> str:
+    return f"{STAGES.index(level):02d}-{level}.mlir"
+
+
+def _load_model(path: str | Path, last: int):
+    with internal_errors("the ONNX frontend (loading and qonnx cleanup)"):
         model = load_and_clean(path)
         if last >= STAGES.index("quant-streamlined"):  # integer core from here on
             check_has_quantizer(model.model)
         if last >= STAGES.index("dataflow"):  # hardware from here on
             check_batch_one(model.model)
-    with internal_errors("the ONNX importer"), timed("import ONNX -> quant"):
-        module = _import_checked(model)
-    with timed("clone the reference module"):
-        comp = Compilation(ctx, module, model, module.clone(), timings=timed)
-    for i, stage in enumerate(STAGES[: last + 1]):
-        run_stage(ctx, module, stage, opts, timed)
-        if stage == "quant-streamlined":
-            names_in = [i.name for i in model.graph.input
-                        if i.name not in {x.name for x in model.graph.initializer}]
-            with internal_errors("the host ONNX export"), timed("host ONNX export"):
-                comp.host = export_host(module, names_in, [o.name for o in model.graph.output])
-        if stage == "dataflow":
-            with internal_errors("the design report"), timed("design report"):
-                comp.report = design_report(module)
-            check_budget(comp.report, opts.budget)
-        if stage == "rtl":
-            for name in targets:  # a backend may legalize names in place: dump after
-                with internal_errors(f"the {name} backend"), timed(f"backend {name}"):
-                    comp.outputs[name] = make_backend(name).emit(ctx, module, emit_options)
-        name = f"{i:02d}-{stage}.mlir"
-        with internal_errors(f"printing the IR after stage '{stage}'"), timed(f"print ir/{name}"):
-            comp.dumps[name] = print_module(module, ctx)
-    comp.seconds = time.perf_counter() - t0
-    return comp
+    return model
+
+
+def _io_names(model) -> tuple[list[str], list[str]]:
+    inits = {x.name for x in model.graph.initializer}
+    return ([i.name for i in model.graph.input if i.name not in inits],
+            [o.name for o in model.graph.output])
+
+
+def is_ir_file(path: str | Path) -> bool:
+    """An IR dump rather than an ONNX model: named `.mlir`, or text that starts like a module
+    (ONNX files are binary protobuf)."""
+    p = Path(path)
+    if p.suffix == ".mlir":
+        return True
+    try:
+        with open(p, "rb") as f:
+            head = f.read(256).lstrip()
+    except OSError:
+        return False
+    return head.startswith((b"builtin.module", b"module", b'"builtin.module"', b"//"))
+
+
+def parse_ir_file(ctx: Context, path: str | Path) -> ModuleOp:
+    """Parse and verify a dump; a parse or verify error is a user error with file:line:col."""
+    from xdsl.parser import Parser
+    from xdsl.utils.exceptions import ParseError
+
+    try:
+        text = Path(path).read_text()
+    except (OSError, UnicodeDecodeError) as e:
+        raise QnncError(f"cannot read '{path}': {getattr(e, 'strerror', None) or e}")
+    try:
+        module = Parser(ctx, text, name=str(path)).parse_module()
+    except ParseError as e:
+        loc = e.span.get_location()
+        raise QnncError(f"{loc.file}:{loc.line}:{loc.col}: {e.msg}")
+    try:
+        module.verify()
+    except VerifyException as e:
+        raise QnncError(f"'{path}' does not verify: {' '.join(str(e).split())[:400]}")
+    return module
+
+
+def _original_model(model: str | Path, module: ModuleOp):
+    """`--model`: the QONNX model a dump came from (for the host graphs and verification), and
+    its import; an error when its @main's signature is not the dump's."""
+    from qnnc.levels import functions
+
+    ref = _load_model(model, len(STAGES) - 1)
+    with internal_errors("the ONNX importer"):
+        reference = _import_checked(ref)
+    want, got = functions(reference)["main"].function_type, functions(module)["main"].function_type
+    if want != got:
+        raise QnncError(f"--model '{model}' takes and gives {want}, the IR's @main {got}: not "
+                        f"the model this IR was compiled from")
+    return ref, reference
 
 
 def _import_checked(model) -> ModuleOp:
@@ -126,7 +255,8 @@ Generated by qnnc.
   when they contain only standard ops).
 - `ir/*.mlir`: the IR after each stage (parse back with `qnnc-opt`).
 - `report.json`: per-layer shapes, types, folding and cycles; `cycles_per_frame`,
-  `latency_cycles` (an upper-bound estimate).
+  `latency_cycles` (an upper-bound estimate); `report.html`: the same as a page (dataflow
+  graph, bottleneck, cycles per unit, resources).
 
 ## Interface of `qnnc_top`
 Clock `clk`, synchronous active-low reset `rst_n`, AXI-Stream in `s_axis_tdata/tvalid/tready`,
@@ -222,6 +352,11 @@ def _write_tree(comp: Compilation, tmp: Path, extra: dict[str, bytes]) -> None:
         onnx.save(comp.host[1], str(tmp / "host" / "post.onnx"))
     if comp.report:
         (tmp / "report.json").write_text(json.dumps(comp.report, indent=2) + "\n")
+        from qnnc.report_html import render
+
+        with internal_errors("the HTML report"):
+            html = render(comp.report)
+        (tmp / "report.html").write_text(html)
         (tmp / "README.md").write_text(integration_readme(comp))
     for name, data in extra.items():
         (tmp / name).write_bytes(data)

