@@ -190,7 +190,8 @@ class ModulePrinter:
                     self.w(f"  wire [{clog2(port.depth(op.param)) - 1}:0] "
                            f"_unused_{inst}_{port.addr};")
                     conns.append(f"    .{port.addr}(_unused_{inst}_{port.addr})")
-                conns.append(f"    .{port.data}({port.width(op.param)}'d0)")
+                # a replication, not a W'd0 literal: Verilator refuses literals over 65536 bits
+                conns.append(f"    .{port.data}({{{port.width(op.param)}{{1'b0}}}})")
                 continue
             rom = _name(v)
             if port.addr in addr_driver:  # a second ROM read at the same address

@@ -84,8 +84,8 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK-NEXT:    .t_data(core_t_rom_data),
 // CHECK-NEXT:    .t_desc(core_t_desc_rom_data),
 // CHECK-NEXT:    .rq_addr(_unused_core_rq_addr),
-// CHECK-NEXT:    .rq_mult(2'd0),
-// CHECK-NEXT:    .rq_offset(2'd0)
+// CHECK-NEXT:    .rq_mult({2{1'b0}}),
+// CHECK-NEXT:    .rq_offset({2{1'b0}})
 // CHECK-NEXT:  );
 // CHECK-NEXT:  assign out_tdata = core_out_tdata;
 // CHECK-NEXT:  assign out_tvalid = core_out_tvalid;
@@ -108,11 +108,11 @@ rtl.module "qnnc_top" : (!rtl.stream<!rtl.fixed<2, 0>, 4, 2>) -> !rtl.stream<!rt
 // CHECK-NEXT:  wire [0:0] _unused_core_rq_addr;
 // CHECK-NEXT:  qnnc_mvau #(.MW(2), .MH(2), .SIMD(2), .PE(1), {{.*}}, .W_BIPOLAR(1), .ACC_W(4), .N_THRES(0), .OUT_W(4), .OUT_BIAS(0), .ACT(0), .M_W(1), .B_W(1), .SHIFT(0)) core (
 // CHECK:         .t_addr(_unused_core_t_addr),
-// CHECK-NEXT:    .t_data(4'd0),
-// CHECK-NEXT:    .t_desc(1'd0),
+// CHECK-NEXT:    .t_data({4{1'b0}}),
+// CHECK-NEXT:    .t_desc({1{1'b0}}),
 // CHECK-NEXT:    .rq_addr(_unused_core_rq_addr),
-// CHECK-NEXT:    .rq_mult(1'd0),
-// CHECK-NEXT:    .rq_offset(1'd0)
+// CHECK-NEXT:    .rq_mult({1{1'b0}}),
+// CHECK-NEXT:    .rq_offset({1{1'b0}})
 // CHECK-NEXT:  );
 // CHECK-LABEL: // {{-----}} mvau_L1_core_w_rom.hex
 // CHECK-NEXT:  1
