@@ -152,20 +152,21 @@ BRAM18_COST = 129
 """memory_libmap's cost of one RAMB18E1 (a RAMB36E1: 257) in Yosys' xc7 block RAM library."""
 
 
-def ram_in_block(depth: int, width: int) -> bool:
+def ram_in_block(depth: int, width: int, sync_read: bool = False) -> bool:
     """Yosys' (memory_libmap, xilinx) choice for a simple dual-port RAM: block RAM when its
     cost (`BRAM18_COST` a BRAM18 in the best aspect ratio) is below LUT RAM's (`LUTRAM_COST`
-    a RAM64M of 64×3, in 64-word banks, plus a bit a bank past the first for the read mux).
-    A RAM of at most 64 words always stays in LUT RAM (measured: 48×64 in 22 RAM64M, 108×24
-    in a RAMB18, 128×4 in LUT RAM, 442×16 in a RAMB18)."""
+    a RAM64M of 64×3, in 64-word banks; a registered read, which LUT RAM does in flip-flops,
+    adds a bit of width). A RAM of at most 64 words always stays in LUT RAM. Measured: 48×64
+    in 22 RAM64M, 108×24 registered read in a RAMB18, 128×4 and 288×8 in LUT RAM, 72×32 and
+    442×16 in a RAMB18."""
     if depth <= 64:
         return False
     banks = math.ceil(depth / 64)
-    lut_cost = LUTRAM_COST * math.ceil(width / 3) * banks + width * (banks - 1)
+    lut_cost = LUTRAM_COST * math.ceil(width / 3) * banks + (width if sync_read else 0)
     return BRAM18_COST * memory.bram18_count(depth, width) < lut_cost
 
 
-def ram(depth: int, width: int, single_port: bool = False) -> Resources:
+def ram(depth: int, width: int, single_port: bool = False, sync_read: bool = False) -> Resources:
     """A RAM the cells infer (FIFO storage, input, line and partial-result buffers): LUT RAM
     or block RAM in the best aspect ratio, as Yosys chooses (`ram_in_block`; a single-port one
     past 64 words and 4 Kbit).
@@ -187,7 +188,7 @@ def ram(depth: int, width: int, single_port: bool = False) -> Resources:
         per_bank = min(4, math.ceil(min(depth, 256) / 64))
         per_bank = {3: 4}.get(per_bank, per_bank)
         return Resources(lut=width * per_bank * banks + (width * (banks - 1) if banks > 1 else 0))
-    if ram_in_block(depth, width):
+    if ram_in_block(depth, width, sync_read):
         return Resources(bram18=memory.bram18_count(depth, width))
     if depth <= 32:
         return Resources(lut=4 * math.ceil(width / 6))
@@ -489,7 +490,7 @@ def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kerne
     g = math.gcd(depth, dw * cf, sw * cf, dh * roww if kh > 1 else 0, sh * roww, fadv * roww)
     e = max(1, a - ((g & -g).bit_length() - 1))
     bits = simd * elem_bits
-    buf = ram(depth, bits)
+    buf = ram(depth, bits, sync_read=True)
     r = buf + Resources(ff=0 if buf.bram18 else bits + 1)
     r += Resources(lut=SWG_LUTS_PER_ADDRESS_BIT * e + SWG_CONTROL_LUTS,
                    ff=6 * e + clog2(rows + 1))
@@ -594,7 +595,7 @@ def rowmap(row_in: int, row_out: int, lanes: int, elem_bits: int, src_bits: int)
     ROM of ROW_OUT words, counters."""
     bits = lanes * elem_bits
     mems = (rom("sources", row_out, src_bits),)
-    r = ram(2 * row_in, bits) + Resources(ff=bits + 3) + counter(row_in) + counter(row_out)
+    r = ram(2 * row_in, bits, sync_read=True) + Resources(ff=bits + 3) + counter(row_in) + counter(row_out)
     r += total(m.resources() for m in mems)
     return Estimate(r, mems)
 
