@@ -158,7 +158,7 @@ def threshold_bits(lo: int, hi: int, thresholds) -> tuple[int, int]:
 
 
 def rom_distinct_columns(t, pe: int, bits: int) -> int:
-    """Distinct non-constant bit columns of an MVAU's threshold ROM at PE lanes (NF words of
+    """Distinct non-constant bit columns of an MVAU's (or add's) threshold ROM at PE lanes (NF words of
     PE·N_THRES thresholds of `bits` bits, two's complement): what Yosys keeps of it after
     merging equal columns (sign copies, evenly spaced thresholds' shared low bits)."""
     import numpy as np
@@ -405,7 +405,10 @@ class MVAUOp(_UnitOp):
         return res.mvau_requant(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x),
                                 elem_signed(x), isinstance(x, BipolarType), elem_bits(w),
                                 elem_signed(w), isinstance(w, BipolarType), self.compare_bits(),
-                                r.mult_bits(), r.offset_bits(), r.shift, elem_bits(o))
+                                r.mult_bits(), r.offset_bits(), r.shift, elem_bits(o),
+                                tuple(rom_distinct_columns(v.reshape(-1, 1), fold["pe"], b)
+                                      for v, b in ((r.mult, r.mult_bits()),
+                                                   (r.offset, r.offset_bits()))))
 
     def threshold_resources_at(self, fold: Fold) -> res.Estimate:
         """Resources with the thresholds compared in hardware (or no activation)."""
@@ -840,8 +843,11 @@ class AddOp(Folding, IRDLOperation):
         else:
             acc_bits, k = self.acc_type.width.data, 0
             out_bits = acc_bits
+        t_cols = None
+        if self.thresholds is not None and self.n_thresholds():
+            t_cols = rom_distinct_columns(dense_to_numpy(self.thresholds), fold["pe"], acc_bits)
         return res.add(self.channels, fold["pe"], a.element_bits(), b.element_bits(),
-                       self.ka.value.data, self.kb.value.data, acc_bits, k, out_bits)
+                       self.ka.value.data, self.kb.value.data, acc_bits, k, out_bits, t_cols)
 
     def acc_bounds(self) -> tuple[int, int]:
         terms = []

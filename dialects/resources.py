@@ -145,14 +145,31 @@ RAM_LUT_BITS = {32: 6, 64: 3}
 write, one read address): RAM32M (32×6), RAM64M (64×3); deeper RAMs chain RAM64M by 64-word
 banks and a read mux."""
 
-RAM_BLOCK_MIN_BITS = 4096
-"""Yosys (memory_libmap, xilinx) puts a RAM in block RAM when its LUT-RAM cost is larger;
-in practice from about 4 Kbit (64 LUTs of RAM64M) at depths past 64."""
+LUTRAM_COST = 8
+"""memory_libmap's cost of one RAM32M/RAM64M (4 LUT sites) in Yosys' xc7 LUT-RAM library."""
+
+BRAM18_COST = 129
+"""memory_libmap's cost of one RAMB18E1 (a RAMB36E1: 257) in Yosys' xc7 block RAM library."""
 
 
-def ram(depth: int, width: int, single_port: bool = False) -> Resources:
-    """A RAM the cells infer (FIFO storage, input, line and partial-result buffers), read
-    asynchronously: LUT RAM or, when larger, block RAM in the best aspect ratio.
+def ram_in_block(depth: int, width: int, sync_read: bool = False) -> bool:
+    """Yosys' (memory_libmap, xilinx) choice for a simple dual-port RAM: block RAM when its
+    cost (`BRAM18_COST` a BRAM18 in the best aspect ratio) is below LUT RAM's (`LUTRAM_COST`
+    a RAM64M of 64×3, in 64-word banks; a registered read, which LUT RAM does in flip-flops,
+    adds a bit of width). A RAM of at most 64 words always stays in LUT RAM. Measured: 48×64
+    in 22 RAM64M, 108×24 registered read in a RAMB18, 128×4 and 288×8 in LUT RAM, 72×32 and
+    442×16 in a RAMB18."""
+    if depth <= 64:
+        return False
+    banks = math.ceil(depth / 64)
+    lut_cost = LUTRAM_COST * math.ceil(width / 3) * banks + (width if sync_read else 0)
+    return BRAM18_COST * memory.bram18_count(depth, width) < lut_cost
+
+
+def ram(depth: int, width: int, single_port: bool = False, sync_read: bool = False) -> Resources:
+    """A RAM the cells infer (FIFO storage, input, line and partial-result buffers): LUT RAM
+    or block RAM in the best aspect ratio, as Yosys chooses (`ram_in_block`; a single-port one
+    past 64 words and 4 Kbit).
     - simple dual port (write and read at different addresses): RAM32M (32×6 in 4 LUT
       sites), RAM64M (64×3 in 4 sites), deeper in 64-word banks joined by a read mux;
     - single port (`single_port`: read at the write address, as qnnc_mvau's input buffer):
@@ -162,15 +179,17 @@ def ram(depth: int, width: int, single_port: bool = False) -> Resources:
         return Resources()
     if depth == 1:
         return Resources(ff=width)
-    if depth > 64 and depth * width >= RAM_BLOCK_MIN_BITS:
-        return Resources(bram18=memory.bram18_count(depth, width))
     if single_port:
+        if depth > 64 and depth * width >= 4096:
+            return Resources(bram18=memory.bram18_count(depth, width))
         if depth <= 32:
             return Resources(lut=4 * math.ceil(width / 8))
         banks = math.ceil(depth / 256)
         per_bank = min(4, math.ceil(min(depth, 256) / 64))
         per_bank = {3: 4}.get(per_bank, per_bank)
         return Resources(lut=width * per_bank * banks + (width * (banks - 1) if banks > 1 else 0))
+    if ram_in_block(depth, width, sync_read):
+        return Resources(bram18=memory.bram18_count(depth, width))
     if depth <= 32:
         return Resources(lut=4 * math.ceil(width / 6))
     banks = math.ceil(depth / 64)
@@ -244,20 +263,27 @@ def product_bits(x_bits: int, x_signed: bool, x_bipolar: bool, w_bits: int, w_si
 
 
 def adder_tree(simd: int, pr_bits: int, acc_bits: int, reg_every: int = 2,
-               odd: bool = False) -> Resources:
+               odd: bool = False, dsp: bool = False) -> Resources:
     """One PE lane's adder tree over SIMD products of `pr_bits` (qnnc_mvau's `g_node`): level l
     adds pairs of level l−1 into min(ACC_W, PR_W + l)-bit nodes (one LUT a bit on the carry
     chain; a node with a padding leaf is a wire), and the nodes of every `reg_every`-th level
     but the root's are registered. `odd`: the products are ±1 (XNOR), so every sum's low bit
-    is a constant Yosys propagates: each adder and register is a bit narrower."""
+    is a constant Yosys propagates: each adder and register is a bit narrower. `dsp`: the
+    products are DSP48E1s, and Yosys (xilinx_dsp) puts an adder one of whose operands is a
+    product straight from a DSP into that DSP's post-adder (P = A·B + C): the first level's
+    adders, and at the second level the node that adds a product passed up unpaired (odd
+    SIMD); the rest are in LUTs (measured: SIMD 16, 9-bit products, PE 2 and 4)."""
     r = Resources()
-    n, level = simd, 0
+    n, level, passed = simd, 0, False
     levels = clog2(simd) if simd > 1 else 0
     while n > 1:
         level += 1
+        odd_leaf = n % 2 == 1 and level == 1
         adds, n = n // 2, (n + 1) // 2
         w = min(acc_bits, pr_bits + level) - (1 if odd else 0)
-        r += Resources(lut=adds * adder(w))
+        in_dsp = adds if level == 1 else (1 if level == 2 and passed and adds else 0)
+        passed = odd_leaf
+        r += Resources(lut=(adds - (in_dsp if dsp else 0)) * adder(w))
         if level % reg_every == 0 and level < levels:
             r += Resources(ff=n * w)
     return r
@@ -304,8 +330,9 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
       output register; Yosys keeps it in flip-flops): SIMD·IN_W + PE·SIMD·W_W flip-flops;
     - stage 3: PE·SIMD products and their registers (`product`);
     - PE adder trees growing a bit a level, registered every 2 levels (`adder_tree`; a bit
-      narrower for XNOR products, whose sums have a constant low bit); with DSP products none:
-      Yosys (xilinx_dsp) chains the additions through the DSPs' post-adders (PCIN/C);
+      narrower for XNOR products, whose sums have a constant low bit); with DSP products the
+      adders fed by a product straight from a DSP are in its post-adder (`adder_tree` `dsp`),
+      the others in LUTs;
     - PE accumulators (an ACC_W-bit adder whose first-word clear folds into its LUTs, ACC_W
       flip-flops);
     - with thresholds: PE·N_THRES registered signed comparisons of ACC_W bits (a subtractor
@@ -314,8 +341,9 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
       adder per threshold past the first);
     - the tag pipeline (valid and last word over every stage; first word up to the
       accumulator, nf too when the thresholds need it, the from-stream bit at stage 1 when
-      NF > 1), the issue counters sf, nf, wa, the credit counter and control
-      (`MVAU_CONTROL_LUTS`);
+      NF > 1), the issue counters sf, nf, wa (an adder and an inverter a bit: Yosys leaves an
+      INV on each counter bit's carry-chain input; measured 52 INVs at SF = 576), the credit
+      counter and control (`MVAU_CONTROL_LUTS`);
     - the output queue: LAT_PUSH+2 entries of PE·OUT_W bits in LUT RAM, two pointers and a
       count."""
     sf, nf = mw // simd, mh // pe
@@ -348,8 +376,7 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
     # stage 3: products; adder trees; accumulators
     pr_bits = product_bits(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits)
     r += product(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits) * (pe * simd)
-    if not dsp_products:  # with DSP products, Yosys packs the tree into their post-adders
-        r += adder_tree(simd, pr_bits, acc_bits, odd=x_bipolar and w_bipolar) * pe
+    r += adder_tree(simd, pr_bits, acc_bits, odd=x_bipolar and w_bipolar, dsp=dsp_products) * pe
     r += Resources(lut=pe * adder(acc_bits), ff=pe * acc_bits)
     if n_thres:
         cmp = adder(acc_bits) + 2
@@ -362,7 +389,8 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
     qa_w, qc_w = clog2(qdepth), clog2(qdepth + 1)
     r += Resources(ff=2 * lat_push + (acc_st - 1) * (1 + (ta_w if n_thres else 0))
                    + (1 if nf > 1 else 0))
-    r += Resources(lut=adder(sf_w) + adder(ta_w) + adder(wa_w) + adder(qc_w) + MVAU_CONTROL_LUTS,
+    r += Resources(lut=2 * (adder(sf_w) + adder(ta_w) + adder(wa_w)) + adder(qc_w)
+                   + MVAU_CONTROL_LUTS,
                    ff=sf_w + ta_w + wa_w + qc_w)
     # output queue
     r += ram(qdepth, pe * out_bits) + Resources(lut=2 * adder(qa_w) + adder(qc_w),
@@ -394,9 +422,10 @@ def dwc(elem_bits: int, in_lanes: int, out_lanes: int) -> Estimate:
     - down-sizing (IN = K·OUT): a hold register of the input beat and a registered output
       beat (clock enables, no data mux on the hold register); the output's (K+1):1 mux per
       bit, selected by registers only: one LUT6 per bit while the K+1 data and the select bits
-      (hold-valid and the ceil(log2 K)-bit slice counter) fit 6 inputs, else a LUT6 per 4
-      inputs of the K slices (joined by MUXF7/8) plus one for the input path; the slice counter
-      and the handshake flags;
+      (hold-valid and the ceil(log2 K)-bit slice counter) fit 6 inputs, else
+      ceil((K+1)/2) + 1 LUTs (Yosys builds the wider mux from LUT1/LUT3 pass-throughs joined
+      by MUXF7/F8: 4 a bit at K = 4, measured); the slice counter and
+      the handshake flags (6: measured 38..40 LUTs at K = 2 and 32 bits, 27 at K = 4, 4 bits);
     - up-sizing (OUT = K·IN): K−1 slot registers and the output register, written by clock
       enables only (no data LUTs), the slot decoder (a LUT a slot) and the beat counter (an
       adder and an inverter a bit), the handshake;
@@ -408,8 +437,8 @@ def dwc(elem_bits: int, in_lanes: int, out_lanes: int) -> Estimate:
         k = in_lanes // out_lanes
         sw = clog2(k)
         ow = out_lanes * elem_bits
-        per_bit = 1 if k + 2 + sw <= 6 else math.ceil(k / 4) + 1
-        r = Resources(lut=ow * per_bit + adder(sw) + 4,
+        per_bit = 1 if k + 2 + sw <= 6 else math.ceil((k + 1) / 2) + 1
+        r = Resources(lut=ow * per_bit + adder(sw) + 6,
                       ff=in_lanes * elem_bits + ow + sw + 2)
         return Estimate(r)
     if out_lanes % in_lanes == 0:
@@ -428,41 +457,83 @@ def dwc(elem_bits: int, in_lanes: int, out_lanes: int) -> Estimate:
     return Estimate(r)
 
 
+SWG_LUTS_PER_ADDRESS_BIT = 18
+"""LUTs of qnnc_swg's address arithmetic per effective address bit: the read address (two
+adders over row, column and channel offsets), the four running offsets with their step
+adders and 3:1/4:1 muxes, the two modulo-DEPTH steps (an adder, a compare, a subtraction and
+a select each), the channel and write-address increments with their wrap compares, and the
+inverters Yosys leaves on those carry chains. Fitted on resconv_w4a4's window generators
+(effective widths 6 and 7 bits: 133, 158, 194 LUTs measured without the line buffer)."""
+
+SWG_CONTROL_LUTS = 25
+"""LUTs of qnnc_swg's row accounting (`ahead`, its compares) and handshake."""
+
+
 def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kernel, strides,
         dilations) -> Estimate:
-    """qnnc_swg: a line buffer of R rows × W·C/SIMD words of SIMD elements (a RAM with a
-    registered read), running address offsets and window counters."""
+    """qnnc_swg: a line buffer of R rows × W·C/SIMD words of SIMD elements with a registered
+    read (`ram`; in block RAM the read register is the RAM's own, in LUT RAM SIMD·ELEM_W
+    flip-flops); the address arithmetic, `SWG_LUTS_PER_ADDRESS_BIT` LUTs and 6 flip-flops
+    (waddr, cf, four offsets) per effective address bit: AW less the trailing zero bits
+    common to DEPTH and every offset step (multiples of CF = C/SIMD: Yosys drops the constant
+    low bits); the window counters (kw, kh, ow, oh, the word within a row; `counter`) and
+    control (`SWG_CONTROL_LUTS`)."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, strides, dilations
     ke, kew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
     oh, ow = (height - ke) // sh + 1, (width - kew) // sw + 1
     fadv = height - (oh - 1) * sh
     rows = ke + max(sh, fadv)
     cf = channels // simd
-    depth = rows * width * cf
+    roww = width * cf
+    depth = rows * roww
     a = clog2(depth)
-    r = ram(depth, simd * elem_bits) + Resources(ff=simd * elem_bits + 1)
-    r += Resources(lut=8 * a + 4 * clog2(rows + 1), ff=6 * a + clog2(rows + 1))
-    for n in (cf, kw, kh, ow, oh, width * cf):
+    g = math.gcd(depth, dw * cf, sw * cf, dh * roww if kh > 1 else 0, sh * roww, fadv * roww)
+    e = max(1, a - ((g & -g).bit_length() - 1))
+    bits = simd * elem_bits
+    buf = ram(depth, bits, sync_read=True)
+    r = buf + Resources(ff=0 if buf.bram18 else bits + 1)
+    r += Resources(lut=SWG_LUTS_PER_ADDRESS_BIT * e + SWG_CONTROL_LUTS,
+                   ff=6 * e + clog2(rows + 1))
+    for n in (cf, kw, kh, ow, oh, roww):
         r += counter(n)
     return Estimate(r)
 
 
+PAD_CONTROL_LUTS = 3
+"""LUTs of qnnc_pad's step/ready logic beyond its counters and range compares."""
+
+
 def pad(height: int, width: int, channels: int, lanes: int, elem_bits: int) -> Estimate:
-    """qnnc_pad: row/column/group counters, a mux to the pad value, output and skid registers."""
+    """qnnc_pad (output map of (H+2)×(W+2) pixels, C/P beats a pixel):
+    - per output bit the choice among the input beat, the pad code, the skid register and the
+      held value, 4 LUT sites: Yosys maps it to two LUT1 pass-throughs, a LUT5 and a LUT6
+      joined by MUXF7/MUXF8 (measured 4.0 a bit at 24 and 64 bits);
+    - output and skid registers (2 flip-flops a bit and the two valid bits);
+    - the row, column and channel-group counters (`counter`);
+    - the inner/pre range compares of row and column (2 LUTs a counter bit) and the step and
+      ready logic (`PAD_CONTROL_LUTS`)."""
     bits = lanes * elem_bits
-    r = Resources(lut=bits) + handshake(bits)
+    rw, xw = clog2(height + 2), clog2(width + 2)
+    r = Resources(lut=4 * bits + 2 * (rw + xw) + PAD_CONTROL_LUTS, ff=2 * bits + 2)
     for n in (height, width, channels // lanes):
         r += counter(n + 2)
     return Estimate(r)
 
 
+POOL_CONTROL_LUTS = 6
+"""LUTs of qnnc_pool's take/last-position logic and the inverters Yosys leaves on it."""
+
+
 def pool(window: int, channels: int, pe: int, in_bits: int, out_bits: int, mode: str) -> Estimate:
-    """qnnc_pool: per lane a compare-and-select (max) or an adder (sum) into a partial-result
-    buffer of C/PE words, output and skid registers, counters."""
+    """qnnc_pool, per lane: max: a compare on the carry chain, the select and the first-
+    position mux (a LUT a bit each); sum: an adder and the first-position mux. The partial-
+    result buffer of C/PE words (`ram`, a register when C = PE), output and skid registers
+    (`handshake`), the group and position counters, control (`POOL_CONTROL_LUTS`)."""
     bits = pe * out_bits
     cf = channels // pe
-    lane = 2 * adder(out_bits) if mode == "max" else adder(out_bits) + out_bits
-    r = Resources(lut=pe * lane) + handshake(bits) + counter(cf) + counter(window)
+    lane = adder(out_bits) + (2 if mode == "max" else 1) * out_bits
+    r = Resources(lut=pe * lane + POOL_CONTROL_LUTS) + handshake(bits) + counter(cf) \
+        + counter(window)
     r += ram(cf, bits) if cf > 1 else Resources(ff=bits)
     return Estimate(r)
 
@@ -472,17 +543,42 @@ def fork(bits: int) -> Estimate:
     return Estimate(Resources(lut=4, ff=bits + 2))
 
 
+def constant_product(bits: int, k: int) -> Resources:
+    """A bits-wide value times the constant k (qnnc_add's `ae * ka`): a power of two is a
+    shift (wires; negated: an adder), otherwise Yosys' multiplier rule on the operand and the
+    constant's signed width (`uses_dsp`: a DSP48E1, else a LUT array)."""
+    m = abs(k)
+    if m & (m - 1) == 0:
+        return Resources(lut=adder(bits) if k < 0 else 0)
+    kb = signed_bits(k, k)
+    if uses_dsp(bits, kb):
+        return Resources(dsp=math.ceil(bits / 25) * math.ceil(kb / 18))
+    return Resources(lut=math.ceil(bits * kb / 2))
+
+
 def add(channels: int, pe: int, a_bits: int, b_bits: int, ka: int, kb: int, acc_bits: int,
-        n_thres: int, out_bits: int) -> Estimate:
-    """qnnc_add: per lane ka·a + kb·b (constant multiplies as shift-adds) into ACC bits, then
-    thresholds from ROMs as an MVAU's, output and skid registers."""
+        n_thres: int, out_bits: int, t_columns: int | None = None) -> Estimate:
+    """qnnc_add, per lane: ka·a + kb·b in ACC bits (`constant_product` each; the sum an adder,
+    or in a DSP48E1's post-adder when a product is in one); with thresholds N_THRES compares
+    on the carry chain (a LUT a bit) and the count of hits plus the bias (Yosys' chain of
+    conditional increments: 2 LUTs an output bit a threshold, measured 120 LUTs for 15
+    thresholds of a 4-bit output). The threshold and direction ROMs (NF = C/PE words) keep
+    only their distinct non-constant columns (`t_columns`, counted on the actual thresholds
+    by the caller; none when every channel has the same thresholds: the compares are against
+    constants). Output and skid registers, the channel-group counter."""
     nf = channels // pe
     mems: tuple[Memory, ...] = ()
-    lane = adder(acc_bits) * (1 + sum(max(0, bin(abs(k)).count("1") - 1) for k in (ka, kb)))
-    r = Resources(lut=pe * lane)
+    prods = constant_product(acc_bits, ka) + constant_product(acc_bits, kb)
+    lane = prods + Resources(lut=0 if prods.dsp else adder(acc_bits))
     if n_thres:
-        mems = (rom("thresholds", nf, pe * n_thres * acc_bits), rom("directions", nf, pe))
-        r += Resources(lut=pe * n_thres * (adder(acc_bits) + adder(out_bits)))
+        lane += Resources(lut=n_thres * (adder(acc_bits) + 2 * out_bits))
+    r = lane * pe
+    if n_thres:
+        t = rom("thresholds", nf, pe * n_thres * acc_bits)
+        if t_columns is not None and t.style == "distributed":
+            t = Memory(t.name, t.depth, t.width, t.style, 0, memory.distributed_luts(
+                t.depth, rom_columns(t.depth, min(t_columns, t.width))))
+        mems = (t, rom("directions", nf, pe))
     r += handshake(pe * out_bits) + counter(nf) + total(m.resources() for m in mems)
     return Estimate(r, mems)
 
@@ -499,29 +595,47 @@ def rowmap(row_in: int, row_out: int, lanes: int, elem_bits: int, src_bits: int)
     ROM of ROW_OUT words, counters."""
     bits = lanes * elem_bits
     mems = (rom("sources", row_out, src_bits),)
-    r = ram(2 * row_in, bits) + Resources(ff=bits + 3) + counter(row_in) + counter(row_out)
+    r = ram(2 * row_in, bits, sync_read=True) + Resources(ff=bits + 3) + counter(row_in) + counter(row_out)
     r += total(m.resources() for m in mems)
     return Estimate(r, mems)
 
 
 def mvau_requant(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool,
                  x_bipolar: bool, w_bits: int, w_signed: bool, w_bipolar: bool, acc_bits: int,
-                 mult_bits: int, offset_bits: int, shift: int, out_bits: int) -> Estimate:
+                 mult_bits: int, offset_bits: int, shift: int, out_bits: int,
+                 columns: tuple[int, int] | None = None) -> Estimate:
     """qnnc_mvau with the multiply-shift activation (ACT = 1) instead of thresholds: the same
-    datapath and weight ROM as `mvau` without thresholds, plus per PE lane a signed
-    ACC×MULT multiplier (`product`: a DSP48E1 or LUTs by Yosys' rule) with its registered
-    product and offset, the offset adder, and the clamp to 0..K (two compares of the shifted
-    sum and an output mux), and the multiplier and offset ROMs (NF words of PE·MULT and PE·OFFSET
-    bits) in place of the threshold and direction ROMs."""
+    datapath and weight ROM as `mvau` without thresholds, the multiplier and offset ROMs (NF
+    words of PE·MULT and PE·OFFSET bits; `columns`: their distinct non-constant columns,
+    counted by the caller on the actual values, as a threshold ROM's) in place of the
+    threshold and direction ROMs, and per
+    PE lane (`g_rq`):
+    - the signed ACC×MULT product `pm` and the offset `ob`, registered, and their sum: with a
+      DSP48E1 (`uses_dsp`) all three are in it (M/P register, C register, post-adder), and
+      Yosys also packs the accumulator that feeds it (its adder and register: measured on
+      resconv_w4a4's three convolutions, whose carry chains hold the adder trees and no
+      accumulator); else a LUT multiplier (`product`), the two registers and the sum adder;
+    - the clamp of the shifted sum to 0..K (the high bits' OR and a compare: a LUT per bit of
+      the shifted sum) and the output mux with the bias (a LUT an output bit)."""
     nf = mh // pe
     base = mvau(mw, mh, pe, simd, x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar,
                 acc_bits, 0, out_bits)
-    mems = (rom("multipliers", nf, pe * mult_bits), rom("offsets", nf, pe * offset_bits))
+    mems = tuple(rom(n, nf, pe * b) for n, b in (("multipliers", mult_bits),
+                                                  ("offsets", offset_bits)))
+    if columns is not None:
+        mems = tuple(m if m.style != "distributed" else Memory(
+            m.name, m.depth, m.width, m.style, 0,
+            memory.distributed_luts(m.depth, rom_columns(m.depth, min(c, m.width))))
+            for m, c in zip(mems, columns))
     prod_bits = acc_bits + mult_bits
     sum_bits = max(prod_bits, offset_bits) + 1
     q_bits = max(1, sum_bits - shift)
-    lane = product(acc_bits, True, False, mult_bits, True, False)
-    lane += Resources(lut=adder(sum_bits) + 2 * adder(q_bits) + out_bits,
-                      ff=prod_bits + offset_bits)
+    clamp = Resources(lut=q_bits + out_bits)
+    if uses_dsp(acc_bits, mult_bits):
+        lane = Resources(dsp=math.ceil(acc_bits / 25) * math.ceil(mult_bits / 18)) + clamp
+        lane += Resources(lut=-adder(acc_bits), ff=-acc_bits)  # the accumulator, packed
+    else:
+        lane = product(acc_bits, True, False, mult_bits, True, False)
+        lane += Resources(lut=adder(sum_bits), ff=prod_bits + offset_bits) + clamp
     r = base.resources + lane * pe + total(m.resources() for m in mems)
     return Estimate(r, base.memories + mems)

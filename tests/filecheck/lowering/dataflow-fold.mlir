@@ -125,9 +125,9 @@ func.func @core(%x: tensor<1x4xsi2>) -> tensor<1x2xsi4> {
 // streams whole pixels' channels): SIMD=2, PE=2 (9*1*16 = 144 > 40 is the best it can do, so
 // the most parallel folding). The window generator and the padding take the MVAU's SIMD; the
 // add takes the fewest lanes meeting the target (32 beats at 1 lane <= 40). The pool meets it
-// at 1 or 2 lanes and takes 2: its partial results (2 channels) then sit in a register rather
-// than a LUT RAM, which saves more than the 1 -> 2 converter before its window generator costs
-// (an up-sizing converter is a slot register, no data LUTs). Width converters appear where
+// at 1 or 2 lanes and takes 1: a second lane's compare and two muxes (measured on
+// resconv_w4a4's pool) cost more than the 2-word LUT RAM of partial results it would save, and
+// it needs no converter. Width converters appear where
 // lanes change; the fork passes its input's lanes on.
 func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
   %0 = dataflow.to_stream %x : tensor<1x4x4x2xui2> -> !dataflow.stream<ui2, 32, 1>
@@ -150,20 +150,19 @@ func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
 // WIN-NEXT: %{{.*}} = dataflow.mvau {{.*}} pe = 2 : i64, simd = 2 : i64, {{.*}} : !dataflow.stream<ui2, 288, 2> -> !dataflow.stream<ui2, 32, 2>
 // WIN-NEXT: %{{.*}} = dataflow.dwc %{{.*}} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 32, 1>
 // WIN-NEXT: %{{.*}} = dataflow.add {{.*}} pe = 1 : i64, {{.*}} : !dataflow.stream<ui2, 32, 1>, !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>
-// WIN-NEXT: %{{.*}} = dataflow.dwc %{{.*}} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 2>
-// WIN-NEXT: %{{.*}} = dataflow.swg {{.*}} simd = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 32, 2>
-// WIN-NEXT: %{{.*}} = dataflow.pool {{.*}} pe = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 8, 2>
+// WIN-NEXT: %{{.*}} = dataflow.swg {{.*}} simd = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 1>
+// WIN-NEXT: %{{.*}} = dataflow.pool {{.*}} pe = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 8, 1>
 
-// Slow target: the least area, whatever the lanes. The MVAU takes one PE lane; the window
-// generators and the padding take 2 lanes (both channels of a pixel a beat): their line buffers
-// hold as many bits in half the words, so their address counters and compares are a bit
-// narrower, which saves more than the two 1 -> 2 converters cost (slot registers, no data LUTs)
-// and the MVAU's second product (a 3-bit table).
-// WIN-SLOW:      dataflow.dwc %{{.*}} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 2>
-// WIN-SLOW:      dataflow.mvau {{.*}} pe = 1 : i64, simd = 2 : i64
+// Slow target: the least area, whatever the lanes: every unit at one lane and no converter.
+// (Before the window cells were measured, the window generators and the padding took 2 lanes
+// for narrower address counters; measured, Yosys drops the address bits that are multiples of
+// C/SIMD anyway, so halving the words saves less than the converters and the MVAU's second
+// product cost.)
+// WIN-SLOW-NOT:  dataflow.dwc
+// WIN-SLOW:      dataflow.pad {{.*}} pe = 1 : i64
+// WIN-SLOW:      dataflow.mvau {{.*}} pe = 1 : i64, simd = 1 : i64
 // WIN-SLOW:      dataflow.add {{.*}} pe = 1 : i64
-// WIN-SLOW-NEXT: dataflow.dwc %{{.*}} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 32, 2>
-// WIN-SLOW:      dataflow.pool {{.*}} pe = 2 : i64
+// WIN-SLOW:      dataflow.pool {{.*}} pe = 1 : i64
 
 // Target 4 is out of reach for the conv net: the 3x3 window generator streams 288 elements a
 // frame and takes at least 288 / 2 channels = 144 cycles at its widest; the pass records it.
