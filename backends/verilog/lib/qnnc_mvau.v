@@ -375,6 +375,18 @@ module qnnc_mvau #(
             acc <= acc_nx;
     end
 
+    // OUT_BIAS at OUT_W bits (sign-extended past 32), added by either activation
+    generate
+        if (N_THRES > 0) begin : g_bias
+            wire [OUT_W-1:0] v;
+            if (OUT_W <= 32) begin : g_b32
+                assign v = OUT_BIAS[OUT_W-1:0];
+            end else begin : g_bwide
+                assign v = {{(OUT_W-32){OUT_BIAS[31]}}, OUT_BIAS[31:0]};
+            end
+        end
+    endgenerate
+
     // ------------------------------------------------------------------------------------------
     // Activation: the result pushed into the output queue
     // ------------------------------------------------------------------------------------------
@@ -402,12 +414,7 @@ module qnnc_mvau #(
             wire _unused_t = &{1'b0, t_data, t_desc, 1'b0};
             wire [TAG_W-1:0] tag_cnt = g_tag[ACC_ST + 1].r;   // word whose product is in pm
             assign push = tag_cnt[TAG_W-1] && tag_cnt[TAG_W-3];
-            wire [OUT_W-1:0] bias;
-            if (OUT_W <= 32) begin : g_b32
-                assign bias = OUT_BIAS[OUT_W-1:0];
-            end else begin : g_bwide
-                assign bias = {{(OUT_W-32){OUT_BIAS[31]}}, OUT_BIAS[31:0]};
-            end
+            wire [OUT_W-1:0] bias = g_bias.v;
             genvar pq;
             for (pq = 0; pq < PE; pq = pq + 1) begin : g_lane_rq
                 reg  signed [PM_W-1:0]  pm;
@@ -459,12 +466,7 @@ module qnnc_mvau #(
             end
             assign push = tag_cnt[TAG_W-1] && tag_cnt[TAG_W-3];
             // count + OUT_BIAS modulo 2^OUT_W: start from the bias and add one per hit.
-            wire [OUT_W-1:0] bias;
-            if (OUT_W <= 32) begin : g_b32
-                assign bias = OUT_BIAS[OUT_W-1:0];
-            end else begin : g_bwide
-                assign bias = {{(OUT_W-32){OUT_BIAS[31]}}, OUT_BIAS[31:0]};
-            end
+            wire [OUT_W-1:0] bias = g_bias.v;
             genvar pp;
             for (pp = 0; pp < PE; pp = pp + 1) begin : g_count
                 reg [OUT_W-1:0] cnt;
