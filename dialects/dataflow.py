@@ -661,8 +661,13 @@ class PadOp(_MapUnitOp):
 class SwgOp(_MapUnitOp):
     """Sliding-window generator (FINN's ConvolutionInputGenerator): for each output pixel
     (row-major) its window, kernel positions (kh, kw) row-major, channels fastest: the input
-    vectors of an MVAU computing the convolution. SIMD channel lanes in and out; a line buffer
-    of (kH−1)·dH + 1 + sH rows in hardware."""
+    vectors of an MVAU computing the convolution. SIMD channel lanes in. Two forms, told apart
+    by the output's lanes:
+    - by position (SIMD lanes out): one kernel position's SIMD channels a beat, from a line
+      buffer of rows; at least OH·OW·kH·kW cycles a frame;
+    - parallel window (kH·kW·C lanes out, FINN's `parallel_window`): the whole window a beat,
+      from a delay line of (kH−1)·dH rows; one input beat a cycle, so H·W·C/SIMD cycles a
+      frame. What an MVAU reading more than C lanes (several kernel positions a cycle) needs."""
 
     name = "dataflow.swg"
     kernel = prop_def(DenseArrayBase)
@@ -679,16 +684,35 @@ class SwgOp(_MapUnitOp):
         kh, kw = _ints(self.kernel)
         return kh * kw
 
+    def window_lanes(self) -> int:
+        """The output lanes of the parallel-window form: a whole window of C channels."""
+        return self.window() * self.channels
+
+    def parallel_window(self) -> bool:
+        """Whether this generator writes a whole window a beat (its output's lanes say so)."""
+        return self.out_type.p != self.simd.value.data
+
+    def fold(self) -> Fold:
+        """`simd`, and `window: 1` for the parallel-window form."""
+        return {"simd": self.simd.value.data, **({"window": 1} if self.parallel_window() else {})}
+
     def fold_space(self) -> list[Fold]:
-        return [{"simd": q} for q in divisors(self.channels)]
+        by_position = [{"simd": q} for q in divisors(self.channels)]
+        if self.window() == 1:  # a 1×1 window is one position: the forms are the same
+            return by_position
+        return by_position + [{"simd": q, "window": 1} for q in divisors(self.channels)]
+
+    def out_lanes_at(self, fold: Fold) -> int:
+        return self.window_lanes() if fold.get("window") else fold["simd"]
 
     def cycles_at(self, fold: Fold) -> int:
-        return max(self.in_type.n, self.out_type.n) // fold["simd"]
+        return max(self.in_type.n // fold["simd"], self.out_type.n // self.out_lanes_at(fold))
 
     def resources_at(self, fold: Fold) -> res.Estimate:
-        return res.swg(self.height, self.width, self.channels, fold["simd"],
-                       self.in_type.element_bits(), _ints(self.kernel), _ints(self.strides),
-                       _ints(self.dilations))
+        estimate = res.swg_window if fold.get("window") else res.swg
+        return estimate(self.height, self.width, self.channels, fold["simd"],
+                        self.in_type.element_bits(), _ints(self.kernel), _ints(self.strides),
+                        _ints(self.dilations))
 
     def verify_(self) -> None:
         self._verify_map()
@@ -702,10 +726,12 @@ class SwgOp(_MapUnitOp):
         i, o = self.in_type, self.out_type
         simd, c = self.simd.value.data, self.channels
         _check_lanes(self, simd, c)
-        if i.element_type != o.element_type or (o.n, o.p, i.p) != (oh * ow * self.window() * c,
-                                                                   simd, simd):
+        if i.element_type != o.element_type or (o.n, i.p) != (oh * ow * self.window() * c, simd) \
+                or o.p not in (simd, self.window_lanes()):
             raise VerifyException(f"{self.name}: output must be {oh}x{ow} windows of "
-                                  f"{self.window()}x{c} input elements, {simd} lanes in and out")
+                                  f"{self.window()}x{c} input elements, {simd} lanes in and "
+                                  f"{simd} (by position) or {self.window_lanes()} (a whole "
+                                  f"window) out")
 
 
 POOL_MODES = ("max", "sum")

@@ -499,6 +499,40 @@ def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kerne
     return Estimate(r)
 
 
+SWG_WINDOW_CONTROL_LUTS = 8
+"""LUTs of qnnc_swg_window's handshake (push, in_tready, fire) and the done flags."""
+
+
+def swg_window(height: int, width: int, channels: int, simd: int, elem_bits: int, kernel,
+               strides, dilations) -> Estimate:
+    """qnnc_swg_window: the taps, KE·KEW pixels of C·ELEM_W flip-flops loaded by clock enable
+    (no data LUTs; the output beat is these registers); the gather register of the first
+    CF−1 beats of a pixel; the delay of W−KEW pixels between segments, one RAM of (KE−1)
+    pixels a word read one word ahead (a register when one word deep, nothing when W = KEW),
+    whose registered read is the RAM's own in block RAM and flip-flops in LUT RAM; the row,
+    column, next-row, next-column, output-row and output-column counters with their two
+    equality compares (`counter`, `adder`), the delay's pointer and the control."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, strides, dilations
+    ke, kew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    oh, ow = (height - ke) // sh + 1, (width - kew) // sw + 1
+    cf = channels // simd
+    pw = channels * elem_bits
+    delay = width - kew
+    r = Resources(ff=ke * kew * pw + (cf - 1) * simd * elem_bits)
+    if ke > 1 and delay == 1:
+        r += Resources(ff=(ke - 1) * pw)
+    elif ke > 1 and delay > 1:
+        line = ram(delay, (ke - 1) * pw, sync_read=True)
+        r += line + Resources(ff=0 if line.bram18 else (ke - 1) * pw)
+        r += counter(delay)
+    for n in (height, width, oh, ow, cf):
+        r += counter(n)
+    hb, wb = clog2(height), clog2(width)
+    r += Resources(lut=adder(hb) + adder(wb) + math.ceil(hb / 3) + math.ceil(wb / 3)
+                   + SWG_WINDOW_CONTROL_LUTS, ff=hb + wb + 3)
+    return Estimate(r)
+
+
 PAD_CONTROL_LUTS = 3
 """LUTs of qnnc_pad's step/ready logic beyond its counters and range compares."""
 

@@ -731,6 +731,8 @@ PAD = CellSpec("qnnc_pad", ("H", "W", "C", "P", "ELEM_W", "PT", "PL", "PB", "PR"
                _one_stream(pad_cell))
 SWG = CellSpec("qnnc_swg", ("H", "W", "C", "SIMD", "ELEM_W", "KH", "KW", "SH", "SW", "DH", "DW"),
                (), _one_stream(swg_cell))
+SWG_WINDOW = CellSpec("qnnc_swg_window", SWG.params, (), _one_stream(swg_cell))
+"""The parallel-window form of qnnc_swg: the same elements, a whole window a beat."""
 POOL = CellSpec("qnnc_pool", ("K", "C", "PE", "IN_W", "IN_SIGNED", "OUT_W", "MODE"), (),
                 _one_stream(pool_cell))
 FORK = CellSpec("qnnc_fork", ("W",), (), lambda inputs, cell: [inputs[0], inputs[0]],
@@ -754,8 +756,8 @@ ROWMAP = CellSpec(
     (RomPort("src", "src_addr", "src_data", lambda p: p("ROW_OUT"), _rowmap_src_width),),
     _one_stream(rowmap_cell))
 
-CELLS: dict[str, CellSpec] = {c.name: c for c in (MVAU, THRES, FIFO, DWC, PAD, SWG, POOL, FORK,
-                                                   ADD, ROWMAP, CONCAT)}
+CELLS: dict[str, CellSpec] = {c.name: c for c in (MVAU, THRES, FIFO, DWC, PAD, SWG, SWG_WINDOW,
+                                                   POOL, FORK, ADD, ROWMAP, CONCAT)}
 """The library cells by name."""
 
 

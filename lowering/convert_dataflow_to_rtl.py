@@ -423,7 +423,8 @@ class WindowCellsPattern(RewritePattern):
         elif isinstance(op, dataflow.SwgOp):
             (kh, kw), (sh, sw), (dh, dw) = (quant.array_ints(a) for a in (op.kernel, op.strides,
                                                                           op.dilations))
-            _cell(rewriter, op, "qnnc_swg", f"swg_{name}", {
+            _cell(rewriter, op, rtl.SWG_WINDOW.name if op.parallel_window() else rtl.SWG.name,
+                  f"swg_{name}", {
                 "H": op.height, "W": op.width, "C": op.channels, "SIMD": op.simd.value.data,
                 "ELEM_W": _elem(op.in_type)[0], "KH": kh, "KW": kw, "SH": sh, "SW": sw,
                 "DH": dh, "DW": dw})

@@ -4,8 +4,8 @@ Preconditions: `@core` is `to_stream → units → from_stream` (any current fol
 branch points are `dataflow.fork`s.
 
 Postconditions: every unit has its lanes set (MVAU: PE/SIMD; threshold, pool, add, pad: PE;
-sliding-window generator: SIMD; a fork passes its input's lanes on), every stream type carries
-the matching lanes, and a `dataflow.dwc` sits wherever a producer's lanes differ from what its
+sliding-window generator: SIMD in, SIMD or a whole window out; a fork passes its input's lanes
+on), every stream type carries the matching lanes, and a `dataflow.dwc` sits wherever a producer's lanes differ from what its
 consumer reads. `to_stream` produces what its first reader reads.
 
 Strategy (policy: `target_cycles`, `cheapest_folding`; mechanism: the units' `fold_space`,
@@ -16,8 +16,12 @@ of its fold space meeting T at the least estimated area (`cheapest_folding`; cos
 `BRAM18_WEIGHT`·BRAM18 + `DSP_WEIGHT`·DSP, dialects/resources.py), so all units are balanced
 around the slowest one. A unit that cannot meet T takes its fastest folding; the design then
 misses the target, and the pass records so (below). A window generator (and the padding before
-it) takes the lanes of the unit it feeds, so a convolution's MVAU chooses SIMD among the
-divisors of its input channels, and its cost includes theirs.
+it) follows the unit it feeds, and the unit's cost and cycles include theirs: a convolution's
+MVAU with SIMD dividing its input channels C reads one kernel position's SIMD channels a beat
+from a generator by position (at least OH·OW·kH·kW cycles a frame); with any other SIMD (a
+divisor of kH·kW·C) the generator writes a whole window a beat (`parallel window`, H·W·C/q
+cycles at q input lanes, the fewest meeting the target) and a width converter gives the MVAU
+SIMD lanes of it a beat.
 
 A JSON file (`folding-file`) can pin foldings: qnnc's own `{"<node>": {"pe": P, "simd": S}}`
 per layer (MVAUs, thresholds, pools and adds, by ONNX node name), or FINN's
@@ -70,33 +74,48 @@ def out_lanes(fold: dataflow.Fold) -> int:
     return fold.get("pe", fold.get("simd", 1))
 
 
+@dataclass(frozen=True)
+class Followers:
+    """What the window generator and padding feeding a unit add at each of its foldings:
+    `extra(fold)` their resources (and a width converter between them and the unit), `reads(fold)`
+    the lanes the chain reads from the producer, `cycles(fold)` their cycles per frame."""
+
+    extra: object
+    reads: object
+    cycles: object
+
+
 def cheapest_folding(u, target: int, prefer_in: int = 0,
                      options: list[dataflow.Fold] | None = None,
-                     extra=None) -> dataflow.Fold:
-    """The folding of `u` (one of `options`, by default its whole fold space) whose cycles meet
-    the target at the least estimated area (`resources.area` of `u.resources_at`, plus
-    `extra(fold)`: the window generator and padding that follow it; and the width converter
-    from `prefer_in` lanes, the producer's, when the folding reads others); ties go to the fewest
-    lanes, then to the smaller PE (every PE lane has its own thresholds and comparators, a SIMD
-    lane only a multiplier), then to input lanes equal to `prefer_in` (the producer's: no width
-    converter). When nothing meets the target, the fastest folding (the cheapest among
-    equals)."""
+                     followers: Followers | None = None) -> dataflow.Fold:
+    """The folding of `u` (one of `options`, by default its whole fold space) whose cycles (and
+    its followers': the window generator and padding feeding it) meet the target at the least
+    estimated area (`resources.area` of `u.resources_at`, plus the followers' `extra`; and the
+    width converter from `prefer_in` lanes, the producer's, when the chain reads others); ties
+    go to the fewest lanes, then to the smaller PE (every PE lane has its own thresholds and
+    comparators, a SIMD lane only a multiplier), then to input lanes equal to `prefer_in` (the
+    producer's: no width converter). When nothing meets the target, the fastest folding (the
+    cheapest among equals)."""
     options = options if options is not None else u.fold_space()
 
     bits = u.operands[0].type.element_bits()
+    reads = followers.reads if followers else in_lanes
+
+    def cycles(f):
+        return max(u.cycles_at(f), followers.cycles(f) if followers else 0)
 
     def cost(f):
         r = u.resources_at(f).resources
-        if extra is not None:
-            r = r + extra(f)
-        if prefer_in and in_lanes(f) != prefer_in:  # the width converter it needs
-            r = r + resources.dwc(bits, prefer_in, in_lanes(f)).resources
-        return resources.area(r), math.prod(f.values()), f.get("pe", 0), in_lanes(f) != prefer_in
+        if followers is not None:
+            r = r + followers.extra(f)
+        if prefer_in and reads(f) != prefer_in:  # the width converter it needs
+            r = r + resources.dwc(bits, prefer_in, reads(f)).resources
+        return resources.area(r), math.prod(f.values()), f.get("pe", 0), reads(f) != prefer_in
 
-    meeting = [f for f in options if u.cycles_at(f) <= target]
+    meeting = [f for f in options if cycles(f) <= target]
     if meeting:
         return min(meeting, key=cost)
-    return min(options, key=lambda f: (u.cycles_at(f), cost(f)))
+    return min(options, key=lambda f: (cycles(f), cost(f)))
 
 
 def target_cycles(target_cycles: int = 0, target_fps: float = 0.0, clock_mhz: float = 0.0) -> int:
@@ -139,20 +158,46 @@ def sole_reader(v: SSAValue) -> Operation | None:
     return uses[0].operation if len(uses) == 1 else None
 
 
-def window_channels(u: Operation) -> int | None:
-    """The channels of the sliding-window generator feeding u directly, if any: the SIMD a
-    convolution's MVAU may take so the generator streams its windows at that width."""
-    src = u.operands[0]
-    if isinstance(src, OpResult) and isinstance(src.op, dataflow.SwgOp):
-        return src.op.channels
-    return None
-
-
 def follower_lanes(u: Operation, want: int) -> int:
     """The lanes a window generator or padding takes to feed a reader of `want` input lanes:
     `want` when it divides the channels, else the largest divisor below it."""
     c = u.channels
     return want if c % want == 0 else max(d for d in divisors(c) if d <= want)
+
+
+def window_fold(swg: dataflow.SwgOp, want: int, per_window: int, target: int,
+                pad: Operation | None = None) -> dataflow.Fold | None:
+    """The window generator's folding feeding a reader of `want` lanes that takes `per_window`
+    cycles a window: by position at `follower_lanes` when `want` divides the channels (one
+    kernel position's channels a beat suffice); else the parallel window (a whole window a beat;
+    the reader takes a slice of it a beat through a width converter).
+
+    The parallel window pushes a pixel every C/q cycles at q input lanes and cannot run ahead
+    of a window its reader has not taken (its taps are the output), so its reader must take a
+    window at least as fast: per_window ≤ C/q. Then the generator paces the pair and a frame
+    takes H·W·C/q cycles, its cycle model; a slower reader would stall it on every window and
+    leave it idle over the rows without windows, which no one-figure model describes. So q is
+    the fewest input lanes with which the generator and the padding before it meet the
+    target among those the reader keeps up with (the most of those when none meets it);
+    None when the reader is slower than C cycles a window (no parallel window for it)."""
+    c = swg.channels
+    if c % want == 0:
+        return {"simd": want}
+    matched = [q for q in divisors(c) if c // q >= per_window]
+    if not matched:
+        return None
+    for q in matched:
+        fold = {"simd": q, "window": 1}
+        if swg.cycles_at(fold) <= target and (pad is None or pad.cycles_at({"pe": q}) <= target):
+            return fold
+    return {"simd": matched[-1], "window": 1}
+
+
+def cycles_per_vector(u: Operation, lanes_in: int, lanes_out: int) -> int:
+    """Cycles a unit takes per input vector (an MVAU's SF·NF at these lanes, else 1)."""
+    if isinstance(u, dataflow.MVAUOp):
+        return (u.mw // lanes_in) * (u.mh // lanes_out)
+    return 1
 
 
 def followers(u: Operation) -> list[Operation]:
@@ -166,28 +211,56 @@ def followers(u: Operation) -> list[Operation]:
     return out
 
 
-def followers_cost(u: Operation):
-    """`extra` of `cheapest_folding`: the resources of u's followers at u's input lanes."""
+def follower_folds(u: Operation, fold: dataflow.Fold,
+                   target: int) -> list[tuple[Operation, dataflow.Fold]] | None:
+    """The foldings u's followers (window generator, padding) take when u has `fold` (None:
+    no window generator can feed u at that folding, `window_fold`)."""
+    out, want = [], in_lanes(fold)
     fs = followers(u)
-    if not fs:
+    for i, f in enumerate(fs):
+        if isinstance(f, dataflow.SwgOp):
+            pad = fs[i + 1] if i + 1 < len(fs) and isinstance(fs[i + 1], dataflow.PadOp) \
+                else None
+            ff = window_fold(f, want, cycles_per_vector(u, in_lanes(fold), out_lanes(fold)),
+                             target, pad)
+            if ff is None:
+                return None
+            want = ff["simd"]
+        else:
+            ff = {"pe": follower_lanes(f, want)}
+            want = ff["pe"]
+        out.append((f, ff))
+    return out
+
+
+def followers_of(u: Operation, target: int) -> Followers | None:
+    """The `Followers` of `cheapest_folding` for u at the target (None: nothing feeds u)."""
+    if not followers(u):
         return None
+    bits = u.operands[0].type.element_bits()
 
     def extra(fold: dataflow.Fold) -> resources.Resources:
         r = resources.Resources()
-        for f in fs:
-            p = follower_lanes(f, in_lanes(fold))
-            r = r + f.resources_at({k: p for k in f.fold()}).resources
+        for f, ff in follower_folds(u, fold, target) or ():
+            r = r + f.resources_at(ff).resources
+            if isinstance(f, dataflow.SwgOp) and f.out_lanes_at(ff) != in_lanes(fold):
+                r = r + resources.dwc(bits, f.out_lanes_at(ff), in_lanes(fold)).resources
         return r
-    return extra
+
+    def reads(fold: dataflow.Fold) -> int:
+        folds = follower_folds(u, fold, target)
+        return in_lanes(folds[-1][1]) if folds else in_lanes(fold)
+
+    def cycles(fold: dataflow.Fold) -> float:
+        folds = follower_folds(u, fold, target)
+        return max(f.cycles_at(ff) for f, ff in folds) if folds is not None else math.inf
+
+    return Followers(extra, reads, cycles)
 
 
 def fastest_cycles(u: Operation) -> int:
-    """The fewest cycles per frame any folding of u reaches (a convolution's MVAU: with SIMD
-    dividing its window generator's channels)."""
+    """The fewest cycles per frame any folding of u reaches."""
     space = u.fold_space()
-    wc = window_channels(u) if isinstance(u, dataflow.MVAUOp) else None
-    if wc:
-        space = [f for f in space if wc % f["simd"] == 0]
     return min(u.cycles_at(f) for f in space) if space else u.cycles()
 
 
@@ -372,7 +445,21 @@ class DataflowFoldPass(ModulePass):
                     else src.type.p
             lanes[u] = self._fold(u, target, pinned.get(u), prefer)
         for u in reversed(units):  # window generators and padding follow their reader
-            if isinstance(u, (dataflow.SwgOp, dataflow.PadOp)):
+            if isinstance(u, dataflow.SwgOp):
+                reader = sole_reader(u.output)
+                pad = u.input.op if isinstance(u.input, OpResult) and \
+                    isinstance(u.input.op, dataflow.PadOp) else None
+                want, per = (lanes[reader][0], cycles_per_vector(reader, *lanes[reader])) \
+                    if reader in lanes else (1, 1)
+                fold = window_fold(u, want, per, target, pad)
+                if fold is None:
+                    raise op_error(reader, f"folding SIMD={want} reads a whole window of "
+                                   f"{u.window_lanes()} lanes in {per} cycles, slower than a "
+                                   f"window generator's pixel of {u.channels} channels at one "
+                                   f"a cycle: give SIMD dividing {u.channels} or a faster "
+                                   f"folding")
+                lanes[u] = (fold["simd"], u.out_lanes_at(fold))
+            elif isinstance(u, dataflow.PadOp):
                 reader = sole_reader(u.output)
                 lanes[u] = (p := follower_lanes(u, lanes[reader][0] if reader in lanes else 1), p)
         for u in units:
@@ -424,21 +511,14 @@ class DataflowFoldPass(ModulePass):
     @staticmethod
     def _fold(u: Operation, target: int, pin: dict | None, prefer_in: int) -> tuple[int, int]:
         """(input lanes, output lanes) of a unit meeting the target (or its pin)."""
-        space = u.fold_space()
-        wc = window_channels(u) if isinstance(u, dataflow.MVAUOp) else None
-        if wc:  # the window generator streams whole pixels' channels at the MVAU's SIMD
-            space = [f for f in space if wc % f["simd"] == 0]
         if pin:
             fold = {k: pin.get(k, 1) for k in u.fold()}
             if fold not in u.fold_space():
                 raise op_error(u, "folding " + ", ".join(f"{k.upper()}={v}" for k, v in fold.items())
                                + " is not one of this unit's foldings ("
                                + unit_fold_text(u) + ")")
-            if fold not in space:
-                raise op_error(u, f"folding SIMD={fold['simd']} does not divide the "
-                               f"convolution's {wc} input channels")
         else:
-            fold = cheapest_folding(u, target, prefer_in, space, followers_cost(u))
+            fold = cheapest_folding(u, target, prefer_in, None, followers_of(u, target))
         return in_lanes(fold), out_lanes(fold)
     @staticmethod
     def _feed(u: Operation, index: int, src: SSAValue, lanes: int) -> None:

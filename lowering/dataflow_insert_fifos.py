@@ -60,15 +60,80 @@ def out_burst(producer: Operation) -> int:
     if isinstance(producer, dataflow.MVAUOp):
         return producer.mh // producer.pe.value.data
     if isinstance(producer, dataflow.SwgOp):
-        return producer.window() * producer.channels // producer.simd.value.data
+        return producer.window() * producer.channels // producer.out_type.p
     return 1
+
+
+def idle_beats(reader: Operation) -> int:
+    """Beats of its input a unit leaves unread in the longest stretch of its frame while it
+    keeps working: a padding writes the bottom border of one frame and the top border of the
+    next (and a row's right and the next row's left border) without reading; others 0."""
+    if isinstance(reader, dataflow.PadOp):
+        t, left, b, r = dataflow.array_ints(reader.pads)
+        per_pixel = reader.channels // reader.pe.value.data
+        return ((t + b) * reader.out_hw()[1] + left + r) * per_pixel
+    return 0
+
+
+def window_gap(swg: dataflow.SwgOp) -> int:
+    """Cycles a parallel-window generator at full rate writes no window between the last of one
+    frame and the first of the next: the pixels after the last window's bottom-right, the
+    dropped rows, and the next frame's first KE−1 rows and KEW−1 pixels."""
+    (kh, kw), (sh, sw), (dh, dw) = (dataflow.array_ints(a) for a in (swg.kernel, swg.strides,
+                                                                     swg.dilations))
+    ke, kew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    oh, ow = swg.out_hw()
+    last_row, last_col = (oh - 1) * sh + ke - 1, (ow - 1) * sw + kew - 1
+    pixels = (swg.width - 1 - last_col) + (swg.height - 1 - last_row) * swg.width \
+        + (ke - 1) * swg.width + kew - 1
+    return pixels * (swg.channels // swg.simd.value.data)
+
+
+PACE_PASSING = (dataflow.MVAUOp, dataflow.DwcOp, dataflow.FifoOp, dataflow.ThresholdOp,
+                dataflow.ForkOp)
+"""Units whose output keeps the pauses of their input (one output vector per input vector; a
+fork on both branches)."""
+
+
+def gap_source(producer: Operation) -> dataflow.SwgOp | None:
+    """The parallel-window generator whose pauses the producer passes on (through MVAUs,
+    converters, thresholds, FIFOs, forks), if any."""
+    u = producer
+    while isinstance(u, PACE_PASSING):
+        src = u.operands[0]
+        if not isinstance(src, OpResult):
+            return None
+        u = src.op
+    return u if isinstance(u, dataflow.SwgOp) and u.parallel_window() else None
+
+
+def output_gap(producer: Operation, reader: Operation) -> int:
+    """Cycles in the longest pause of the producer's output a frame that the reader must work
+    through: a parallel-window generator's (`window_gap`) when the reader is slower than that
+    generator (otherwise the pause is within the generator's own cycles a frame, which pace
+    the reader anyway); 0 for steady producers."""
+    src = gap_source(producer)
+    if src is None or reader.cycles() <= src.cycles():
+        return 0
+    return window_gap(src)
 
 
 def fifo_depth(stream: dataflow.StreamType, producer: Operation, reader: Operation,
                min_depth: int) -> int:
     """Two bursts of the reader or the producer, at most one frame of beats, at least
-    min_depth."""
-    return max(min_depth, min(stream.beats, 2 * max(in_burst(reader), out_burst(producer))))
+    min_depth; and room for the pauses of both sides, so neither stalls the other:
+    - a producer downstream of a parallel-window generator writes nothing for `output_gap`
+      cycles a frame, and that generator cannot read ahead while its window waits; a slower
+      reader keeps working through the pause on what the FIFO holds: the beats it reads in
+      that time (stream beats / reader cycles a frame, a beat a cycle at most);
+    - a reader that pauses (a padding's borders, `idle_beats`) leaves that many beats unread
+      while its producer goes on."""
+    depth = 2 * max(in_burst(reader), out_burst(producer))
+    gap, idle = output_gap(producer, reader), idle_beats(reader)
+    if gap or idle:
+        per_cycle = min(1.0, stream.beats / max(1, reader.cycles()))
+        depth = max(depth, 2 + idle + math.ceil(gap * per_cycle))
+    return max(min_depth, min(stream.beats, depth))
 
 
 def lag_pixels(u: Operation) -> int:

@@ -43,7 +43,8 @@ def layer_report(u) -> dict:
     elif isinstance(u, dataflow.FifoOp):
         entry.update(depth=u.depth.value.data)
     elif isinstance(u, dataflow.SwgOp):
-        entry.update(simd=u.simd.value.data, ifm=list(dataflow.array_ints(u.ifm)),
+        entry.update(simd=u.simd.value.data, parallel_window=u.parallel_window(),
+                     ifm=list(dataflow.array_ints(u.ifm)),
                      kernel=list(dataflow.array_ints(u.kernel)),
                      strides=list(dataflow.array_ints(u.strides)),
                      dilations=list(dataflow.array_ints(u.dilations)), channels=u.channels)

@@ -175,6 +175,17 @@ def swg_case(name, h, w, c, simd, ew, k, s, d=(1, 1), signed=False, bipolar=Fals
                      [stream(e, oh * ow * k[0] * k[1] * c, simd)], frames, seed)
 
 
+def swg_window_case(name, h, w, c, simd, ew, k, s, d=(1, 1), signed=False, bipolar=False,
+                    frames=3, seed=0):
+    """qnnc_swg_window: the windows of `swg_case`, a whole window (KH·KW·C lanes) a beat."""
+    params = dict(H=h, W=w, C=c, SIMD=simd, ELEM_W=ew, KH=k[0], KW=k[1], SH=s[0], SW=s[1],
+                  DH=d[0], DW=d[1])
+    oh, ow = rtl.swg_out_dims(lambda key: params[key])
+    e = elem(ew, signed, bipolar)
+    return make_case(name, "qnnc_swg_window", params, [stream(e, h * w * c, simd)],
+                     [stream(e, oh * ow * k[0] * k[1] * c, k[0] * k[1] * c)], frames, seed)
+
+
 def pool_case(name, k, c, pe, in_w, signed, out_w, mode, groups, bipolar=False, frames=3, seed=0):
     params = dict(K=k, C=c, PE=pe, IN_W=in_w, IN_SIGNED=int(signed), OUT_W=out_w, MODE=mode)
     e_in = elem(in_w, signed, bipolar)
@@ -291,6 +302,16 @@ def conv_cell_cases() -> list[Case]:
         swg_case("swg_3x3_dil2_simd2", 7, 7, 2, 2, 2, (3, 3), (1, 1), (2, 2), seed=7),
         swg_case("swg_kh1_1x3", 4, 6, 3, 3, 4, (1, 3), (1, 1), seed=8),
         swg_case("swg_bipolar_s2", 5, 5, 4, 4, 1, (3, 3), (2, 2), bipolar=True, seed=9),
+        swg_window_case("swgw_3x3_s1", 6, 5, 2, 2, 4, (3, 3), (1, 1), seed=40),
+        swg_window_case("swgw_3x3_s1_cf2", 5, 4, 4, 2, 3, (3, 3), (1, 1), signed=True, seed=41),
+        swg_window_case("swgw_3x2_s2x2_dropped", 8, 7, 1, 1, 4, (3, 2), (2, 2), seed=42),
+        swg_window_case("swgw_3x3_dil2_cf3", 7, 7, 3, 1, 2, (3, 3), (1, 1), (2, 2), seed=43),
+        swg_window_case("swgw_kh1_1x3", 4, 6, 3, 3, 4, (1, 3), (1, 1), seed=44),
+        swg_window_case("swgw_bipolar_s2", 5, 5, 4, 4, 1, (3, 3), (2, 2), bipolar=True, seed=45),
+        swg_window_case("swgw_w_eq_kernel", 4, 3, 2, 2, 2, (3, 3), (1, 1), seed=46),
+        swg_window_case("swgw_w_kernel_plus1", 5, 4, 2, 1, 3, (2, 3), (1, 1), seed=47),
+        swg_window_case("swgw_2x2_s2_cf3", 6, 6, 6, 2, 2, (2, 2), (2, 2), seed=48),
+        swg_window_case("swgw_1x1", 3, 3, 2, 1, 4, (1, 1), (1, 1), seed=49),
         pool_case("pool_max_u4_pe2", 4, 4, 2, 4, False, 4, 0, groups=5, seed=10),
         pool_case("pool_max_s3_k9", 9, 2, 1, 3, True, 3, 0, groups=3, seed=11),
         pool_case("pool_max_bipolar", 4, 8, 8, 1, False, 1, 0, groups=4, bipolar=True, seed=12),

@@ -263,6 +263,50 @@ void swg(hls::stream<ap_uint<SIMD * ELEM_W> > &in, hls::stream<ap_uint<SIMD * EL
     }
 }
 
+// Sliding-window generator, parallel-window form: the windows of `swg`, each in ONE beat of
+// KH*KW*C lanes (lane (kh*KW + kw)*C + c = channel c of input pixel (oh*SH + kh*DH,
+// ow*SW + kw*DW)). Pixels are assembled from CF = C/SIMD beats into a line buffer of the KE rows
+// a window spans (input row r in slot r mod KE); after the pixel at a window's bottom-right
+// corner (row KE-1 + oh*SH, column KEW-1 + ow*SW) the window is written: one input beat an
+// iteration, at most one window a pixel (the Verilog cell's order of events).
+template <int IN_BEATS, int H, int W, int C, int SIMD, int ELEM_W, int KH, int KW, int SH, int SW,
+          int DH, int DW>
+void swg_window(hls::stream<ap_uint<SIMD * ELEM_W> > &in,
+                hls::stream<ap_uint<KH * KW * C * ELEM_W> > &out) {
+    const int CF = C / SIMD;
+    const int KE = (KH - 1) * DH + 1;
+    const int KEW = (KW - 1) * DW + 1;
+    const int OH = (H - KE) / SH + 1;
+    const int OW = (W - KEW) / SW + 1;
+    const int PW = C * ELEM_W;
+    const int BW = SIMD * ELEM_W;
+    ap_uint<PW> rows[KE][W];
+    for (int r = 0; r < H; r++) {
+        for (int c = 0; c < W; c++) {
+            ap_uint<PW> pixel = 0;
+            for (int cf = 0; cf < CF; cf++) {
+#pragma HLS PIPELINE II = 1
+                pixel.range(cf * BW + BW - 1, cf * BW) = in.read();
+            }
+            rows[r % KE][c] = pixel;
+            const int dr = r - (KE - 1), dc = c - (KEW - 1);
+            if (dr >= 0 && dr % SH == 0 && dr / SH < OH && dc >= 0 && dc % SW == 0 &&
+                dc / SW < OW) {
+                ap_uint<KH * KW * C * ELEM_W> window = 0;
+                for (int kh = 0; kh < KH; kh++) {
+#pragma HLS UNROLL
+                    for (int kw = 0; kw < KW; kw++) {
+#pragma HLS UNROLL
+                        const int lo = (kh * KW + kw) * PW;
+                        window.range(lo + PW - 1, lo) = rows[(dr + kh * DH) % KE][dc + kw * DW];
+                    }
+                }
+                out.write(window);
+            }
+        }
+    }
+}
+
 // Pooling over groups of K window positions of C channels (channels fastest, PE lanes per beat):
 // MODE 0 the maximum per channel (IN_W-bit elements, signed when IN_SIGNED; on 1-bit bipolar
 // elements the OR), MODE 1 the sum modulo 2^OUT_W. Partial results per channel group in `part`.

@@ -380,6 +380,15 @@ func.func @f(%x: !dataflow.stream<ui2, 32, 1>) {
 
 // -----
 
+// dataflow.swg: out lanes are SIMD (by position) or the whole window (parallel window)
+func.func @f(%x: !dataflow.stream<ui2, 32, 2>) {
+  %w = dataflow.swg %x {ifm = array<i64: 4, 4>, kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, simd = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 72, 6>
+  func.return
+}
+// CHECK: Operation does not verify: dataflow.swg: output must be 2x2 windows of 9x2 input elements, 2 lanes in and 2 (by position) or 18 (a whole window) out
+
+// -----
+
 // dataflow.swg: SIMD lanes divide the channels
 func.func @f(%x: !dataflow.stream<ui2, 48, 3>) {
   %w = dataflow.swg %x {ifm = array<i64: 4, 4>, kernel = array<i64: 1, 1>, strides = array<i64: 2, 2>, dilations = array<i64: 1, 1>, simd = 2 : i64} : !dataflow.stream<ui2, 48, 3> -> !dataflow.stream<ui2, 12, 2>

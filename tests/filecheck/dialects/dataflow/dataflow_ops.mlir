@@ -108,6 +108,23 @@ func.func @residual(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
 
 // -----
 
+// A parallel-window generator: 1 lane in, the whole 3x3 window of 2 channels (18 lanes) out,
+// read by an MVAU taking a window a beat.
+func.func @parallel_window(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
+  %s = dataflow.to_stream %x : tensor<1x4x4x2xui2> -> !dataflow.stream<ui2, 32, 1>
+  %w = dataflow.swg %s {ifm = array<i64: 4, 4>, kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, simd = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 72, 18>
+  %m = dataflow.mvau %w {weights = dense<1> : tensor<18x2xsi2>, weight_type = !quant.bipolar, acc_type = si7, pe = 2 : i64, simd = 18 : i64, thresholds = dense<[[2, 3, 5], [0, 1, 4]]> : tensor<2x3xsi7>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : !dataflow.stream<ui2, 72, 18> -> !dataflow.stream<ui2, 8, 2>
+  %y = dataflow.from_stream %m : !dataflow.stream<ui2, 8, 2> -> tensor<1x2x2x2xui2>
+  func.return %y : tensor<1x2x2x2xui2>
+}
+
+// CHECK:       // {{-----}}
+// CHECK-LABEL: func.func @parallel_window
+// CHECK:         %w = dataflow.swg %s {ifm = array<i64: 4, 4>, kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, simd = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 72, 18>
+// CHECK-GENERIC: %w = "dataflow.swg"(%s) <{ifm = array<i64: 4, 4>, kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, simd = 1 : i64}> : (!dataflow.stream<ui2, 32, 1>) -> !dataflow.stream<ui2, 72, 18>
+
+// -----
+
 // Row gathers and a channel concatenation.
 func.func @gathers(%x: tensor<1x3x4x8xui2>) -> tensor<1x12x16x4xui2> {
   %s = dataflow.to_stream %x : tensor<1x3x4x8xui2> -> !dataflow.stream<ui2, 96, 2>
