@@ -130,12 +130,42 @@ def rom_columns(depth: int, width: int) -> int:
     return width if depth >= 16 else min(width, (1 << depth) - 2)
 
 
+def bram_depth_pieces(depth: int, width: int) -> int:
+    """Block RAMs a depth×width memory is split into along its depth in Yosys' placement: of
+    the aspect ratios that reach the fewest BRAM18s (`memory.bram18_count`), RAMB18E1's or a
+    RAMB36E1's (twice as deep at the cost of two, or 512×72), the one with the fewest pieces
+    in depth (memory_libmap takes the RAMB36E1 on a tie). Measured: 2304×32 in five 512×36
+    RAMB18s, 1536×32 in three, 3072×32 in three 1K×36 RAMB36s, 2304×8 and 1024×32 in one
+    RAMB36."""
+    best = memory.bram18_count(depth, width)
+    if best == 0:
+        return 0
+    shapes = [(d, w, 1) for d, w in memory.BRAM18_SHAPES]
+    shapes += [(2 * d, w, 2) for d, w in memory.BRAM18_SHAPES] + [(512, 72, 2)]
+    return min(math.ceil(depth / d) for d, w, c in shapes
+               if c * math.ceil(depth / d) * math.ceil(width / w) == best)
+
+
+def mux_luts(k: int) -> int:
+    """LUT sites of a k:1 multiplexer of one bit with registered selects: one LUT6 while the k
+    data and ceil(log2 k) select bits fit its 6 inputs (k <= 4), else Yosys' LUT1/LUT3
+    pass-throughs joined by MUXF7/MUXF8, ceil((k+1)/2) + 1 sites (measured 4 a bit at k = 5,
+    as qnnc_dwc's output mux)."""
+    if k <= 1:
+        return 0
+    return 1 if k <= 4 else math.ceil((k + 1) / 2) + 1
+
+
 def rom(name: str, depth: int, width: int) -> Memory:
     """A ROM placed by the memory rule (block RAM or LUTs, `memory.rom_style`). In LUTs, it
-    costs `memory.distributed_luts` for at most `rom_columns` distinct columns."""
+    costs `memory.distributed_luts` for at most `rom_columns` distinct columns. In block RAM,
+    split along its depth into `bram_depth_pieces`, each output bit is a mux of the pieces
+    (`mux_luts`, selected by the registered high address bits: memory_libmap's read mux;
+    measured 128 LUTs for 2304×32 in five RAMB18s, 32 for 1536×32 in three, none in one)."""
     style = memory.rom_style(depth, width)
     if style == "block":
-        return Memory(name, depth, width, style, memory.bram18_count(depth, width), 0)
+        return Memory(name, depth, width, style, memory.bram18_count(depth, width),
+                      width * mux_luts(bram_depth_pieces(depth, width)))
     return Memory(name, depth, width, style, 0,
                   memory.distributed_luts(depth, rom_columns(depth, width)))
 
@@ -354,7 +384,7 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
         t = mems[1]
         cols = rom_columns(t.depth, min(t_columns, t.width))
         mems[1] = Memory(t.name, t.depth, t.width, t.style, t.bram18,
-                         memory.distributed_luts(t.depth, cols) if t.style == "distributed" else 0)
+                         memory.distributed_luts(t.depth, cols) if t.style == "distributed" else t.luts)
     dsp_products = not (x_bipolar or w_bipolar) and x_bits + w_bits > 6 and uses_dsp(
         x_bits + (0 if x_signed else 1), w_bits + (0 if w_signed else 1))
     r = total(m.resources() for m in mems)
