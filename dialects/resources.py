@@ -505,6 +505,14 @@ a select each), the channel and write-address increments with their wrap compare
 inverters Yosys leaves on those carry chains. Fitted on resconv_w4a4's window generators
 (effective widths 6 and 7 bits: 133, 158, 194 LUTs measured without the line buffer)."""
 
+SWG_MODULO_LUTS_PER_ADDRESS_BIT = 4
+"""LUTs per effective address bit of qnnc_swg's two modulo-DEPTH steps (`wrap_add`: the
+compare of the sum against DEPTH and the subtraction of DEPTH, with their select) when DEPTH
+is not a power of two. With a power-of-two DEPTH the compare is the sum's carry out and the
+subtraction drops it: both vanish. Measured on cnv_1w1a's seven window generators (DEPTH 168
+to 3584, none a power of two: under-estimated by 21..55 LUTs without this term) against
+resconv_w4a4's pool window generator (DEPTH 1024: within 1 LUT without it)."""
+
 SWG_CONTROL_LUTS = 25
 """LUTs of qnnc_swg's row accounting (`ahead`, its compares) and handshake."""
 
@@ -516,7 +524,8 @@ def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kerne
     flip-flops); the address arithmetic, `SWG_LUTS_PER_ADDRESS_BIT` LUTs and 6 flip-flops
     (waddr, cf, four offsets) per effective address bit: AW less the trailing zero bits
     common to DEPTH and every offset step (multiples of CF = C/SIMD: Yosys drops the constant
-    low bits); the window counters (kw, kh, ow, oh, the word within a row; `counter`) and
+    low bits), and `SWG_MODULO_LUTS_PER_ADDRESS_BIT` more when DEPTH is not a power of two
+    (the modulo steps' compare and subtraction); the window counters (kw, kh, ow, oh, the word within a row; `counter`) and
     control (`SWG_CONTROL_LUTS`)."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, strides, dilations
     ke, kew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
@@ -532,7 +541,9 @@ def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kerne
     bits = simd * elem_bits
     buf = ram(depth, bits, sync_read=True)
     r = buf + Resources(ff=0 if buf.bram18 else bits + 1)
-    r += Resources(lut=SWG_LUTS_PER_ADDRESS_BIT * e + SWG_CONTROL_LUTS,
+    per_bit = SWG_LUTS_PER_ADDRESS_BIT + (SWG_MODULO_LUTS_PER_ADDRESS_BIT
+                                          if depth & (depth - 1) else 0)
+    r += Resources(lut=per_bit * e + SWG_CONTROL_LUTS,
                    ff=6 * e + clog2(rows + 1))
     for n in (cf, kw, kh, ow, oh, roww):
         r += counter(n)
