@@ -505,12 +505,13 @@ a select each), the channel and write-address increments with their wrap compare
 inverters Yosys leaves on those carry chains. Fitted on resconv_w4a4's window generators
 (effective widths 6 and 7 bits: 133, 158, 194 LUTs measured without the line buffer)."""
 
-SWG_MODULO_LUTS_PER_ADDRESS_BIT = 4
+SWG_MODULO_LUTS_PER_ADDRESS_BIT = 3
 """LUTs per effective address bit of qnnc_swg's two modulo-DEPTH steps (`wrap_add`: the
 compare of the sum against DEPTH and the subtraction of DEPTH, with their select) when DEPTH
 is not a power of two. With a power-of-two DEPTH the compare is the sum's carry out and the
 subtraction drops it: both vanish. Measured on cnv_1w1a's seven window generators (DEPTH 168
-to 3584, none a power of two: under-estimated by 21..55 LUTs without this term) against
+to 3584, none a power of two: under-estimated by 21..55 LUTs without this term; 4 a bit
+puts swg_conv_features_1, CF 1, at 1.26) against
 resconv_w4a4's pool window generator (DEPTH 1024: within 1 LUT without it)."""
 
 SWG_CONTROL_LUTS = 25
