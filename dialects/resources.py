@@ -130,12 +130,42 @@ def rom_columns(depth: int, width: int) -> int:
     return width if depth >= 16 else min(width, (1 << depth) - 2)
 
 
+def bram_depth_pieces(depth: int, width: int) -> int:
+    """Block RAMs a depth×width memory is split into along its depth in Yosys' placement: of
+    the aspect ratios that reach the fewest BRAM18s (`memory.bram18_count`), RAMB18E1's or a
+    RAMB36E1's (twice as deep at the cost of two, or 512×72), the one with the fewest pieces
+    in depth (memory_libmap takes the RAMB36E1 on a tie). Measured: 2304×32 in five 512×36
+    RAMB18s, 1536×32 in three, 3072×32 in three 1K×36 RAMB36s, 2304×8 and 1024×32 in one
+    RAMB36."""
+    best = memory.bram18_count(depth, width)
+    if best == 0:
+        return 0
+    shapes = [(d, w, 1) for d, w in memory.BRAM18_SHAPES]
+    shapes += [(2 * d, w, 2) for d, w in memory.BRAM18_SHAPES] + [(512, 72, 2)]
+    return min(math.ceil(depth / d) for d, w, c in shapes
+               if c * math.ceil(depth / d) * math.ceil(width / w) == best)
+
+
+def mux_luts(k: int) -> int:
+    """LUT sites of a k:1 multiplexer of one bit with registered selects: one LUT6 while the k
+    data and ceil(log2 k) select bits fit its 6 inputs (k <= 4), else Yosys' LUT1/LUT3
+    pass-throughs joined by MUXF7/MUXF8, ceil((k+1)/2) + 1 sites (measured 4 a bit at k = 5,
+    as qnnc_dwc's output mux)."""
+    if k <= 1:
+        return 0
+    return 1 if k <= 4 else math.ceil((k + 1) / 2) + 1
+
+
 def rom(name: str, depth: int, width: int) -> Memory:
     """A ROM placed by the memory rule (block RAM or LUTs, `memory.rom_style`). In LUTs, it
-    costs `memory.distributed_luts` for at most `rom_columns` distinct columns."""
+    costs `memory.distributed_luts` for at most `rom_columns` distinct columns. In block RAM,
+    split along its depth into `bram_depth_pieces`, each output bit is a mux of the pieces
+    (`mux_luts`, selected by the registered high address bits: memory_libmap's read mux;
+    measured 128 LUTs for 2304×32 in five RAMB18s, 32 for 1536×32 in three, none in one)."""
     style = memory.rom_style(depth, width)
     if style == "block":
-        return Memory(name, depth, width, style, memory.bram18_count(depth, width), 0)
+        return Memory(name, depth, width, style, memory.bram18_count(depth, width),
+                      width * mux_luts(bram_depth_pieces(depth, width)))
     return Memory(name, depth, width, style, 0,
                   memory.distributed_luts(depth, rom_columns(depth, width)))
 
@@ -354,7 +384,7 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
         t = mems[1]
         cols = rom_columns(t.depth, min(t_columns, t.width))
         mems[1] = Memory(t.name, t.depth, t.width, t.style, t.bram18,
-                         memory.distributed_luts(t.depth, cols) if t.style == "distributed" else 0)
+                         memory.distributed_luts(t.depth, cols) if t.style == "distributed" else t.luts)
     dsp_products = not (x_bipolar or w_bipolar) and x_bits + w_bits > 6 and uses_dsp(
         x_bits + (0 if x_signed else 1), w_bits + (0 if w_signed else 1))
     r = total(m.resources() for m in mems)
@@ -410,9 +440,19 @@ def threshold(channels: int, pe: int, in_bits: int, t_bits: int, n_thres: int,
 
 
 def fifo(width: int, depth: int) -> Estimate:
-    """qnnc_fifo: a depth×width RAM, two pointers, a fill counter, full/empty flags."""
+    """qnnc_fifo: a depth×width RAM, two pointers, a fill counter, full/empty flags.
+    Its read is asynchronous (`mem[rp]`, rp a register). In LUT RAM that is the RAM's own
+    read port; in block RAM (`ram_in_block`), whose read is synchronous, Yosys moves rp into
+    the RAM's address register (the address becomes rp's next value: a mux an address bit)
+    and emulates the asynchronous read's transparency (a word written to the address being
+    read must show the next cycle): a compare of the two addresses, the written word
+    registered (W flip-flops and the hit flag) and a W-bit bypass mux on the output.
+    Measured (W 8..32, DEPTH 72..1024 in a RAMB18/36): 0.81..1.20 of this, where the LUT RAM
+    figure alone is 0.62..1.0."""
     a = clog2(depth)
     r = ram(depth, width) + Resources(lut=8 * a + 8, ff=4 * a + 3)
+    if r.bram18:
+        r += Resources(lut=a + width, ff=width + 1)
     return Estimate(r)
 
 
@@ -465,6 +505,15 @@ a select each), the channel and write-address increments with their wrap compare
 inverters Yosys leaves on those carry chains. Fitted on resconv_w4a4's window generators
 (effective widths 6 and 7 bits: 133, 158, 194 LUTs measured without the line buffer)."""
 
+SWG_MODULO_LUTS_PER_ADDRESS_BIT = 3
+"""LUTs per effective address bit of qnnc_swg's two modulo-DEPTH steps (`wrap_add`: the
+compare of the sum against DEPTH and the subtraction of DEPTH, with their select) when DEPTH
+is not a power of two. With a power-of-two DEPTH the compare is the sum's carry out and the
+subtraction drops it: both vanish. Measured on cnv_1w1a's seven window generators (DEPTH 168
+to 3584, none a power of two: under-estimated by 21..55 LUTs without this term; 4 a bit
+puts swg_conv_features_1, CF 1, at 1.26) against
+resconv_w4a4's pool window generator (DEPTH 1024: within 1 LUT without it)."""
+
 SWG_CONTROL_LUTS = 25
 """LUTs of qnnc_swg's row accounting (`ahead`, its compares) and handshake."""
 
@@ -476,7 +525,8 @@ def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kerne
     flip-flops); the address arithmetic, `SWG_LUTS_PER_ADDRESS_BIT` LUTs and 6 flip-flops
     (waddr, cf, four offsets) per effective address bit: AW less the trailing zero bits
     common to DEPTH and every offset step (multiples of CF = C/SIMD: Yosys drops the constant
-    low bits); the window counters (kw, kh, ow, oh, the word within a row; `counter`) and
+    low bits), and `SWG_MODULO_LUTS_PER_ADDRESS_BIT` more when DEPTH is not a power of two
+    (the modulo steps' compare and subtraction); the window counters (kw, kh, ow, oh, the word within a row; `counter`) and
     control (`SWG_CONTROL_LUTS`)."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, strides, dilations
     ke, kew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
@@ -492,7 +542,9 @@ def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kerne
     bits = simd * elem_bits
     buf = ram(depth, bits, sync_read=True)
     r = buf + Resources(ff=0 if buf.bram18 else bits + 1)
-    r += Resources(lut=SWG_LUTS_PER_ADDRESS_BIT * e + SWG_CONTROL_LUTS,
+    per_bit = SWG_LUTS_PER_ADDRESS_BIT + (SWG_MODULO_LUTS_PER_ADDRESS_BIT
+                                          if depth & (depth - 1) else 0)
+    r += Resources(lut=per_bit * e + SWG_CONTROL_LUTS,
                    ff=6 * e + clog2(rows + 1))
     for n in (cf, kw, kh, ow, oh, roww):
         r += counter(n)
@@ -649,8 +701,10 @@ def mvau_requant(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bo
       Yosys also packs the accumulator that feeds it (its adder and register: measured on
       resconv_w4a4's three convolutions, whose carry chains hold the adder trees and no
       accumulator); else a LUT multiplier (`product`), the two registers and the sum adder;
-    - the clamp of the shifted sum to 0..K (the high bits' OR and a compare: a LUT per bit of
-      the shifted sum) and the output mux with the bias (a LUT an output bit)."""
+    - the clamp of the shifted sum to 0..K: the OR of the shifted sum's high bits (six a LUT)
+      and a LUT an output bit choosing 0, K or the sum's low bits (measured: resconv_w4a4's
+      c1, 13 LUTs a lane in the former "a LUT per shifted-sum bit and per output bit" was
+      ~8 a lane above Yosys)."""
     nf = mh // pe
     base = mvau(mw, mh, pe, simd, x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar,
                 acc_bits, 0, out_bits)
@@ -664,7 +718,12 @@ def mvau_requant(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bo
     prod_bits = acc_bits + mult_bits
     sum_bits = max(prod_bits, offset_bits) + 1
     q_bits = max(1, sum_bits - shift)
-    clamp = Resources(lut=q_bits + out_bits)
+    # the clamp (qnnc_mvau's `g_rq`): q = sum >>> SHIFT has q_bits distinct bits (the rest
+    # are copies of its sign, `neg`); `over` ORs the q_bits - 1 - CNT_W non-sign bits above the
+    # count (six a LUT), plus a compare of the count bits with N_THRES when it is not 2^CNT_W-1
+    # (OUT_W here); then a LUT a count bit selects 0, N_THRES or q (neg, over, q_i)
+    cnt_w = out_bits
+    clamp = Resources(lut=math.ceil(max(0, q_bits - 1 - cnt_w) / 6) + cnt_w)
     if uses_dsp(acc_bits, mult_bits):
         lane = Resources(dsp=math.ceil(acc_bits / 25) * math.ceil(mult_bits / 18)) + clamp
         lane += Resources(lut=-adder(acc_bits), ff=-acc_bits)  # the accumulator, packed
