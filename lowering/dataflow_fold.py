@@ -14,8 +14,10 @@ Strategy (policy: `target_cycles`, `cheapest_folding`; mechanism: the units' `fo
 cycles the largest layer needs with `lanes-budget` multipliers. Each unit then gets the folding
 of its fold space meeting T at the least estimated area (`cheapest_folding`; cost = LUT +
 `BRAM18_WEIGHT`·BRAM18 + `DSP_WEIGHT`·DSP, dialects/resources.py), so all units are balanced
-around the slowest one. A unit that cannot meet T takes its fastest folding; the design then
-misses the target, and the pass records so (below). A window generator (and the padding before
+around the slowest one. When T is below the design's floor (the cycles of the unit that is
+slowest at its fastest folding, `unit_floor`), every unit is folded for the floor instead: the
+design then misses the target by as little as it can at the least area (`--target-cycles 1`
+asks for full parallelism), and the pass records so (below). A window generator (and the padding before
 it) follows the unit it feeds, and the unit's cost and cycles include theirs: a convolution's
 MVAU with SIMD dividing its input channels C reads one kernel position's SIMD channels a beat
 from a generator by position (at least OH·OW·kH·kW cycles a frame); with any other SIMD (a
@@ -258,6 +260,16 @@ def followers_of(u: Operation, target: int) -> Followers | None:
     return Followers(extra, reads, cycles)
 
 
+def unit_floor(u: Operation) -> float:
+    """The fewest cycles per frame u and its followers (window generator, padding) reach at any
+    of u's foldings."""
+    space = u.fold_space()
+    if not space:
+        return u.cycles()
+    fs = followers_of(u, 1)
+    return min(max(u.cycles_at(f), fs.cycles(f) if fs else 0) for f in space)
+
+
 def fastest_cycles(u: Operation) -> int:
     """The fewest cycles per frame any folding of u reaches."""
     space = u.fold_space()
@@ -431,6 +443,10 @@ class DataflowFoldPass(ModulePass):
                 pinned, warnings = finn_pins(data, primary)
             else:
                 pinned = qnnc_pins(data, primary)
+        # below the design's floor (its slowest unit at its fastest) every unit is folded for
+        # the floor: going faster elsewhere would cost area and gain nothing
+        requested = target
+        target = max([target, *(int(unit_floor(u)) for u in primary if u not in pinned)])
         lanes: dict[Operation, tuple[int, int]] = {}  # unit -> (input lanes, output lanes)
         for u in primary:  # in stream order: a producer's lanes are known before its reader
             src = u.operands[0]
@@ -482,7 +498,7 @@ class DataflowFoldPass(ModulePass):
                 continue
             for i, src in enumerate(u.operands):
                 self._feed(u, i, src, lanes[u][0])
-        core.attributes["qnnc.folding"] = self._outcome(units, target, warnings)
+        core.attributes["qnnc.folding"] = self._outcome(units, requested, warnings)
 
     def _outcome(self, units: list[Operation], target: int, warnings: list[str]) -> DictionaryAttr:
         """What the folding achieved: the design's cycles per frame against the target and,
