@@ -17,8 +17,10 @@ did not write itself (it marks its own with a `.qnnc-output` file) unless `--for
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -28,6 +30,15 @@ from pathlib import Path
 from qnnc.backends import EmitOptions
 from qnnc.diagnostics import BUG_REPORT, InternalError, QnncError, internal_errors, one_line
 from qnnc.pipeline import DEFAULT_EMIT, STAGES, Options, emit_plan
+
+
+
+@contextlib.contextmanager
+def _removed_on_success(path: Path):
+    """Remove `path` when the block completes; keep it when the block raises (an error message
+    may name files in it)."""
+    yield
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _count(least: int):
@@ -289,8 +300,10 @@ def run(args: argparse.Namespace) -> int:
 
         backends = " and ".join(f"{n} ({'Verilator' if n == 'verilog' else 'g++ C-sim'})"
                                 for n in comp.outputs)
-        with tempfile.TemporaryDirectory(prefix="qnnc-verify-") as work:
-            work_dir = Path(work)
+        # the simulators' work files are removed after a run that completes; a failed run
+        # keeps them where its error message says they are
+        work_dir = Path(tempfile.mkdtemp(prefix="qnnc-verify-"))
+        with _removed_on_success(work_dir):
             results = []
             with internal_errors("--verify (simulator builds and runs)"), \
                     timed("--verify (qonnx reference, simulator builds and runs)"):
