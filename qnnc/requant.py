@@ -339,11 +339,15 @@ def check_requant(r: Requant, thresholds: np.ndarray, descending: np.ndarray, lo
     on every value of channels with at most `exhaustive_max` of them."""
     t = np.asarray(thresholds, dtype=np.int64)
     desc = np.asarray(descending).astype(bool).reshape(-1)
+    # every channel's step points at once; only when some disagree (or that check does not
+    # apply), channel by channel below, which finds the same first disagreement to report
+    agree = _step_points_agree(r, t, desc, np.asarray(lo, dtype=np.int64).reshape(-1),
+                               np.asarray(hi, dtype=np.int64).reshape(-1))
     for c in range(t.shape[0]):
         if (r.mult[c] < 0) != bool(desc[c]) and r.mult[c] != 0:
             raise RequantCheckFailed(f"channel {c}: multiplier {r.mult[c]} has the wrong sign "
                                      f"for a {'de' if desc[c] else 'a'}scending row")
-        pts = [step_points(t[c], int(lo[c]), int(hi[c]))]
+        pts = [] if agree else [step_points(t[c], int(lo[c]), int(hi[c]))]
         if int(hi[c]) - int(lo[c]) + 1 <= exhaustive_max:
             pts.append(np.arange(int(lo[c]), int(hi[c]) + 1, dtype=np.int64))
         for p in pts:
@@ -356,3 +360,43 @@ def check_requant(r: Requant, thresholds: np.ndarray, descending: np.ndarray, lo
                 raise RequantCheckFailed(
                     f"channel {c}: accumulator {a} gives {want[bad[0]]} by thresholds but "
                     f"{got[bad[0]]} by floor(({a}·{r.mult[c]} + {r.offset[c]}) / 2^{r.shift})")
+
+
+STEP_BLOCK = 2**22
+"""Comparisons (channels x points x thresholds) `_step_points_agree` makes at a time."""
+
+
+def _step_points_agree(r: Requant, t: np.ndarray, desc: np.ndarray, lo: np.ndarray,
+                       hi: np.ndarray) -> bool:
+    """True when clamp∘g equals the count at every step point of every channel: the points
+    `step_points` gives (lo, hi and each T_k - 1, T_k inside [lo, hi], here unsorted and
+    with repeats, the same set), the requantizer as `apply_requant` computes it and the count
+    as `count_thresholds` does (a binary search, which on a sorted row is the number of
+    thresholds passed, computed here by comparison). False also when that does not apply: a
+    row not sorted the way its direction says, or values where int64 could overflow; the
+    caller then checks channel by channel."""
+    c, k = t.shape
+    if c == 0 or lo.shape != (c,) or hi.shape != (c,) or r.mult.shape != (c,) or \
+            r.offset.shape != (c,):
+        return False
+    d = np.diff(t, axis=1)
+    if not (np.all(d[~desc] >= 0) and np.all(d[desc] <= 0)):
+        return False
+    pts = np.concatenate([lo[:, None], hi[:, None], t - 1, t], axis=1)  # (C, 2K + 2)
+    inside = (pts >= lo[:, None]) & (pts <= hi[:, None])
+    # apply_requant's int64 test, per channel (its points within [lo, hi])
+    a_max = np.maximum(np.abs(lo), np.abs(hi)).astype(np.float64)
+    bound = a_max * np.abs(r.mult).astype(np.float64) + np.abs(r.offset).astype(np.float64)
+    if not np.all(bound < 2.0**61):
+        return False
+    p = np.where(inside, pts, lo[:, None])  # points outside the range: lo, checked anyway
+    got = np.clip((p * r.mult[:, None] + r.offset[:, None]) >> r.shift, 0, r.levels)
+    # a descending row counts T_k >= a: -T_k <= -a, as an ascending one counts T_k <= a
+    tt, pp = np.where(desc[:, None], -t, t), np.where(desc[:, None], -p, p)
+    step = max(1, STEP_BLOCK // max(1, p.shape[1] * k))
+    for first in range(0, c, step):
+        part = slice(first, first + step)
+        want = np.count_nonzero(tt[part][:, None, :] <= pp[part][:, :, None], axis=2)
+        if np.any(want != got[part]):
+            return False
+    return True
