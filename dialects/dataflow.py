@@ -39,7 +39,6 @@ from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
     irdl_attr_definition,
-    irdl_op_definition,
     operand_def,
     opt_prop_def,
     prop_def,
@@ -51,6 +50,7 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from qnnc.dialects.formats import irdl_op_definition  # formats parsed when first used
 from qnnc.dialects import resources as res
 
 if TYPE_CHECKING:
