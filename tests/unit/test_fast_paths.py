@@ -1,6 +1,6 @@
 """The compile-speed fast paths compute exactly what the code they replace computed: ROM word
 packing (both printers), threshold counting by binary search, and the splat decision when
-printing a large dense attribute; and every op's assembly format, parsed when first used
+printing a large dense attribute, the printer's direct writes; and every op's assembly format, parsed when first used
 (`qnnc.dialects.formats`), parses and prints as xDSL's own decorator has it."""
 
 from __future__ import annotations
@@ -132,3 +132,36 @@ def test_every_assembly_format_parses_and_prints_as_xdsls(monkeypatch):
     ctx = make_context()
     for name, text in dumps.items():
         assert print_module(parse_module(text, ctx), ctx) == text, name
+
+
+def test_printer_writes_the_text_print_writes(monkeypatch):
+    """`xdsl_compat.fast_printer_writes`: xDSL's BasePrinter writing through the stream gives
+    the text it gives through the builtin `print`, on a whole compile's dumps (indented
+    regions, newlines, attributes) and on the cases `print` itself must take."""
+    import builtins
+    import contextlib
+    from pathlib import Path
+
+    import xdsl.utils.base_printer as base_printer
+
+    from qnnc.driver import compile_model
+    from qnnc.ir import parse_module, print_module
+
+    fast = vars(base_printer)["print"]
+    assert fast._qnnc_fast
+    model = Path(__file__).resolve().parents[1] / "models" / "fixedmlp_w8a6" / "model.onnx"
+    dumps = compile_model(model).dumps
+    ctx = make_context()
+    modules = {name: parse_module(text, ctx) for name, text in dumps.items()}
+    monkeypatch.setattr(base_printer, "print", builtins.print)
+    for name, module in modules.items():
+        assert print_module(module, ctx) == dumps[name], name
+    for args, kw in [(("a",), {"end": ""}), ((), {}), (("",), {"end": ""}), (("x", 3), {}),
+                     ((5,), {"end": None}), (("y",), {"sep": "-", "end": "!"})]:
+        want, got = io.StringIO(), io.StringIO()
+        print(*args, file=want, **kw)
+        fast(*args, file=got, **kw)
+        assert got.getvalue() == want.getvalue(), (args, kw)
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            fast(*args, **kw)
+        assert out.getvalue() == want.getvalue()
