@@ -1,9 +1,9 @@
 """`irdl_op_definition` for qnnc's dialects: xDSL's, with the assembly format parsed on first use.
 
 xDSL's decorator parses an op's `assembly_format` into a `FormatProgram` when the class is
-defined, for every op of a dialect as it is imported: qnnc's 40 formats took 20-35 ms of every
+defined, for every op of a dialect as it is imported: qnnc's 52 formats took 20-35 ms of every
 `qnnc` process's start-up, though a compile prints (dumps) and parses only the ops its model
-uses (fixedmlp_w8a6: 18 of them). This decorator defines the op the same way, then parses its
+uses (fixedmlp_w8a6: 21 of them). This decorator defines the op the same way, then parses its
 format when the op is first printed or parsed, from the same string against the same `OpDef`,
 and prints and parses through that program exactly as xDSL's `print_with_format` /
 `parse_with_format` do, so the text is the same. A malformed format is reported then (the same

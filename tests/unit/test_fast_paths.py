@@ -119,7 +119,7 @@ def test_every_assembly_format_parses_and_prints_as_xdsls(monkeypatch):
     from qnnc.ir import parse_module, print_module
 
     ops = [op for d in (quant.Quant, host.Host, dataflow.Dataflow, rtl.Rtl) for op in d.operations]
-    assert parse_formats(ops) >= 40
+    assert parse_formats(ops) >= 50
     model = Path(__file__).resolve().parents[1] / "models" / "fixedmlp_w8a6" / "model.onnx"
     dumps = compile_model(model).dumps
     assert len(dumps) == 4
