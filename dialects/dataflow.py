@@ -18,6 +18,7 @@ frames (`DataflowFunctions`): a stream value is interpreted as an int64 array (b
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,6 @@ from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
     irdl_attr_definition,
-    irdl_op_definition,
     operand_def,
     opt_prop_def,
     prop_def,
@@ -50,6 +50,7 @@ from xdsl.printer import Printer
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from qnnc.dialects.formats import irdl_op_definition  # formats parsed when first used
 from qnnc.dialects import resources as res
 
 if TYPE_CHECKING:
@@ -164,16 +165,32 @@ def rom_distinct_columns(t, pe: int, bits: int) -> int:
     import numpy as np
     t = np.asarray(t, dtype=np.int64)
     words = t.reshape(-1, pe * t.shape[1])                       # NF x (PE·N_THRES)
-    cols = (words[:, :, None] >> np.arange(bits)) & 1            # NF x PE·N_THRES x bits
-    cols = cols.reshape(words.shape[0], -1).T                    # columns over the words
-    cols = cols[cols.min(axis=1) != cols.max(axis=1)]
+    cols = ((words[:, :, None] >> np.arange(bits)) & 1).astype(np.uint8)  # NF x PE·N_THRES x bits
+    cols = np.ascontiguousarray(cols.reshape(words.shape[0], -1).T)  # columns over the words
+    cols = cols[(cols != cols[:, :1]).any(axis=1)]              # not constant
     if len(cols) < 2:
         return len(cols)
     # distinct columns = len({c.tobytes() for c in cols}), counted on a sort of the columns
-    # packed to bytes (fixed length, so packing is one-to-one) instead of a Python set
-    packed = np.ascontiguousarray(np.packbits(cols.astype(np.uint8), axis=1))
-    keys = np.sort(packed.view(np.dtype((np.void, packed.shape[1]))).ravel())
+    # packed to bytes (fixed length, so packing is one-to-one) instead of a Python set; up to
+    # 64 words, zero-padded to 8 bytes and sorted as integers (faster than as byte strings)
+    packed = np.packbits(cols, axis=1)
+    if packed.shape[1] <= 8:
+        padded = np.zeros((len(packed), 8), dtype=np.uint8)
+        padded[:, :packed.shape[1]] = packed
+        keys = np.sort(padded.view(np.uint64).ravel())
+    else:
+        packed = np.ascontiguousarray(packed)
+        keys = np.sort(packed.view(np.dtype((np.void, packed.shape[1]))).ravel())
     return 1 + int(np.count_nonzero(keys[1:] != keys[:-1]))
+
+
+@functools.lru_cache(maxsize=64)
+def threshold_rom_columns(thresholds: DenseIntOrFPElementsAttr, pe: int, bits: int) -> int:
+    """`rom_distinct_columns` of a thresholds property. A pure function of its (immutable)
+    arguments, cached: `dataflow-fold` estimates every folding of a unit, and the foldings
+    that share a PE (one per SIMD) share the ROM (fixedmlp_w8a6: 12 distinct of 52, which
+    were most of dataflow-fold's time). It holds the IR's own attributes, at most 64."""
+    return rom_distinct_columns(dense_to_numpy(thresholds), pe, bits)
 
 
 class Folding:
@@ -420,8 +437,7 @@ class MVAUOp(_UnitOp):
             if k == 0:
                 acc_bits, k = acc_bits + 1, 1
             else:
-                t_cols = rom_distinct_columns(dense_to_numpy(self.thresholds), fold["pe"],
-                                              acc_bits)
+                t_cols = threshold_rom_columns(self.thresholds, fold["pe"], acc_bits)
         return res.mvau(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x), elem_signed(x),
                         isinstance(x, BipolarType), elem_bits(w), elem_signed(w),
                         isinstance(w, BipolarType), acc_bits, k,
@@ -871,7 +887,7 @@ class AddOp(Folding, IRDLOperation):
             out_bits = acc_bits
         t_cols = None
         if self.thresholds is not None and self.n_thresholds():
-            t_cols = rom_distinct_columns(dense_to_numpy(self.thresholds), fold["pe"], acc_bits)
+            t_cols = threshold_rom_columns(self.thresholds, fold["pe"], acc_bits)
         return res.add(self.channels, fold["pe"], a.element_bits(), b.element_bits(),
                        self.ka.value.data, self.kb.value.data, acc_bits, k, out_bits, t_cols)
 

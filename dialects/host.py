@@ -29,7 +29,6 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, impl, register_i
 from xdsl.ir import Dialect
 from xdsl.irdl import (
     IRDLOperation,
-    irdl_op_definition,
     prop_def,
     traits_def,
     var_operand_def,
@@ -37,6 +36,8 @@ from xdsl.irdl import (
 )
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
+
+from qnnc.dialects.formats import irdl_op_definition  # formats parsed when first used
 
 HOST_OPSET = 17
 """Least opset of the standard domain a host node is stored at (and host graphs are written at)."""

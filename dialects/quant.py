@@ -52,7 +52,6 @@ from xdsl.irdl import (
     IRDLOperation,
     ParamAttrConstraint,
     VarConstraint,
-    irdl_op_definition,
     operand_def,
     opt_operand_def,
     prop_def,
@@ -63,6 +62,7 @@ from xdsl.irdl import (
 from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
+from qnnc.dialects.formats import irdl_op_definition  # formats parsed when first used
 from qnnc.dialects.codes import (
     BipolarType,
     array_ints,

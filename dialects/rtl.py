@@ -48,7 +48,6 @@ from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
     irdl_attr_definition,
-    irdl_op_definition,
     lazy_traits_def,
     opt_prop_def,
     operand_def,
@@ -64,6 +63,7 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure, SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
+from qnnc.dialects.formats import irdl_op_definition  # formats parsed when first used
 from qnnc.dialects.dataflow import FramedStreamBase
 from qnnc.dialects.codes import BipolarType, dense_to_numpy, is_code_type
 

@@ -220,10 +220,12 @@ def pnr_summary(doc: dict) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from qnnc.deferred import defer, importing_long_lived
+    from qnnc.deferred import DataclassCodeCache, defer, importing_long_lived
     from qnnc.timing import Timings, since_process_start
 
     defer("onnxruntime")  # imported by qonnx at load, used only to fold constants and verify
+    dataclass_code = DataclassCodeCache()  # xDSL's ~1,200 generated methods: compiled once
+    dataclass_code.install()
 
     started = since_process_start()
     t_run = time.perf_counter()
@@ -336,6 +338,7 @@ def run(args: argparse.Namespace) -> int:
                        f"read off the dataflow IR)"), file=sys.stderr)
     with timed("write outputs"):
         write_outputs(comp, out, extra, force=args.force, model=args.model)
+    dataclass_code.save()  # when this process compiled methods the file did not have
     print(summary)
     if args.time_passes:
         total = (started or 0.0) + time.perf_counter() - t_run

@@ -1,6 +1,7 @@
 """The compile-speed fast paths compute exactly what the code they replace computed: ROM word
 packing (both printers), threshold counting by binary search, and the splat decision when
-printing a large dense attribute."""
+printing a large dense attribute, the printer's direct writes; and every op's assembly format, parsed when first used
+(`qnnc.dialects.formats`), parses and prints as xDSL's own decorator has it."""
 
 from __future__ import annotations
 
@@ -99,3 +100,68 @@ def test_bipolar_levels_in_one_step():
         want = quant.QuantizerInterface.levels(generic, x, [np.float32(1)])
         got = op.levels(None, x, [np.float32(1)])
         assert np.array_equal(got, want) and got.dtype == want.dtype and got.shape == want.shape
+
+
+
+def test_every_assembly_format_parses_and_prints_as_xdsls(monkeypatch):
+    """qnnc's ops parse their assembly format when first used (`qnnc.dialects.formats`): every
+    one of them parses (a malformed one would fail here, as xDSL fails at import), and a
+    compile's dumps, printed through those programs, are the text xDSL's own eager programs
+    (`FormatProgram.from_str` at definition, `print_with_format` / `parse_with_format`) read
+    and print back."""
+    from pathlib import Path
+
+    from xdsl.irdl.declarative_assembly_format import FormatProgram
+
+    from qnnc.dialects import dataflow, host, quant, rtl
+    from qnnc.dialects.formats import parse_formats
+    from qnnc.driver import compile_model
+    from qnnc.ir import parse_module, print_module
+
+    ops = [op for d in (quant.Quant, host.Host, dataflow.Dataflow, rtl.Rtl) for op in d.operations]
+    assert parse_formats(ops) >= 50
+    model = Path(__file__).resolve().parents[1] / "models" / "fixedmlp_w8a6" / "model.onnx"
+    dumps = compile_model(model).dumps
+    assert len(dumps) == 4
+    for op in ops:
+        if "_qnnc_format_program" in op.__dict__:
+            eager = FormatProgram.from_str(op.assembly_format, op.get_irdl_definition())
+            monkeypatch.setattr(op, "print", lambda self, printer, p=eager: p.print(printer, self))
+            monkeypatch.setattr(op, "parse", classmethod(lambda cls, parser, p=eager:
+                                                         p.parse(parser, cls)))
+    ctx = make_context()
+    for name, text in dumps.items():
+        assert print_module(parse_module(text, ctx), ctx) == text, name
+
+
+def test_printer_writes_the_text_print_writes(monkeypatch):
+    """`xdsl_compat.fast_printer_writes`: xDSL's BasePrinter writing through the stream gives
+    the text it gives through the builtin `print`, on a whole compile's dumps (indented
+    regions, newlines, attributes) and on the cases `print` itself must take."""
+    import builtins
+    import contextlib
+    from pathlib import Path
+
+    import xdsl.utils.base_printer as base_printer
+
+    from qnnc.driver import compile_model
+    from qnnc.ir import parse_module, print_module
+
+    fast = vars(base_printer)["print"]
+    assert fast._qnnc_fast
+    model = Path(__file__).resolve().parents[1] / "models" / "fixedmlp_w8a6" / "model.onnx"
+    dumps = compile_model(model).dumps
+    ctx = make_context()
+    modules = {name: parse_module(text, ctx) for name, text in dumps.items()}
+    monkeypatch.setattr(base_printer, "print", builtins.print)
+    for name, module in modules.items():
+        assert print_module(module, ctx) == dumps[name], name
+    for args, kw in [(("a",), {"end": ""}), ((), {}), (("",), {"end": ""}), (("x", 3), {}),
+                     ((5,), {"end": None}), (("y",), {"sep": "-", "end": "!"})]:
+        want, got = io.StringIO(), io.StringIO()
+        print(*args, file=want, **kw)
+        fast(*args, file=got, **kw)
+        assert got.getvalue() == want.getvalue(), (args, kw)
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            fast(*args, **kw)
+        assert out.getvalue() == want.getvalue()

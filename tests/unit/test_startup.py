@@ -8,6 +8,7 @@ upstream interpreters, nor onnxruntime when nothing calls it.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,55 @@ def test_deferred_module_loads_on_first_use():
             "assert sys.modules['onnxruntime.capi._pybind_state'] is C\n"
             "assert onnxruntime.InferenceSession and sys.modules['onnxruntime'].capi is onnxruntime.capi")
     modules_after(code)
+
+
+def test_dataclass_code_cache_compiles_once_and_the_same(tmp_path):
+    """The cache of the methods `dataclasses` generates (qnnc.deferred.DataclassCodeCache):
+    the first process compiles and writes them, the second compiles none; every cached code
+    object is the one `exec` compiles from the text; the classes behave as without it."""
+    cache = tmp_path / "methods.marshal"
+    use = (f"from pathlib import Path\nfrom qnnc.deferred import DataclassCodeCache\n"
+           f"c = DataclassCodeCache(Path({str(cache)!r}))\nassert c.install()\n")
+    run = ("import qnnc.driver, qnnc.lowering.dataflow_fold\n"
+           "from xdsl.dialects.builtin import IntegerAttr, StringAttr\n"
+           "assert IntegerAttr(3, 64) == IntegerAttr(3, 64) != IntegerAttr(4, 64)\n"
+           "assert hash(StringAttr('a')) == hash(StringAttr('a')) and 'a' in repr(StringAttr('a'))\n"
+           "import dataclasses, hashlib\n"
+           "@dataclasses.dataclass(frozen=True)\nclass P:\n    x: int\n    y: int = 2\n"
+           "assert P(1) == P(1, 2) and repr(P(1)) == 'P(x=1, y=2)'\n"
+           "try:\n    P(1).x = 3\n    raise AssertionError('not frozen')\n"
+           "except dataclasses.FrozenInstanceError:\n    pass\n"
+           # every generated method's code object, as a digest (not of marshal's bytes, which
+           # depend on string sharing: equal code can marshal differently)
+           "def fp(c):\n"
+           "    return (c.co_code, c.co_names, c.co_varnames, c.co_freevars, c.co_cellvars,\n"
+           "            c.co_flags, c.co_argcount, c.co_kwonlyargcount, c.co_posonlyargcount,\n"
+           "            c.co_name, c.co_qualname, c.co_filename, c.co_firstlineno,\n"
+           "            c.co_linetable, c.co_exceptiontable,\n"
+           "            tuple(fp(k) if hasattr(k, 'co_code') else repr(k) for k in c.co_consts))\n"
+           "h = hashlib.sha256()\n"
+           "for m in sorted(n for n in sys.modules if n.startswith(('xdsl.', 'qnnc.'))):\n"
+           "    for k, cls in sorted(vars(sys.modules[m]).items()):\n"
+           "        if isinstance(cls, type) and dataclasses.is_dataclass(cls):\n"
+           "            for f in vars(cls).values():\n"
+           "                code = getattr(f, '__code__', None)\n"
+           "                if code is not None and code.co_filename == '<string>':\n"
+           "                    h.update(repr(fp(code)).encode())\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+    def python(code: str) -> list[str]:
+        r = subprocess.run([sys.executable, "-c", "import sys\n" + code], capture_output=True,
+                           text=True, env=env)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.split()
+
+    report = "print(h.hexdigest(), c.added, len(c.code))\nc.save()\n"
+    (plain,) = python(run + "print(h.hexdigest())\n")
+    digest, added, size = python(use + run + report)  # the first: compiles, writes
+    assert digest == plain and int(added) == int(size) > 100 and cache.is_file()
+    assert python(use + run + report) == [plain, "0", size]  # the second: compiles nothing
+    cache.write_bytes(b"not marshal")  # an unreadable file is no cache
+    assert python(use + run + report) == [plain, size, size]
 
 
 def test_time_passes_names_every_step_and_changes_no_output(tmp_path):
