@@ -280,7 +280,11 @@ void swg_window(hls::stream<ap_uint<SIMD * ELEM_W> > &in,
     const int OW = (W - KEW) / SW + 1;
     const int PW = C * ELEM_W;
     const int BW = SIMD * ELEM_W;
+    // a window reads KH rows and KEW consecutive columns at once: rows in separate banks,
+    // columns spread over KEW banks
     ap_uint<PW> rows[KE][W];
+#pragma HLS ARRAY_PARTITION variable = rows complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = rows cyclic factor = KEW dim = 2
     for (int r = 0; r < H; r++) {
         for (int c = 0; c < W; c++) {
             ap_uint<PW> pixel = 0;
