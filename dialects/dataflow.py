@@ -193,6 +193,13 @@ def threshold_rom_columns(thresholds: DenseIntOrFPElementsAttr, pe: int, bits: i
     return rom_distinct_columns(dense_to_numpy(thresholds), pe, bits)
 
 
+@functools.lru_cache(maxsize=64)
+def vector_rom_columns(values: bytes, pe: int, bits: int) -> int:
+    """`rom_distinct_columns` of one value per channel (int64 `values`, e.g. a requantizer's
+    multipliers), cached as `threshold_rom_columns` is: the foldings sharing a PE share it."""
+    return rom_distinct_columns(np.frombuffer(values, dtype=np.int64).reshape(-1, 1), pe, bits)
+
+
 class Folding:
     """What every streaming unit says about its folding: the foldings it can take (its lane
     parameters), its cycles per frame at any of them, and so at the current one. The policy
@@ -423,9 +430,11 @@ class MVAUOp(_UnitOp):
                                 elem_signed(x), isinstance(x, BipolarType), elem_bits(w),
                                 elem_signed(w), isinstance(w, BipolarType), self.compare_bits(),
                                 r.mult_bits(), r.offset_bits(), r.shift, elem_bits(o),
-                                tuple(rom_distinct_columns(v.reshape(-1, 1), fold["pe"], b)
-                                      for v, b in ((r.mult, r.mult_bits()),
-                                                   (r.offset, r.offset_bits()))))
+                                tuple(vector_rom_columns(
+                                    np.ascontiguousarray(v, dtype=np.int64).tobytes(),
+                                    fold["pe"], b)
+                                    for v, b in ((r.mult, r.mult_bits()),
+                                                 (r.offset, r.offset_bits()))))
 
     def threshold_resources_at(self, fold: Fold) -> res.Estimate:
         """Resources with the thresholds compared in hardware (or no activation)."""

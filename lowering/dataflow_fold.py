@@ -59,7 +59,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from qnnc.diagnostics import QnncError, node_name, op_error
-from qnnc.dialects import dataflow, resources
+from qnnc.dialects import dataflow, quant, resources
 from qnnc.dialects.dataflow import divisors
 
 # ----------------------------------------------------------------------------------------------
@@ -87,12 +87,34 @@ class Followers:
     cycles: object
 
 
+def activation_priced(u: Operation):
+    """`resources_of` of `cheapest_folding` for a thresholded MVAU: at each folding the cheaper
+    of its two exact activations, thresholds or the multiply-shift `dataflow-choose-activation`
+    may give it (`requant_of`; that pass makes the final choice at the folding chosen here, by
+    the same comparison). None for other units (their own `resources_at`)."""
+    if not isinstance(u, dataflow.MVAUOp) or u.thresholds is None or not u.n_thresholds() \
+            or u.requant() is not None:
+        return None
+    from qnnc.lowering.dataflow_choose_activation import requant_of
+
+    if isinstance(u.out_type.element_type, quant.BipolarType) or (r := requant_of(u)) is None:
+        return None
+
+    def resources_of(fold: dataflow.Fold) -> resources.Resources:
+        t = u.threshold_resources_at(fold).resources
+        q = u.requant_resources_at(fold, r).resources
+        return q if resources.area(q) < resources.area(t) else t
+    return resources_of
+
+
 def cheapest_folding(u, target: int, prefer_in: int = 0,
                      options: list[dataflow.Fold] | None = None,
-                     followers: Followers | None = None) -> dataflow.Fold:
+                     followers: Followers | None = None,
+                     resources_of=None) -> dataflow.Fold:
     """The folding of `u` (one of `options`, by default its whole fold space) whose cycles (and
     its followers': the window generator and padding feeding it) meet the target at the least
-    estimated area (`resources.area` of `u.resources_at`, plus the followers' `extra`; and the
+    estimated area (`resources.area` of `resources_of(fold)`, by default `u.resources_at`; plus
+    the followers' `extra`; and the
     width converter from `prefer_in` lanes, the producer's, when the chain reads others); ties
     go to the fewest lanes, then to the smaller PE (every PE lane has its own thresholds and
     comparators, a SIMD lane only a multiplier), then to input lanes equal to `prefer_in` (the
@@ -107,7 +129,7 @@ def cheapest_folding(u, target: int, prefer_in: int = 0,
         return max(u.cycles_at(f), followers.cycles(f) if followers else 0)
 
     def cost(f):
-        r = u.resources_at(f).resources
+        r = resources_of(f) if resources_of is not None else u.resources_at(f).resources
         if followers is not None:
             r = r + followers.extra(f)
         if prefer_in and reads(f) != prefer_in:  # the width converter it needs
@@ -534,7 +556,8 @@ class DataflowFoldPass(ModulePass):
                                + " is not one of this unit's foldings ("
                                + unit_fold_text(u) + ")")
         else:
-            fold = cheapest_folding(u, target, prefer_in, None, followers_of(u, target))
+            fold = cheapest_folding(u, target, prefer_in, None, followers_of(u, target),
+                                    activation_priced(u))
         return in_lanes(fold), out_lanes(fold)
     @staticmethod
     def _feed(u: Operation, index: int, src: SSAValue, lanes: int) -> None:

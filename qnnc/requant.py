@@ -255,6 +255,12 @@ def shift_cap(acc_bits: int) -> int:
     return min(acc_bits + SHIFT_HEADROOM, SHIFT_MAX)
 
 
+_DERIVED: dict[tuple, "Requant | None"] = {}
+"""`derive_requant`'s results by argument, for this process: `dataflow-fold` prices each
+layer's multiply-shift and `dataflow-choose-activation` then derives the same one."""
+_DERIVED_MAX = 64
+
+
 def derive_requant(thresholds: np.ndarray, descending: np.ndarray, lo: np.ndarray,
                    hi: np.ndarray, acc_bits: int | None = None,
                    max_shift: int | None = None) -> Requant | None:
@@ -262,11 +268,29 @@ def derive_requant(thresholds: np.ndarray, descending: np.ndarray, lo: np.ndarra
     hi[c]] with the smallest shift up to `shift_cap(acc_bits)` (acc_bits: the accumulator's
     width, by default that of the widest bound; `max_shift` lowers the cap), checked by
     `check_requant`; None when no
-    shift up to the cap admits integers (M[c], B[c]) for every channel, or K > MAX_LEVELS."""
+    shift up to the cap admits integers (M[c], B[c]) for every channel, or K > MAX_LEVELS.
+    A pure function, remembered for the last `_DERIVED_MAX` arguments (the result's arrays
+    are read-only, as it is shared)."""
     t = np.asarray(thresholds, dtype=np.int64)
     desc = np.asarray(descending).astype(bool).reshape(-1)
     lo = np.asarray(lo, dtype=np.int64).reshape(-1)
     hi = np.asarray(hi, dtype=np.int64).reshape(-1)
+    key = (t.shape, t.tobytes(), desc.tobytes(), lo.tobytes(), hi.tobytes(), acc_bits,
+           max_shift)
+    if key in _DERIVED:
+        return _DERIVED[key]
+    r = _derive_requant(t, desc, lo, hi, acc_bits, max_shift)
+    if r is not None:
+        for a in (r.mult, r.offset):
+            a.setflags(write=False)
+    if len(_DERIVED) >= _DERIVED_MAX:
+        _DERIVED.pop(next(iter(_DERIVED)))
+    _DERIVED[key] = r
+    return r
+
+
+def _derive_requant(t: np.ndarray, desc: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                    acc_bits: int | None, max_shift: int | None) -> Requant | None:
     c, k = t.shape
     if k == 0 or k > MAX_LEVELS or np.any(lo > hi):
         return None
