@@ -520,9 +520,10 @@ class DataflowFoldPass(ModulePass):
                 continue
             for i, src in enumerate(u.operands):
                 self._feed(u, i, src, lanes[u][0])
-        core.attributes["qnnc.folding"] = self._outcome(units, requested, warnings)
+        core.attributes["qnnc.folding"] = self._outcome(units, requested, warnings, pinned)
 
-    def _outcome(self, units: list[Operation], target: int, warnings: list[str]) -> DictionaryAttr:
+    def _outcome(self, units: list[Operation], target: int, warnings: list[str],
+                 pinned: dict[Operation, dict]) -> DictionaryAttr:
         """What the folding achieved: the design's cycles per frame against the target and,
         when missed, the unit whose fastest folding is slowest (and that folding's cycles)."""
         achieved = max(u.cycles() for u in units)
@@ -537,7 +538,10 @@ class DataflowFoldPass(ModulePass):
             limit = max(units, key=lambda u: best[u])
             if best[limit] <= target:  # reachable: a pinned folding is what misses it
                 limit = max(units, key=lambda u: u.cycles())
-                out["limiting_reason"] = StringAttr("pinned by the folding file")
+                out["limiting_reason"] = StringAttr(
+                    "pinned by the folding file" if limit in pinned else
+                    "slowed by a folding the folding file pins: a parallel-window generator "
+                    "goes no faster than the MVAU it feeds takes windows")
             name = node_name(limit)
             out["limiting_unit"] = StringAttr(name if name == limit.name else
                                               f"{name} ({limit.name})")

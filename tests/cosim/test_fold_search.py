@@ -66,16 +66,9 @@ def test_fully_unrolled_mlp_verifies(tmp_path):
     _check(v, rep)
 
 
-@pytest.mark.cosim
-@pytest.mark.parametrize("target", [0, 1])
-def test_parallel_window_conv_net_verifies(tmp_path, target):
-    """A generated conv net (padded 3×3 convolution, a residual block, a strided 3×3
-    convolution, max pooling, a dense head) at a target below one kernel position a cycle:
-    the convolutions' window generators write whole windows (parallel window) and the MVAUs
-    read a window a beat (through a width converter when SIMD is a slice of it). Target 0 asks
-    for the window generators' own bound (1 is out of reach: the search reports the best it can
-    do and that is what Verilator measures)."""
-    require_tool("verilator")
+def _conv_net(tmp_path: Path) -> str:
+    """A generated conv net: padded 3×3 convolution, a residual block, a strided 3×3
+    convolution, max pooling, a dense head."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from generators import (ConvNetSpec, ConvSpec, DenseSpec, PoolSpec, QuantSpec, ResidualSpec,
                             build_convnet, save_model)
@@ -89,7 +82,52 @@ def test_parallel_window_conv_net_verifies(tmp_path, target):
                                PoolSpec((2, 2), (1, 1))),
                        dense=DenseSpec(3, w2, act_quant=None))
     (tmp_path / "net").mkdir()
-    path = save_model(build_convnet(spec), tmp_path / "net")
+    return save_model(build_convnet(spec), tmp_path / "net")
+
+
+@pytest.mark.cosim
+def test_parallel_window_slice_pinned_verifies(tmp_path):
+    """A pinned SIMD that is a slice of the window (9 of 18 lanes, not dividing the 2 channels):
+    the parallel-window generator, a width converter 18 → 9, the MVAU taking a window in 2
+    cycles, so the generator reads 1 lane (a pixel every 2 cycles); bit-exact on both backends
+    and at the analytical cycles. A slice the generator cannot keep pace with (SIMD 6: a window
+    in 3 cycles, a pixel of 2 channels in at most 2) is an error naming the node."""
+    require_tool("verilator")
+    require_csim()
+    path = _conv_net(tmp_path)
+    (tmp_path / "pin.json").write_text(json.dumps({"Conv_0": {"pe": 4, "simd": 9}}))
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "qnnc.cli", path, "-o", str(out), "--verify",
+                        "--samples", "8", "--emit", "verilog,hls", "--folding",
+                        str(tmp_path / "pin.json")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    rep = json.loads((out / "report.json").read_text())
+    v = json.loads((out / "verify.json").read_text())
+    swg, mvau = rep["layers"][1], rep["layers"][2]
+    assert (swg["op"], swg["in_lanes"], swg["out_lanes"]) == ("dataflow.swg", 1, 18)
+    assert (mvau["op"], mvau["simd"], mvau["pe"]) == ("dataflow.mvau", 9, 4)
+    assert any(e["op"] == "dataflow.dwc" and (e["in_lanes"], e["out_lanes"]) == (18, 9)
+               for e in rep["fifos_and_width_converters"])
+    assert v["mismatches"] == 0 and v["cycles_per_frame_measured"] == rep["cycles_per_frame"]
+    (tmp_path / "bad.json").write_text(json.dumps({"Conv_0": {"pe": 4, "simd": 6}}))
+    r = subprocess.run([sys.executable, "-m", "qnnc.cli", path, "-o", str(tmp_path / "bad"),
+                        "--folding", str(tmp_path / "bad.json")], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.startswith("error: node 'Conv_0' (Conv): folding "
+                                                     "SIMD=6 reads a whole window"), r.stderr
+    assert not (tmp_path / "bad").exists()
+
+
+@pytest.mark.cosim
+@pytest.mark.parametrize("target", [0, 1])
+def test_parallel_window_conv_net_verifies(tmp_path, target):
+    """A generated conv net (padded 3×3 convolution, a residual block, a strided 3×3
+    convolution, max pooling, a dense head) at a target below one kernel position a cycle:
+    the convolutions' window generators write whole windows (parallel window) and the MVAUs
+    read a window a beat (through a width converter when SIMD is a slice of it). Target 0 asks
+    for the window generators' own bound (1 is out of reach: the search reports the best it can
+    do and that is what Verilator measures)."""
+    require_tool("verilator")
+    path = _conv_net(tmp_path)
     # the fastest by kernel position: 7x6 windows of 9 positions (378 cycles) for the first
     # convolution; the padded 10x9 map at a pixel a cycle bounds the parallel window (90)
     cycles = 90 if target == 1 else 120
