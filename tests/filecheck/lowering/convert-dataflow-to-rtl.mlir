@@ -130,3 +130,17 @@ func.func @core(%x: tensor<1x2xsi4>) -> tensor<1x2xui3> {
 // CHECK-NEXT:    %[[M:.*]] = rtl.rom {data = dense<{{\[}}[8], [-11]]> : tensor<2x1xsi5>, lane_width = 5 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<5, 2>
 // CHECK-NEXT:    %[[B:.*]] = rtl.rom {data = dense<{{\[}}[128], [131]]> : tensor<2x1xui8>, lane_width = 9 : i64, latency = 1 : i64, style = "distributed"} : !rtl.rom<9, 2>
 // CHECK-NEXT:    %[[C:.*]] = rtl.cell "qnnc_mvau"(%[[IN]], %[[W]], %[[M]], %[[B]]) {instance_name = "core", params = {{{.*}}, ACC_W = 7 : i32, N_THRES = 7 : i32, OUT_W = 3 : i32, OUT_BIAS = 0 : i32, ACT = 1 : i32, M_W = 5 : i32, B_W = 9 : i32, SHIFT = 5 : i32}}
+
+// -----
+
+// A parallel-window generator (18 lanes out: the whole 3x3 window of 2 channels) becomes the
+// qnnc_swg_window cell; by position (SIMD lanes out) it would be qnnc_swg.
+func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
+  %s = dataflow.to_stream %x : tensor<1x4x4x2xui2> -> !dataflow.stream<ui2, 32, 1>
+  %w = dataflow.swg %s {ifm = array<i64: 4, 4>, kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, simd = 1 : i64} : !dataflow.stream<ui2, 32, 1> -> !dataflow.stream<ui2, 72, 18>
+  %m = dataflow.mvau %w {weights = dense<1> : tensor<18x2xsi2>, weight_type = !quant.bipolar, acc_type = si7, pe = 2 : i64, simd = 18 : i64, thresholds = dense<[[2, 3, 5], [0, 1, 4]]> : tensor<2x3xsi7>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : !dataflow.stream<ui2, 72, 18> -> !dataflow.stream<ui2, 8, 2>
+  %y = dataflow.from_stream %m : !dataflow.stream<ui2, 8, 2> -> tensor<1x2x2x2xui2>
+  func.return %y : tensor<1x2x2x2xui2>
+}
+
+// CHECK:       rtl.cell "qnnc_swg_window"(%{{.*}}) {instance_name = "swg_dataflow.swg", params = {H = 4 : i32, W = 4 : i32, C = 2 : i32, SIMD = 1 : i32, {{.*}}} : (!rtl.stream<!rtl.ufixed<2, 0>, 32, 1>) -> !rtl.stream<!rtl.ufixed<2, 0>, 72, 18>
