@@ -80,3 +80,25 @@ func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x2x2x2xui2> {
 // RES-NEXT: dataflow.mvau %[[FW]]
 // RES:      %[[SKIP:.*]] = dataflow.fifo %2 {depth = 34 : i64} : !dataflow.stream<ui2, 32, 1>
 // RES-NEXT: dataflow.add %{{.*}}, %[[SKIP]]
+
+// -----
+
+// Before a padding: room for its border pauses (bottom and top rows, right and left columns:
+// (2*6 + 2) pixels of 1 beat) beyond the 2 a stream gets, here capped at the 16 beats of a frame;
+// the parallel-window generator's reader keeps pace with it (no room for its pause).
+func.func @core(%x: tensor<1x4x4x2xui2>) -> tensor<1x4x4x2xui2> {
+  %s = dataflow.to_stream %x : tensor<1x4x4x2xui2> -> !dataflow.stream<ui2, 32, 2>
+  %t = dataflow.threshold %s {thresholds = dense<[[0, 1, 2], [0, 1, 2]]> : tensor<2x3xsi3>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64, pe = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 32, 2>
+  %p = dataflow.pad %t {ifm = array<i64: 4, 4>, pads = array<i64: 1, 1, 1, 1>, value = 0 : i64, pe = 2 : i64} : !dataflow.stream<ui2, 32, 2> -> !dataflow.stream<ui2, 72, 2>
+  %w = dataflow.swg %p {ifm = array<i64: 6, 6>, kernel = array<i64: 3, 3>, strides = array<i64: 1, 1>, dilations = array<i64: 1, 1>, simd = 2 : i64} : !dataflow.stream<ui2, 72, 2> -> !dataflow.stream<ui2, 288, 18>
+  %m = dataflow.mvau %w {weights = dense<1> : tensor<18x2xsi2>, weight_type = !quant.bipolar, acc_type = si7, pe = 2 : i64, simd = 18 : i64, thresholds = dense<[[2, 3, 5], [0, 1, 4]]> : tensor<2x3xsi7>, descending = dense<0> : tensor<2xui1>, out_bias = 0 : i64} : !dataflow.stream<ui2, 288, 18> -> !dataflow.stream<ui2, 32, 2>
+  %y = dataflow.from_stream %m : !dataflow.stream<ui2, 32, 2> -> tensor<1x4x4x2xui2>
+  func.return %y : tensor<1x4x4x2xui2>
+}
+
+// CHECK:         %t = dataflow.threshold %s {thresholds = dense<{{\[\[}}0, 1, 2], [0, 1, 2]]>
+// CHECK-NEXT:    dataflow.fifo %t {depth = 16 : i64}
+// CHECK-NEXT:    %p = dataflow.pad
+// CHECK-NEXT:    dataflow.fifo %p {depth = 2 : i64}
+// CHECK-NEXT:    %w = dataflow.swg
+// CHECK-NEXT:    dataflow.fifo %w {depth = 2 : i64}
