@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,9 +83,9 @@ class Followers:
     `extra(fold)` their resources (and a width converter between them and the unit), `reads(fold)`
     the lanes the chain reads from the producer, `cycles(fold)` their cycles per frame."""
 
-    extra: object
-    reads: object
-    cycles: object
+    extra: Callable[[dataflow.Fold], resources.Resources]
+    reads: Callable[[dataflow.Fold], int]
+    cycles: Callable[[dataflow.Fold], float]
 
 
 def activation_priced(u: Operation):
