@@ -606,21 +606,53 @@ def pad(height: int, width: int, channels: int, lanes: int, elem_bits: int) -> E
     return Estimate(r)
 
 
-POOL_CONTROL_LUTS = 6
-"""LUTs of qnnc_pool's take/last-position logic and the inverters Yosys leaves on it."""
+POOL_CONTROL_LUTS = 1
+"""LUTs of qnnc_pool's take/last-position logic beyond its counters and their inverters."""
+
+
+def shift_delay(depth: int, bits: int) -> Resources:
+    """A delay line of `depth` words of `bits`, every word shifted on one enable, read only at
+    its end: Yosys (shregmap, minimum length 3) maps each bit's chain to SRL16E/SRLC32E shift
+    registers, one LUT site per 32 stages, and keeps a chain of one or two stages in
+    flip-flops."""
+    if depth <= 0 or bits <= 0:
+        return Resources()
+    if depth <= 2:
+        return Resources(ff=depth * bits)
+    return Resources(lut=bits * math.ceil(depth / 32))
 
 
 def pool(window: int, channels: int, pe: int, in_bits: int, out_bits: int, mode: str) -> Estimate:
-    """qnnc_pool, per lane: max: a compare on the carry chain, the select and the first-
-    position mux (a LUT a bit each); sum: an adder and the first-position mux. The partial-
-    result buffer of C/PE words (`ram`, a register when C = PE), output and skid registers
-    (`handshake`), the group and position counters, control (`POOL_CONTROL_LUTS`)."""
+    """qnnc_pool, term by term as the cell is built (backends/verilog/lib/qnnc_pool.v):
+    - per lane, `cur` (the beat combined with its group's partial result) and the output
+      register's input mux (sd or cur, a LUT a bit, `handshake`):
+      - max of 1-bit lanes: x OR (partial AND NOT first position), one LUT;
+      - max: the compare on the carry chain (a LUT a bit), the select between x and the
+        partial result with the first-position override (a LUT a bit), and the MUXF7/F8
+        pass-through LUTs Yosys' wide-LUT mapping adds (a LUT a bit; measured 3.6..4.1 LUTs
+        a bit with the output mux at 2 and 4 bits);
+      - sum: the adder (a LUT a bit on the carry chain) and the first-position mux, which
+        Yosys leaves outside the adder on the IN_W input bits (the extension bits' zero folds
+        into the output mux);
+    - the partial results: a delay line of CF = C/PE words (`shift_delay`: SRL16E/SRLC32E
+      a bit, or flip-flops at CF <= 2; CF = 1: a register);
+    - output and skid registers (`handshake`), the channel-group and position counters
+      (`counter`), the inverters Yosys leaves on the counters' carry chains and resets (an
+      INV a group-counter bit and two a position-counter bit: measured 2..10 INVs, varying
+      with ABC's mapping), control (`POOL_CONTROL_LUTS`).
+    Measured on a sweep of the cell alone (K 4 and 9, C 2..64, PE 1..16, IN_W 1, 2, 4, max and
+    sum; 80 configurations): 0.81..1.22, the low end max of 4-bit lanes where ABC maps the
+    select and output muxes through MUXF7/F8 pass-throughs (up to 5.5 LUTs a bit)."""
     bits = pe * out_bits
     cf = channels // pe
-    lane = adder(out_bits) + (2 if mode == "max" else 1) * out_bits
-    r = Resources(lut=pe * lane + POOL_CONTROL_LUTS) + handshake(bits) + counter(cf) \
+    if mode == "max":
+        lane = 1 if out_bits == 1 else adder(out_bits) + 2 * out_bits
+    else:
+        lane = adder(out_bits) + in_bits
+    inv = (clog2(cf) if cf > 1 else 0) + 2 * clog2(window)
+    r = Resources(lut=pe * lane + inv + POOL_CONTROL_LUTS) + handshake(bits) + counter(cf) \
         + counter(window)
-    r += ram(cf, bits) if cf > 1 else Resources(ff=bits)
+    r += shift_delay(cf, bits) if cf > 1 else Resources(ff=bits)
     return Estimate(r)
 
 
