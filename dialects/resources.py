@@ -132,12 +132,12 @@ def rom_columns(depth: int, width: int) -> int:
 
 def bram_depth_pieces(depth: int, width: int) -> int:
     """Block RAMs a depth×width memory is split into along its depth in Yosys' placement: of
-    the aspect ratios that reach the fewest BRAM18s (`memory.bram18_count`), RAMB18E1's or a
+    the aspect ratios that reach the fewest BRAM18s (`memory.bram18_plain`), RAMB18E1's or a
     RAMB36E1's (twice as deep at the cost of two, or 512×72), the one with the fewest pieces
     in depth (memory_libmap takes the RAMB36E1 on a tie). Measured: 2304×32 in five 512×36
     RAMB18s, 1536×32 in three, 3072×32 in three 1K×36 RAMB36s, 2304×8 and 1024×32 in one
     RAMB36."""
-    best = memory.bram18_count(depth, width)
+    best = memory.bram18_plain(depth, width)
     if best == 0:
         return 0
     shapes = [(d, w, 1) for d, w in memory.BRAM18_SHAPES]
@@ -156,16 +156,30 @@ def mux_luts(k: int) -> int:
     return 1 if k <= 4 else math.ceil((k + 1) / 2) + 1
 
 
+def slice_mux_luts(f: int) -> int:
+    """LUT sites of the f:1 mux (f a power of two) that picks a packed ROM's word out of the
+    f read from block RAM (`memory.rom_packing`), selected by the registered low address bits:
+    one LUT6 up to 4:1, else 4:1 LUT6s joined by MUXF7/MUXF8 and further LUTs, about 7 sites
+    per 16 inputs (measured 128:1: 49 and 58 a bit; 32:1: 12.75 and 14 a bit)."""
+    if f <= 1:
+        return 0
+    return 1 if f <= 4 else math.ceil(7 * f / 16)
+
+
 def rom(name: str, depth: int, width: int) -> Memory:
     """A ROM placed by the memory rule (block RAM or LUTs, `memory.rom_style`). In LUTs, it
     costs `memory.distributed_luts` for at most `rom_columns` distinct columns. In block RAM,
-    split along its depth into `bram_depth_pieces`, each output bit is a mux of the pieces
+    its words packed f to a BRAM word (`memory.rom_packing`) and the packed memory split along
+    its depth into `bram_depth_pieces`, each bit of the packed word is a mux of the pieces
     (`mux_luts`, selected by the registered high address bits: memory_libmap's read mux;
-    measured 128 LUTs for 2304×32 in five RAMB18s, 32 for 1536×32 in three, none in one)."""
+    measured 128 LUTs for 2304×32 in five RAMB18s, 32 for 1536×32 in three, none in one), and
+    each output bit a mux of the f slices (`slice_mux_luts`)."""
     style = memory.rom_style(depth, width)
     if style == "block":
+        f = memory.rom_packing(depth, width)
+        d, w = math.ceil(depth / f), width * f
         return Memory(name, depth, width, style, memory.bram18_count(depth, width),
-                      width * mux_luts(bram_depth_pieces(depth, width)))
+                      w * mux_luts(bram_depth_pieces(d, w)) + width * slice_mux_luts(f))
     return Memory(name, depth, width, style, 0,
                   memory.distributed_luts(depth, rom_columns(depth, width)))
 
@@ -193,7 +207,7 @@ def ram_in_block(depth: int, width: int, sync_read: bool = False) -> bool:
         return False
     banks = math.ceil(depth / 64)
     lut_cost = LUTRAM_COST * math.ceil(width / 3) * banks + (width if sync_read else 0)
-    return BRAM18_COST * memory.bram18_count(depth, width) < lut_cost
+    return BRAM18_COST * memory.bram18_plain(depth, width) < lut_cost
 
 
 def ram(depth: int, width: int, single_port: bool = False, sync_read: bool = False) -> Resources:
@@ -211,7 +225,7 @@ def ram(depth: int, width: int, single_port: bool = False, sync_read: bool = Fal
         return Resources(ff=width)
     if single_port:
         if depth > 64 and depth * width >= 4096:
-            return Resources(bram18=memory.bram18_count(depth, width))
+            return Resources(bram18=memory.bram18_plain(depth, width))
         if depth <= 32:
             return Resources(lut=4 * math.ceil(width / 8))
         banks = math.ceil(depth / 256)
@@ -219,7 +233,7 @@ def ram(depth: int, width: int, single_port: bool = False, sync_read: bool = Fal
         per_bank = {3: 4}.get(per_bank, per_bank)
         return Resources(lut=width * per_bank * banks + (width * (banks - 1) if banks > 1 else 0))
     if ram_in_block(depth, width, sync_read):
-        return Resources(bram18=memory.bram18_count(depth, width))
+        return Resources(bram18=memory.bram18_plain(depth, width))
     if depth <= 32:
         return Resources(lut=4 * math.ceil(width / 6))
     banks = math.ceil(depth / 64)
