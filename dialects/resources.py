@@ -148,22 +148,14 @@ def bram_depth_pieces(depth: int, width: int) -> int:
 
 def mux_luts(k: int) -> int:
     """LUT sites of a k:1 multiplexer of one bit with registered selects: one LUT6 while the k
-    data and ceil(log2 k) select bits fit its 6 inputs (k <= 4), else Yosys' LUT1/LUT3
-    pass-throughs joined by MUXF7/MUXF8, ceil((k+1)/2) + 1 sites (measured 4 a bit at k = 5,
-    as qnnc_dwc's output mux)."""
+    data and ceil(log2 k) select bits fit its 6 inputs (k <= 4), else 4:1 LUT6s and LUT1/LUT3
+    pass-throughs joined by MUXF7/MUXF8 and the LUTs that combine their outputs, about 7 sites
+    per 16 inputs and one more: measured 4 a bit at k = 5 (qnnc_dwc's output mux, a block ROM
+    in five depth pieces), 4.4 at k = 9 (qnnc_dwc 32 -> 4 lanes), 12.75..14 at 32:1 and 49..58
+    at 128:1 (a packed ROM's slice mux, `memory.rom_packing`)."""
     if k <= 1:
         return 0
-    return 1 if k <= 4 else math.ceil((k + 1) / 2) + 1
-
-
-def slice_mux_luts(f: int) -> int:
-    """LUT sites of the f:1 mux (f a power of two) that picks a packed ROM's word out of the
-    f read from block RAM (`memory.rom_packing`), selected by the registered low address bits:
-    one LUT6 up to 4:1, else 4:1 LUT6s joined by MUXF7/MUXF8 and further LUTs, about 7 sites
-    per 16 inputs (measured 128:1: 49 and 58 a bit; 32:1: 12.75 and 14 a bit)."""
-    if f <= 1:
-        return 0
-    return 1 if f <= 4 else math.ceil(7 * f / 16)
+    return 1 if k <= 4 else math.ceil(7 * k / 16) + 1
 
 
 def rom(name: str, depth: int, width: int) -> Memory:
@@ -173,13 +165,13 @@ def rom(name: str, depth: int, width: int) -> Memory:
     its depth into `bram_depth_pieces`, each bit of the packed word is a mux of the pieces
     (`mux_luts`, selected by the registered high address bits: memory_libmap's read mux;
     measured 128 LUTs for 2304×32 in five RAMB18s, 32 for 1536×32 in three, none in one), and
-    each output bit a mux of the f slices (`slice_mux_luts`)."""
+    each output bit a mux of the f slices (`mux_luts`)."""
     style = memory.rom_style(depth, width)
     if style == "block":
         f = memory.rom_packing(depth, width)
         d, w = math.ceil(depth / f), width * f
         return Memory(name, depth, width, style, memory.bram18_count(depth, width),
-                      w * mux_luts(bram_depth_pieces(d, w)) + width * slice_mux_luts(f))
+                      w * mux_luts(bram_depth_pieces(d, w)) + width * mux_luts(f))
     return Memory(name, depth, width, style, 0,
                   memory.distributed_luts(depth, rom_columns(depth, width)))
 
@@ -476,9 +468,9 @@ def dwc(elem_bits: int, in_lanes: int, out_lanes: int) -> Estimate:
     - down-sizing (IN = K·OUT): a hold register of the input beat and a registered output
       beat (clock enables, no data mux on the hold register); the output's (K+1):1 mux per
       bit, selected by registers only: one LUT6 per bit while the K+1 data and the select bits
-      (hold-valid and the ceil(log2 K)-bit slice counter) fit 6 inputs, else
-      ceil((K+1)/2) + 1 LUTs (Yosys builds the wider mux from LUT1/LUT3 pass-throughs joined
-      by MUXF7/F8: 4 a bit at K = 4, measured); the slice counter and
+      (hold-valid and the ceil(log2 K)-bit slice counter) fit 6 inputs, else `mux_luts`
+      (K+1) (Yosys builds the wider mux from LUT6s and LUT1/LUT3 pass-throughs joined by
+      MUXF7/F8: 4 a bit at K = 4, 4.4 at K = 8, measured); the slice counter and
       the handshake flags (6: measured 38..40 LUTs at K = 2 and 32 bits, 27 at K = 4, 4 bits);
     - up-sizing (OUT = K·IN): K−1 slot registers and the output register, written by clock
       enables only (no data LUTs), the slot decoder (a LUT a slot) and the beat counter (an
@@ -491,7 +483,7 @@ def dwc(elem_bits: int, in_lanes: int, out_lanes: int) -> Estimate:
         k = in_lanes // out_lanes
         sw = clog2(k)
         ow = out_lanes * elem_bits
-        per_bit = 1 if k + 2 + sw <= 6 else math.ceil((k + 1) / 2) + 1
+        per_bit = 1 if k + 2 + sw <= 6 else mux_luts(k + 1)
         r = Resources(lut=ow * per_bit + adder(sw) + 6,
                       ff=in_lanes * elem_bits + ow + sw + 2)
         return Estimate(r)
