@@ -6,8 +6,8 @@ choice is made once, here, and synthesis is told rather than asked.
 
 The rule weighs both costs on Xilinx 7-series terms:
 - in LUTs, a ROM costs one LUT6 per bit of width per 64 words (`distributed_luts`);
-- in block RAM, it costs the fewest BRAM18s of any aspect ratio (16K×1 … 512×36) that holds it
-  (`bram18_count`);
+- in block RAM, it costs the fewest BRAM18s of any aspect ratio (16K×1 … 512×36) that holds it,
+  a narrow ROM's words packed several to a BRAM word where that saves BRAMs (`bram18_count`);
 - a BRAM18 is weighed as `LUTS_PER_BRAM18` LUTs. Devices have about 190 LUTs per BRAM18
   (xc7z020: 53,200 / 280), but LUTs also carry every datapath, so block RAM is preferred as
   soon as it saves a third of that.
@@ -30,11 +30,37 @@ LUT_WORDS = 64
 """Words one LUT6 holds for one bit of width (a 64×1 ROM)."""
 
 
-def bram18_count(depth: int, width: int) -> int:
-    """BRAM18s a depth×width ROM needs in the best aspect ratio."""
+def bram18_plain(depth: int, width: int) -> int:
+    """BRAM18s a depth×width memory needs in the best aspect ratio, one word a BRAM word (a
+    RAM, whose writes forbid packing)."""
     if depth <= 0 or width <= 0:
         return 0
     return min(math.ceil(depth / d) * math.ceil(width / w) for d, w in BRAM18_SHAPES)
+
+
+def rom_packing(depth: int, width: int) -> int:
+    """Words of a depth×width ROM that Yosys packs into one word of its block RAMs: a ROM
+    narrower than the parity-using shapes (2K×9, 1K×18, 512×36) wastes the parity bits in
+    16K×1 … 4K×4, so memory_libmap (Yosys 0.23) also tries the ROM as depth/f words of f·width
+    bits (f a power of two, the low address bits selecting a word's slice after the read) and
+    keeps the fewest block RAMs; the smallest f on a tie. Measured: 262144×1 as 2048×128 in 15
+    RAMB18s (not 16), 65536×4 likewise; 131072×1, 65536×2 and below unpacked (no gain)."""
+    best, f_best, f = bram18_plain(depth, width), 1, 2
+    while depth // f >= BRAM18_SHAPES[-1][0]:
+        n = bram18_plain(math.ceil(depth / f), width * f)
+        if n < best:
+            best, f_best = n, f
+        f *= 2
+    return f_best
+
+
+def bram18_count(depth: int, width: int) -> int:
+    """BRAM18s a depth×width ROM needs: the best aspect ratio of its words packed
+    `rom_packing` to a BRAM word."""
+    if depth <= 0 or width <= 0:
+        return 0
+    f = rom_packing(depth, width)
+    return bram18_plain(math.ceil(depth / f), width * f)
 
 
 def distributed_luts(depth: int, width: int) -> int:

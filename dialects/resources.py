@@ -132,12 +132,12 @@ def rom_columns(depth: int, width: int) -> int:
 
 def bram_depth_pieces(depth: int, width: int) -> int:
     """Block RAMs a depth×width memory is split into along its depth in Yosys' placement: of
-    the aspect ratios that reach the fewest BRAM18s (`memory.bram18_count`), RAMB18E1's or a
+    the aspect ratios that reach the fewest BRAM18s (`memory.bram18_plain`), RAMB18E1's or a
     RAMB36E1's (twice as deep at the cost of two, or 512×72), the one with the fewest pieces
     in depth (memory_libmap takes the RAMB36E1 on a tie). Measured: 2304×32 in five 512×36
     RAMB18s, 1536×32 in three, 3072×32 in three 1K×36 RAMB36s, 2304×8 and 1024×32 in one
     RAMB36."""
-    best = memory.bram18_count(depth, width)
+    best = memory.bram18_plain(depth, width)
     if best == 0:
         return 0
     shapes = [(d, w, 1) for d, w in memory.BRAM18_SHAPES]
@@ -148,24 +148,30 @@ def bram_depth_pieces(depth: int, width: int) -> int:
 
 def mux_luts(k: int) -> int:
     """LUT sites of a k:1 multiplexer of one bit with registered selects: one LUT6 while the k
-    data and ceil(log2 k) select bits fit its 6 inputs (k <= 4), else Yosys' LUT1/LUT3
-    pass-throughs joined by MUXF7/MUXF8, ceil((k+1)/2) + 1 sites (measured 4 a bit at k = 5,
-    as qnnc_dwc's output mux)."""
+    data and ceil(log2 k) select bits fit its 6 inputs (k <= 4), else 4:1 LUT6s and LUT1/LUT3
+    pass-throughs joined by MUXF7/MUXF8 and the LUTs that combine their outputs, about 7 sites
+    per 16 inputs and one more: measured 4 a bit at k = 5 (qnnc_dwc's output mux, a block ROM
+    in five depth pieces), 4.4 at k = 9 (qnnc_dwc 32 -> 4 lanes), 12.75..14 at 32:1 and 49..58
+    at 128:1 (a packed ROM's slice mux, `memory.rom_packing`)."""
     if k <= 1:
         return 0
-    return 1 if k <= 4 else math.ceil((k + 1) / 2) + 1
+    return 1 if k <= 4 else math.ceil(7 * k / 16) + 1
 
 
 def rom(name: str, depth: int, width: int) -> Memory:
     """A ROM placed by the memory rule (block RAM or LUTs, `memory.rom_style`). In LUTs, it
     costs `memory.distributed_luts` for at most `rom_columns` distinct columns. In block RAM,
-    split along its depth into `bram_depth_pieces`, each output bit is a mux of the pieces
+    its words packed f to a BRAM word (`memory.rom_packing`) and the packed memory split along
+    its depth into `bram_depth_pieces`, each bit of the packed word is a mux of the pieces
     (`mux_luts`, selected by the registered high address bits: memory_libmap's read mux;
-    measured 128 LUTs for 2304×32 in five RAMB18s, 32 for 1536×32 in three, none in one)."""
+    measured 128 LUTs for 2304×32 in five RAMB18s, 32 for 1536×32 in three, none in one), and
+    each output bit a mux of the f slices (`mux_luts`)."""
     style = memory.rom_style(depth, width)
     if style == "block":
+        f = memory.rom_packing(depth, width)
+        d, w = math.ceil(depth / f), width * f
         return Memory(name, depth, width, style, memory.bram18_count(depth, width),
-                      width * mux_luts(bram_depth_pieces(depth, width)))
+                      w * mux_luts(bram_depth_pieces(d, w)) + width * mux_luts(f))
     return Memory(name, depth, width, style, 0,
                   memory.distributed_luts(depth, rom_columns(depth, width)))
 
@@ -193,7 +199,7 @@ def ram_in_block(depth: int, width: int, sync_read: bool = False) -> bool:
         return False
     banks = math.ceil(depth / 64)
     lut_cost = LUTRAM_COST * math.ceil(width / 3) * banks + (width if sync_read else 0)
-    return BRAM18_COST * memory.bram18_count(depth, width) < lut_cost
+    return BRAM18_COST * memory.bram18_plain(depth, width) < lut_cost
 
 
 def ram(depth: int, width: int, single_port: bool = False, sync_read: bool = False) -> Resources:
@@ -211,7 +217,7 @@ def ram(depth: int, width: int, single_port: bool = False, sync_read: bool = Fal
         return Resources(ff=width)
     if single_port:
         if depth > 64 and depth * width >= 4096:
-            return Resources(bram18=memory.bram18_count(depth, width))
+            return Resources(bram18=memory.bram18_plain(depth, width))
         if depth <= 32:
             return Resources(lut=4 * math.ceil(width / 8))
         banks = math.ceil(depth / 256)
@@ -219,7 +225,7 @@ def ram(depth: int, width: int, single_port: bool = False, sync_read: bool = Fal
         per_bank = {3: 4}.get(per_bank, per_bank)
         return Resources(lut=width * per_bank * banks + (width * (banks - 1) if banks > 1 else 0))
     if ram_in_block(depth, width, sync_read):
-        return Resources(bram18=memory.bram18_count(depth, width))
+        return Resources(bram18=memory.bram18_plain(depth, width))
     if depth <= 32:
         return Resources(lut=4 * math.ceil(width / 6))
     banks = math.ceil(depth / 64)
@@ -462,9 +468,9 @@ def dwc(elem_bits: int, in_lanes: int, out_lanes: int) -> Estimate:
     - down-sizing (IN = K·OUT): a hold register of the input beat and a registered output
       beat (clock enables, no data mux on the hold register); the output's (K+1):1 mux per
       bit, selected by registers only: one LUT6 per bit while the K+1 data and the select bits
-      (hold-valid and the ceil(log2 K)-bit slice counter) fit 6 inputs, else
-      ceil((K+1)/2) + 1 LUTs (Yosys builds the wider mux from LUT1/LUT3 pass-throughs joined
-      by MUXF7/F8: 4 a bit at K = 4, measured); the slice counter and
+      (hold-valid and the ceil(log2 K)-bit slice counter) fit 6 inputs, else `mux_luts`
+      (K+1) (Yosys builds the wider mux from LUT6s and LUT1/LUT3 pass-throughs joined by
+      MUXF7/F8: 4 a bit at K = 4, 4.4 at K = 8, measured); the slice counter and
       the handshake flags (6: measured 38..40 LUTs at K = 2 and 32 bits, 27 at K = 4, 4 bits);
     - up-sizing (OUT = K·IN): K−1 slot registers and the output register, written by clock
       enables only (no data LUTs), the slot decoder (a LUT a slot) and the beat counter (an
@@ -477,7 +483,7 @@ def dwc(elem_bits: int, in_lanes: int, out_lanes: int) -> Estimate:
         k = in_lanes // out_lanes
         sw = clog2(k)
         ow = out_lanes * elem_bits
-        per_bit = 1 if k + 2 + sw <= 6 else math.ceil((k + 1) / 2) + 1
+        per_bit = 1 if k + 2 + sw <= 6 else mux_luts(k + 1)
         r = Resources(lut=ow * per_bit + adder(sw) + 6,
                       ff=in_lanes * elem_bits + ow + sw + 2)
         return Estimate(r)
@@ -563,7 +569,9 @@ def swg_window(height: int, width: int, channels: int, simd: int, elem_bits: int
     pixels a word read one word ahead (a register when one word deep, nothing when W = KEW),
     whose registered read is the RAM's own in block RAM and flip-flops in LUT RAM; the row,
     column, next-row, next-column, output-row and output-column counters with their two
-    equality compares (`counter`, `adder`), the delay's pointer and the control."""
+    equality compares (`counter`, `adder`), the delay's pointer and the control; and the
+    inverter Yosys leaves on the active-low reset of each flip-flop that has one (one an FF:
+    37 INVs measured on resconv_w4a4's c1 generator at 35 such flip-flops, 32 at 27 on c3)."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, strides, dilations
     ke, kew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
     oh, ow = (height - ke) // sh + 1, (width - kew) // sw + 1
@@ -582,6 +590,11 @@ def swg_window(height: int, width: int, channels: int, simd: int, elem_bits: int
     hb, wb = clog2(height), clog2(width)
     r += Resources(lut=adder(hb) + adder(wb) + math.ceil(hb / 3) + math.ceil(wb / 3)
                    + SWG_WINDOW_CONTROL_LUTS, ff=hb + wb + 3)
+    # an INV on the reset of every flip-flop with one: row, col, rnext, cnext, orow, ocol, the
+    # beat counter, the delay's pointer and the three flags
+    reset_ffs = 2 * hb + 2 * wb + clog2(oh) + clog2(ow) + (clog2(cf) if cf > 1 else 0) \
+        + (clog2(delay) if ke > 1 and delay > 1 else 0) + 3
+    r += Resources(lut=reset_ffs)
     return Estimate(r)
 
 
@@ -606,21 +619,53 @@ def pad(height: int, width: int, channels: int, lanes: int, elem_bits: int) -> E
     return Estimate(r)
 
 
-POOL_CONTROL_LUTS = 6
-"""LUTs of qnnc_pool's take/last-position logic and the inverters Yosys leaves on it."""
+POOL_CONTROL_LUTS = 1
+"""LUTs of qnnc_pool's take/last-position logic beyond its counters and their inverters."""
+
+
+def shift_delay(depth: int, bits: int) -> Resources:
+    """A delay line of `depth` words of `bits`, every word shifted on one enable, read only at
+    its end: Yosys (shregmap, minimum length 3) maps each bit's chain to SRL16E/SRLC32E shift
+    registers, one LUT site per 32 stages, and keeps a chain of one or two stages in
+    flip-flops."""
+    if depth <= 0 or bits <= 0:
+        return Resources()
+    if depth <= 2:
+        return Resources(ff=depth * bits)
+    return Resources(lut=bits * math.ceil(depth / 32))
 
 
 def pool(window: int, channels: int, pe: int, in_bits: int, out_bits: int, mode: str) -> Estimate:
-    """qnnc_pool, per lane: max: a compare on the carry chain, the select and the first-
-    position mux (a LUT a bit each); sum: an adder and the first-position mux. The partial-
-    result buffer of C/PE words (`ram`, a register when C = PE), output and skid registers
-    (`handshake`), the group and position counters, control (`POOL_CONTROL_LUTS`)."""
+    """qnnc_pool, term by term as the cell is built (backends/verilog/lib/qnnc_pool.v):
+    - per lane, `cur` (the beat combined with its group's partial result) and the output
+      register's input mux (sd or cur, a LUT a bit, `handshake`):
+      - max of 1-bit lanes: x OR (partial AND NOT first position), one LUT;
+      - max: the compare on the carry chain (a LUT a bit), the select between x and the
+        partial result with the first-position override (a LUT a bit), and the MUXF7/F8
+        pass-through LUTs Yosys' wide-LUT mapping adds (a LUT a bit; measured 3.6..4.1 LUTs
+        a bit with the output mux at 2 and 4 bits);
+      - sum: the adder (a LUT a bit on the carry chain) and the first-position mux, which
+        Yosys leaves outside the adder on the IN_W input bits (the extension bits' zero folds
+        into the output mux);
+    - the partial results: a delay line of CF = C/PE words (`shift_delay`: SRL16E/SRLC32E
+      a bit, or flip-flops at CF <= 2; CF = 1: a register);
+    - output and skid registers (`handshake`), the channel-group and position counters
+      (`counter`), the inverters Yosys leaves on the counters' carry chains and resets (an
+      INV a group-counter bit and two a position-counter bit: measured 2..10 INVs, varying
+      with ABC's mapping), control (`POOL_CONTROL_LUTS`).
+    Measured on a sweep of the cell alone (K 4 and 9, C 2..64, PE 1..16, IN_W 1, 2, 4, max and
+    sum; 80 configurations): 0.81..1.22, the low end max of 4-bit lanes where ABC maps the
+    select and output muxes through MUXF7/F8 pass-throughs (up to 5.5 LUTs a bit)."""
     bits = pe * out_bits
     cf = channels // pe
-    lane = adder(out_bits) + (2 if mode == "max" else 1) * out_bits
-    r = Resources(lut=pe * lane + POOL_CONTROL_LUTS) + handshake(bits) + counter(cf) \
+    if mode == "max":
+        lane = 1 if out_bits == 1 else adder(out_bits) + 2 * out_bits
+    else:
+        lane = adder(out_bits) + in_bits
+    inv = (clog2(cf) if cf > 1 else 0) + 2 * clog2(window)
+    r = Resources(lut=pe * lane + inv + POOL_CONTROL_LUTS) + handshake(bits) + counter(cf) \
         + counter(window)
-    r += ram(cf, bits) if cf > 1 else Resources(ff=bits)
+    r += shift_delay(cf, bits) if cf > 1 else Resources(ff=bits)
     return Estimate(r)
 
 

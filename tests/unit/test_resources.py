@@ -308,3 +308,17 @@ def test_finn_config_detection():
     assert is_finn_config({"ConvolutionInputGenerator_rtl_2": {"SIMD": 4}})
     assert not is_finn_config({"MatMul_20": {"pe": 4}})
     assert finn_pins({"Defaults": {}}, []) == ({}, [])
+
+
+def test_hand_worked_pool_and_packed_rom():
+    # cnv_1w1a pool_conv_features_7 (K 4, C 64, PE 2, 1-bit max): a LUT a lane (x | partial),
+    # INVs 5 + 2*2, control 1, output mux + flags 4, counters 6 + 3, the 32-word delay line
+    # in one SRLC32E a bit; FFs: od/sd/flags 6, counters 5 + 2. Yosys: 28 LUTs, 13 FFs.
+    assert res.pool(4, 64, 2, 1, 1, "max").resources == res.Resources(lut=27, ff=13)
+    # CF <= 2: the delay line is flip-flops
+    assert res.shift_delay(2, 32) == res.Resources(ff=64)
+    assert res.shift_delay(33, 4) == res.Resources(lut=8)
+    # 262144x1 weights (cnv_1w1a linear_features_3): 2048x128 in 15 RAMB18s, a 128:1 slice
+    # mux (Yosys: 49 LUTs on the ROM alone)
+    assert res.rom("w", 262144, 1) == res.Memory("w", 262144, 1, "block", 15, 57)
+    assert res.mux_luts(5) == 4 and res.mux_luts(4) == 1

@@ -7,8 +7,9 @@
 // MODE 1 the sum, elements extended to OUT_W bits (sign-extended when IN_SIGNED) and added
 // modulo 2^OUT_W.  OUT_W must be >= IN_W (= IN_W for MODE 0).
 //
-// Partial results of the CF channel groups live in a CF-word buffer; the beat of the last window
-// position combines with its buffer word and goes straight to the output.  One input beat per
+// Partial results of the CF channel groups live in a CF-word delay line (groups come in order,
+// so a group's partial result is the word written CF beats before); the beat of the last window
+// position combines with its partial result and goes straight to the output.  One input beat per
 // cycle, K*CF cycles a group without back-pressure.  Output register plus skid register (as
 // qnnc_thres): in_tready and out_tvalid are registers.
 module qnnc_pool #(
@@ -41,13 +42,13 @@ module qnnc_pool #(
     reg  [KW-1:0] k;
     reg           ov, sv;
     reg  [BW-1:0] od, sd;
-    reg  [BW-1:0] part [0:CF-1];    // partial max / sum per channel group
+    reg  [BW-1:0] part [0:CF-1];    // partial max / sum per channel group, a delay line
 
     wire take    = in_tvalid && !sv;
     wire first_k = (k == {KW{1'b0}});
     wire last_k  = (k == K_LAST[KW-1:0]);
     wire last_g  = (g == CF_LAST[GW-1:0]);
-    wire [BW-1:0] prev = part[g];
+    wire [BW-1:0] prev = part[CF-1];
 
     assign in_tready  = !sv;
     assign out_tvalid = ov;
@@ -84,9 +85,17 @@ module qnnc_pool #(
         end
     endgenerate
 
+    // Channel groups are visited in order 0..CF-1 and again, so the partial result of group g
+    // is the word written CF beats earlier: a CF-word delay line advanced by every taken beat
+    // (shift registers, SRL16/SRLC32 in a Xilinx part: no addresses).  The word of the last
+    // window position is shifted in too; the first position of the next group ignores it.
+    integer s;
     always @(posedge clk) begin
-        if (take && !last_k)
-            part[g] <= cur;
+        if (take) begin
+            for (s = CF - 1; s > 0; s = s - 1)
+                part[s] <= part[s - 1];
+            part[0] <= cur;
+        end
     end
 
     always @(posedge clk) begin
