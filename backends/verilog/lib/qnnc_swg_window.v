@@ -93,19 +93,12 @@ module qnnc_swg_window #(
     end
 
     generate
-        if (CF > 2) begin : g_gather
-            // beat k of the pixel ends in bits [k*BW +: BW]: shift right, newest at the top
+        if (CF > 1) begin : g_gather
+            // beat k of the pixel in bits [k*BW +: BW]; the last beat completes it on the wire
             reg [(CF-1)*BW-1:0] gather;
             always @(posedge clk) begin
                 if (in_tvalid && !last_beat)
-                    gather <= {in_tdata, gather[(CF-1)*BW-1:BW]};
-            end
-            assign pixel = {in_tdata, gather};
-        end else if (CF == 2) begin : g_gather1
-            reg [BW-1:0] gather;
-            always @(posedge clk) begin
-                if (in_tvalid && !last_beat)
-                    gather <= in_tdata;
+                    gather[cfc*BW +: BW] <= in_tdata;
             end
             assign pixel = {in_tdata, gather};
         end else begin : g_whole
