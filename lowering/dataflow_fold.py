@@ -483,24 +483,12 @@ class DataflowFoldPass(ModulePass):
                 prefer = lanes[src.op][1] if isinstance(src, OpResult) and src.op in lanes \
                     else src.type.p
             lanes[u] = self._fold(u, target, pinned.get(u), prefer)
-        for u in reversed(units):  # window generators and padding follow their reader
-            if isinstance(u, dataflow.SwgOp):
-                reader = sole_reader(u.output)
-                pad = u.input.op if isinstance(u.input, OpResult) and \
-                    isinstance(u.input.op, dataflow.PadOp) else None
-                want, per = (lanes[reader][0], cycles_per_vector(reader, *lanes[reader])) \
-                    if reader in lanes else (1, 1)
-                fold = window_fold(u, want, per, target, pad)
-                if fold is None:
-                    raise op_error(reader, f"folding SIMD={want} reads a whole window of "
-                                   f"{u.window_lanes()} lanes in {per} cycles, slower than a "
-                                   f"window generator's pixel of {u.channels} channels at one "
-                                   f"a cycle: give SIMD dividing {u.channels} or a faster "
-                                   f"folding")
-                lanes[u] = (fold["simd"], u.out_lanes_at(fold))
-            elif isinstance(u, dataflow.PadOp):
-                reader = sole_reader(u.output)
-                lanes[u] = (p := follower_lanes(u, lanes[reader][0] if reader in lanes else 1), p)
+        for u in primary:  # window generators and padding follow their reader
+            if followers(u):
+                self._follow(u, lanes, target)
+        for u in units:  # a generator or padding no single unit reads: one lane
+            if isinstance(u, (dataflow.SwgOp, dataflow.PadOp)) and u not in lanes:
+                lanes[u] = (1, 1)
         for u in units:
             if isinstance(u, dataflow.ForkOp):
                 continue
@@ -564,6 +552,22 @@ class DataflowFoldPass(ModulePass):
             fold = cheapest_folding(u, target, prefer_in, None, followers_of(u, target),
                                     activation_priced(u))
         return in_lanes(fold), out_lanes(fold)
+    @staticmethod
+    def _follow(u: Operation, lanes: dict[Operation, tuple[int, int]], target: int) -> None:
+        """Set the lanes of u's window generator and padding from u's (`follower_folds`)."""
+        lane_in, lane_out = lanes[u]
+        folds = follower_folds(u, {"simd": lane_in, "pe": lane_out}, target)
+        if folds is None:
+            swg = followers(u)[0]
+            raise op_error(u, f"folding SIMD={lane_in} reads a whole window of "
+                           f"{swg.window_lanes()} lanes in "
+                           f"{cycles_per_vector(u, lane_in, lane_out)} cycles, slower than a "
+                           f"window generator's pixel of {swg.channels} channels at one a "
+                           f"cycle: give SIMD dividing {swg.channels} or a faster folding")
+        for f, ff in folds:
+            lanes[f] = (in_lanes(ff), f.out_lanes_at(ff) if isinstance(f, dataflow.SwgOp)
+                        else ff["pe"])
+
     @staticmethod
     def _feed(u: Operation, index: int, src: SSAValue, lanes: int) -> None:
         """Make operand `index` of u carry `lanes` lanes: retype the accelerator input, or put
