@@ -24,6 +24,9 @@ Build-time notes (Verilator 5.006 / g++ 12, 2 cores; ``build`` reports ``build_s
  * ``-CFLAGS -O1`` has no effect on the model code: verilated.mk appends ``$(OPT_FAST)`` (default
    ``-Os``) after the user CFLAGS, so optimisation levels are set through the make variables
    ``OPT_FAST`` / ``OPT_SLOW`` / ``OPT_GLOBAL`` (``DEFAULT_MAKE_VARS``).
+ * Fully unrolled layers: Verilator writes a module's register update as one function (TFC at
+   one frame a clock: 350 k lines, 25 MB). Verilation takes ~4 min; g++ -O1 ~13 min on that one
+   file, -O0 under 2 min, so files over ``LARGE_CPP_BYTES`` are compiled at -O0.
 """
 
 from __future__ import annotations
@@ -231,9 +234,10 @@ class VerilatorSim:
         Equivalent to ``verilator --cc --exe --build -j <jobs> -Wno-fatal --no-timing
         --x-assign fast --x-initial fast --top-module <top> --prefix V<top> -o Vsim
         -CFLAGS -DVTOP=V<top> -MAKEFLAGS "OPT_FAST=-O1 OPT_SLOW=-O0 OPT_GLOBAL=-O1" ...``.
-        When a runtime cache is used (default; ``runtime_cache=False`` or env
-        ``QNNC_VERILATOR_CACHE=0`` disables it) Verilation and ``make`` are run as two steps so
-        that the precompiled Verilator runtime objects can be dropped in between.
+        Verilation and ``make`` are run as two steps: in between, the sources too large to
+        optimise are set to -O0 (``_large_file_makefile``) and, when a runtime cache is used
+        (default; ``runtime_cache=False`` or env ``QNNC_VERILATOR_CACHE=0`` disables it), the
+        precompiled Verilator runtime objects are dropped in.
 
         ``params`` become ``-G<name>=<value>`` overrides of the top's parameters; ``trace``
         enables VCD dumping (``run(..., vcd=path)``). The build is skipped when ``build_dir``
@@ -337,13 +341,11 @@ class VerilatorSim:
                     stderr=_tail(p.stdout + "\n" + p.stderr),
                 )
 
+        _run([vl, *vargs, *sources], "Verilation")
+        make_files = ["-f", f"{prefix}.mk", *_large_file_makefile(bdir, prefix)]
         if cache_root is None:
-            cmd = [vl, "--build", "-j", str(jobs), *vargs]
-            for a in make_args:
-                cmd += ["-MAKEFLAGS", a]
-            _run(cmd + sources, "Verilator build")
+            _run(["make", "-j", str(jobs), *make_files, *make_args], "C++ build (make)")
         else:
-            _run([vl, *vargs, *sources], "Verilation")
             runtime_key = hashlib.sha256(
                 "\0".join([vl_version, _tool_version([cxx, "--version"]),
                            mvars.get("OPT_GLOBAL", ""), str(trace), json.dumps(list(extra_args)),
@@ -361,7 +363,7 @@ class VerilatorSim:
             if pch is not None:
                 make_args.append(f"USER_CPPFLAGS=-I{pch.parent} -include {pch.name}")
             harness_dir = _cached_harness(cache_root, bdir, prefix, make_args)
-            _run(["make", "-j", str(jobs), "-f", f"{prefix}.mk", *make_args], "C++ build (make)")
+            _run(["make", "-j", str(jobs), *make_files, *make_args], "C++ build (make)")
             if harness_dir is not None and not (harness_dir / HARNESS_OBJ).is_file():
                 _store_runtime_cache(cache_root, harness_dir, [bdir / HARNESS_OBJ])
             if not have_cache and objs:
@@ -505,6 +507,36 @@ def _global_objs_signature(bdir: Path, prefix: str) -> str:
     flags = [f for f in re.findall(r"^(VM_\w+)\s*=\s*(\S*)\s*$", text, re.M)
              if f[0] != "VM_PARALLEL_BUILDS"]  # per-design, irrelevant to the runtime objects
     return json.dumps([flags, _global_objs(bdir, prefix)])
+
+
+# A Verilated source file at least this big is compiled without optimisation (see
+# ``_large_file_makefile``).
+LARGE_CPP_BYTES = 8 << 20
+LARGE_FILES_MK = "qnnc_large_files.mk"
+
+
+def _large_file_makefile(bdir: Path, prefix: str) -> list[str]:
+    """``-f`` arguments adding a makefile that compiles the design's largest per-cycle sources
+    at -O0; none when every source is smaller than ``LARGE_CPP_BYTES``.
+
+    Why: Verilator puts a module's whole register update into one C++ function, so a fully
+    unrolled layer (TFC at one frame a clock: 64 adder trees of 784 products) becomes one
+    function of 350 k lines in a 25 MB file. g++ -O1 spends 13 minutes on that file and -O0
+    under 2 (g++ 12); -O0 code simulates about 3x slower, which such a design, verified on a
+    few frames of few cycles, never pays back. Smaller files keep OPT_FAST. The cold `Slow`
+    files are compiled at OPT_SLOW anyway."""
+    big = sorted(f.with_suffix(".o").name for f in bdir.glob(f"{prefix}*.cpp")
+                 if "__Slow" not in f.name and f.name != f"{prefix}__ALL.cpp"
+                 and f.stat().st_size >= LARGE_CPP_BYTES)
+    if not big:
+        return []
+    classes = (bdir / f"{prefix}_classes.mk").read_text()
+    if re.search(r"^VM_PARALLEL_BUILDS\s*=\s*0\s*$", classes, re.M):
+        big = [f"{prefix}__ALL.o"]  # every source is compiled through one file that includes them
+    (bdir / LARGE_FILES_MK).write_text(
+        "# written by qnnc: sources too large to optimise (see backends/sim/verilator.py)\n"
+        + "".join(f"{o}: override OPT_FAST := -O0\n" for o in big))
+    return ["-f", LARGE_FILES_MK]
 
 
 PCH_HEADER_PATH = Path(__file__).resolve().with_name("qnnc_sim_pch.h")

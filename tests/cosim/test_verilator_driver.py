@@ -157,7 +157,7 @@ def sim72(tmp_path_factory) -> VerilatorSim:
 def sim8(tmp_path_factory) -> VerilatorSim:
     _require_verilator()
     bdir = tmp_path_factory.mktemp("vl_passthrough8")
-    # also exercises the single-command `verilator --build` path (no runtime object cache)
+    # also exercises the build without the runtime object cache
     return VerilatorSim.build([PASSTHROUGH], "passthrough_top", bdir, params={"DATA_W": 8},
                               runtime_cache=False)
 
@@ -249,6 +249,31 @@ def test_rebuild_is_skipped(sim72):
     assert again.cached and time.monotonic() - t0 < 5
     beats = _random_beats(np.random.default_rng(3), 5, 72)
     assert again.run(beats, 72, 5).out_beats == _golden(beats, 72)
+
+
+@pytest.mark.parametrize("split", [False, True], ids=["one-file", "split-files"])
+def test_large_sources_compile_unoptimised(tmp_path, monkeypatch, split):
+    """Sources over LARGE_CPP_BYTES get -O0 (a per-target override of OPT_FAST that beats the
+    command line's OPT_FAST=-O1), each file of a split build or the one file that includes them
+    all; the model built that way still computes the same beats."""
+    _require_verilator()
+    monkeypatch.setattr(_vsim, "LARGE_CPP_BYTES", 1)  # every per-cycle source is "large"
+    sim = VerilatorSim.build([PASSTHROUGH], "passthrough_top", tmp_path / "b",
+                             extra_args=("--output-split", "1") if split else ())
+    mk = (sim.build_dir / _vsim.LARGE_FILES_MK).read_text()
+    big = [ln.split(":")[0] for ln in mk.splitlines() if "override OPT_FAST := -O0" in ln]
+    assert big and not any("__Slow" in o for o in big)
+    assert any("__ALL" in o for o in big) != split
+    log = (sim.build_dir / "build.log").read_text()
+    compiled_o0 = [ln for ln in log.splitlines() if f"-c -o {big[0]} " in ln or
+                   ln.rstrip().endswith(f"-o {big[0]}")]
+    assert compiled_o0 and all(" -O0 " in ln for ln in compiled_o0)
+    beats = _random_beats(np.random.default_rng(4), 20, 72)
+    assert sim.run(beats, 72, 20).out_beats == _golden(beats, 72)
+
+
+def test_small_sources_keep_optimisation(sim72):
+    assert not (sim72.build_dir / _vsim.LARGE_FILES_MK).exists()
 
 
 def test_narrow_8bit(sim8):
