@@ -33,8 +33,9 @@ a dictionary of code objects loaded from one file, compiles only what is not the
 code object `exec` would have compiled (filename `<string>`, no `__future__` flags, as
 `dataclasses` itself has none), run in the same namespaces. Like Python's bytecode cache, it is
 read always, written unless `sys.dont_write_bytecode`, under `sys.pycache_prefix` when set, and
-an unreadable or unwritable file is ignored (the text is then compiled, as without the cache:
-an install whose package directory the user cannot write gains nothing from it).
+an unreadable or unwritable file is ignored (the text is then compiled, as without the cache).
+An install whose package folder the user cannot write keeps the file in a private folder of
+the system temp directory instead (the one place outside `-o` where qnnc writes).
 """
 
 from __future__ import annotations
@@ -112,11 +113,20 @@ class DataclassCodeCache:
     @staticmethod
     def default_path() -> Path:
         """qnnc's own `__pycache__` (or its mirror under `sys.pycache_prefix`), one file per
-        interpreter and optimization level, as Python names `.pyc` files."""
+        interpreter and optimization level, as Python names `.pyc` files; when the package's
+        folder cannot be written (a system-wide install), qnnc's private temp folder."""
         here = Path(__file__).resolve().parent
-        cache = Path(sys.pycache_prefix + str(here)) if sys.pycache_prefix else here
-        tag = sys.implementation.cache_tag or "unknown"
-        return cache / "__pycache__" / f"dataclass-methods.{tag}.opt{sys.flags.optimize}.marshal"
+        name = f"dataclass-methods.{sys.implementation.cache_tag or 'unknown'}" \
+               f".opt{sys.flags.optimize}.marshal"
+        if sys.pycache_prefix:
+            return Path(sys.pycache_prefix + str(here)) / "__pycache__" / name
+        pycache = here / "__pycache__"
+        if os.access(pycache if pycache.is_dir() else here, os.W_OK):
+            return pycache / name
+        from qnnc.private_temp import private_temp_dir
+
+        private = private_temp_dir("qnnc-cache")
+        return private / name if private is not None else pycache / name
 
     def load(self) -> None:
         try:

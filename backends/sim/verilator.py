@@ -37,7 +37,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import subprocess
 import tempfile
 import time
@@ -45,6 +44,8 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
+
+from qnnc.private_temp import private_temp_dir
 
 __all__ = [
     "HARNESS_PATH",
@@ -175,23 +176,15 @@ def _raise_stack_limit() -> None:
 
 
 def runtime_cache_dir() -> Path | bool:
-    """Where `--verify` caches Verilator's compiled runtime: a private directory in the system
+    """Where `--verify` caches Verilator's compiled runtime: qnnc's private folder in the system
     temp directory (qnnc writes nothing outside `-o` but there), unless QNNC_VERILATOR_CACHE
     chooses (True: the simulator driver reads the variable). False (no cache) when that
-    directory is not a directory of ours that only we can write: its objects are linked into
-    the simulator."""
+    folder cannot be used (see `private_temp_dir`): its objects are linked into the
+    simulator."""
     if "QNNC_VERILATOR_CACHE" in os.environ:
         return True
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    d = Path(tempfile.gettempdir()) / f"qnnc-verilator-runtime-{uid}"
-    try:
-        d.mkdir(mode=0o700, exist_ok=True)
-        st = d.lstat()
-    except OSError:
-        return False
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != uid or st.st_mode & 0o022:
-        return False
-    return d
+    d = private_temp_dir("qnnc-verilator-runtime")
+    return False if d is None else d
 
 
 class VerilatorSim:

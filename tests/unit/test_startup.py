@@ -119,6 +119,27 @@ def test_dataclass_code_cache_compiles_once_and_the_same(tmp_path):
     assert python(use + run + report) == [plain, size, size]
 
 
+def test_dataclass_code_cache_falls_back_to_a_private_temp_folder(tmp_path, monkeypatch):
+    """A package folder the user cannot write (a system-wide install) moves the cache file to
+    qnnc's private temp folder; a folder there that others can write is never used."""
+    import tempfile
+
+    from qnnc.deferred import DataclassCodeCache
+    from qnnc.private_temp import private_temp_dir
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+    package = Path(__import__("qnnc.deferred").deferred.__file__).resolve().parent
+    assert DataclassCodeCache.default_path().parent == package / "__pycache__"
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    private = tmp_path / f"qnnc-cache-{os.getuid()}"
+    assert DataclassCodeCache.default_path().parent == private
+    assert private.stat().st_mode & 0o777 == 0o700
+    private.chmod(0o777)  # someone else could have written its files: not ours to load
+    assert private_temp_dir("qnnc-cache") is None
+    assert DataclassCodeCache.default_path().parent == package / "__pycache__"
+
+
 def test_time_passes_names_every_step_and_changes_no_output(tmp_path):
     from qnnc.pipeline import STAGES, Options, stage_passes
     from qnnc.universe import all_targets
