@@ -130,29 +130,14 @@ def rom_columns(depth: int, width: int) -> int:
     return width if depth >= 16 else min(width, (1 << depth) - 2)
 
 
-def bram_depth_pieces(depth: int, width: int) -> int:
-    """Block RAMs a depth×width memory is split into along its depth in Yosys' placement: of
-    the aspect ratios that reach the fewest BRAM18s (`memory.bram18_plain`), RAMB18E1's or a
-    RAMB36E1's (twice as deep at the cost of two, or 512×72), the one with the fewest pieces
-    in depth (memory_libmap takes the RAMB36E1 on a tie). Measured: 2304×32 in five 512×36
-    RAMB18s, 1536×32 in three, 3072×32 in three 1K×36 RAMB36s, 2304×8 and 1024×32 in one
-    RAMB36."""
-    best = memory.bram18_plain(depth, width)
-    if best == 0:
-        return 0
-    shapes = [(d, w, 1) for d, w in memory.BRAM18_SHAPES]
-    shapes += [(2 * d, w, 2) for d, w in memory.BRAM18_SHAPES] + [(512, 72, 2)]
-    return min(math.ceil(depth / d) for d, w, c in shapes
-               if c * math.ceil(depth / d) * math.ceil(width / w) == best)
-
-
 def mux_luts(k: int) -> int:
     """LUT sites of a k:1 multiplexer of one bit with registered selects: one LUT6 while the k
     data and ceil(log2 k) select bits fit its 6 inputs (k <= 4), else 4:1 LUT6s and LUT1/LUT3
     pass-throughs joined by MUXF7/MUXF8 and the LUTs that combine their outputs, about 7 sites
     per 16 inputs and one more: measured 4 a bit at k = 5 (qnnc_dwc's output mux, a block ROM
-    in five depth pieces), 4.4 at k = 9 (qnnc_dwc 32 -> 4 lanes), 12.75..14 at 32:1 and 49..58
-    at 128:1 (a packed ROM's slice mux, `memory.rom_packing`)."""
+    in five depth pieces), 4.4 at k = 9 (qnnc_dwc 32 -> 4 lanes; a block ROM's 9:1 read mux
+    3.0..3.7), 12.75..14 at 32:1 and 49..58 at 128:1 (a block ROM's read mux over its depth
+    pieces, `memory.rom_mapping`)."""
     if k <= 1:
         return 0
     return 1 if k <= 4 else math.ceil(7 * k / 16) + 1
@@ -161,17 +146,14 @@ def mux_luts(k: int) -> int:
 def rom(name: str, depth: int, width: int) -> Memory:
     """A ROM placed by the memory rule (block RAM or LUTs, `memory.rom_style`). In LUTs, it
     costs `memory.distributed_luts` for at most `rom_columns` distinct columns. In block RAM,
-    its words packed f to a BRAM word (`memory.rom_packing`) and the packed memory split along
-    its depth into `bram_depth_pieces`, each bit of the packed word is a mux of the pieces
-    (`mux_luts`, selected by the registered high address bits: memory_libmap's read mux;
-    measured 128 LUTs for 2304×32 in five RAMB18s, 32 for 1536×32 in three, none in one), and
-    each output bit a mux of the f slices (`mux_luts`)."""
+    the BRAM18s of Yosys' mapping (`memory.rom_mapping`) and its read mux, one per output bit
+    over the ROM's depth pieces (`mux_luts`, selected by the registered high address bits;
+    measured 80 LUTs for 2304×20 in five pieces, 128 for 2304×32, 49 for 262144×1 in 128,
+    none in one)."""
     style = memory.rom_style(depth, width)
     if style == "block":
-        f = memory.rom_packing(depth, width)
-        d, w = math.ceil(depth / f), width * f
-        return Memory(name, depth, width, style, memory.bram18_count(depth, width),
-                      w * mux_luts(bram_depth_pieces(d, w)) + width * mux_luts(f))
+        bram18, pieces = memory.rom_mapping(depth, width)
+        return Memory(name, depth, width, style, bram18, width * mux_luts(pieces))
     return Memory(name, depth, width, style, 0,
                   memory.distributed_luts(depth, rom_columns(depth, width)))
 
