@@ -51,6 +51,7 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from qnnc.dialects.formats import irdl_op_definition  # formats parsed when first used
+from qnnc.dialects import memory
 from qnnc.dialects import resources as res
 
 if TYPE_CHECKING:
@@ -182,6 +183,34 @@ def rom_distinct_columns(t, pe: int, bits: int) -> int:
         packed = np.ascontiguousarray(packed)
         keys = np.sort(packed.view(np.dtype((np.void, packed.shape[1]))).ravel())
     return 1 + int(np.count_nonzero(keys[1:] != keys[:-1]))
+
+
+def weight_words(w: np.ndarray, pe: int, simd: int, bipolar: bool) -> np.ndarray:
+    """(NF·SF, PE·SIMD) ROM: word nf·SF+sf, lane p·SIMD+s holds W[sf·SIMD+s][nf·PE+p]."""
+    mw, mh = w.shape
+    sf, nf = mw // simd, mh // pe
+    words = w.reshape(sf, simd, nf, pe).transpose(2, 0, 3, 1).reshape(nf * sf, pe * simd)
+    return (words > 0).astype(np.int64) if bipolar else words.astype(np.int64)
+
+
+@functools.lru_cache(maxsize=256)
+def weight_rom_luts(weights: DenseIntOrFPElementsAttr, pe: int, simd: int, bits: int,
+                    bipolar: bool) -> res.Resources | None:
+    """The weight ROM at a folding as Yosys builds it in LUTs (`resources.lut_rom` of its bit
+    columns: distinct columns merged, the words a read-register set/reset takes), when the
+    memory rule puts it in LUTs and it is at most 64 words deep (a column is then one uint64);
+    None otherwise, for `resources.rom`'s shape formula. Cached as `threshold_rom_columns`:
+    `dataflow-fold` estimates every folding, and the requantized and thresholded estimates of
+    one folding share the ROM."""
+    w = dense_to_numpy(weights)
+    mw, mh = w.shape
+    depth, width = (mw // simd) * (mh // pe), pe * simd * bits
+    if depth > 64 or memory.rom_style(depth, width) != "distributed":
+        return None
+    words = weight_words(w, pe, simd, bipolar)                          # depth × PE·SIMD
+    cols = ((words[:, :, None] >> np.arange(bits)) & 1).reshape(depth, -1).astype(np.uint64)
+    cols = np.bitwise_or.reduce(cols << np.arange(depth, dtype=np.uint64)[:, None], axis=0)
+    return res.lut_rom(np.unique(cols).tolist(), depth)
 
 
 @functools.lru_cache(maxsize=64)
@@ -434,7 +463,8 @@ class MVAUOp(_UnitOp):
                                     np.ascontiguousarray(v, dtype=np.int64).tobytes(),
                                     fold["pe"], b)
                                     for v, b in ((r.mult, r.mult_bits()),
-                                                 (r.offset, r.offset_bits()))))
+                                                 (r.offset, r.offset_bits()))),
+                                self.weight_rom_luts(fold))
 
     def threshold_resources_at(self, fold: Fold) -> res.Estimate:
         """Resources with the thresholds compared in hardware (or no activation)."""
@@ -450,7 +480,13 @@ class MVAUOp(_UnitOp):
         return res.mvau(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x), elem_signed(x),
                         isinstance(x, BipolarType), elem_bits(w), elem_signed(w),
                         isinstance(w, BipolarType), acc_bits, k,
-                        elem_bits(o) if k else acc_bits, t_cols)
+                        elem_bits(o) if k else acc_bits, t_cols, self.weight_rom_luts(fold))
+
+    def weight_rom_luts(self, fold: Fold) -> res.Resources | None:
+        """`weight_rom_luts` of this unit's weights at `fold`."""
+        w = self.weight_type
+        return weight_rom_luts(self.weights, fold["pe"], fold["simd"], elem_bits(w),
+                               isinstance(w, BipolarType))
 
     def verify_(self) -> None:
         w = dense_to_numpy(self.weights)

@@ -158,6 +158,80 @@ def rom(name: str, depth: int, width: int) -> Memory:
                   memory.distributed_luts(depth, rom_columns(depth, width)))
 
 
+def _rom_tree(pattern: int, defined: int, n: int, memo: dict):
+    """The read mux tree memory_map builds for one bit column over n (a power of two) words,
+    the high address bit at the root (bit i of `pattern` is word i's bit; `defined` masks the
+    words that exist), simplified as opt does it: a subtree whose words agree is that
+    constant, a missing half gives way to the other (mux_undef), equal halves merge, and a mux
+    of 0 and 1 is its select (or its inverse). A constant, ("a"/"na", bit) or ("mux", bit,
+    low, high); None when no word is defined."""
+    key = (pattern, defined, n)
+    if key in memo:
+        return memo[key]
+    if not defined:
+        t = None
+    elif pattern & defined in (0, defined):
+        t = int(pattern & defined != 0)
+    else:
+        h = n // 2
+        m = (1 << h) - 1
+        lo = _rom_tree(pattern & m, defined & m, h, memo)
+        hi = _rom_tree(pattern >> h, defined >> h, h, memo)
+        bit = h.bit_length() - 1
+        if lo is None or hi is None or lo == hi:
+            t = hi if lo is None else lo
+        elif (lo, hi) in ((0, 1), (1, 0)):
+            t = ("a" if hi else "na", bit)
+        else:
+            t = ("mux", bit, lo, hi)
+    memo[key] = t
+    return t
+
+
+def lut_rom(columns, depth: int) -> Resources:
+    """A ROM in LUTs with a registered read, from its bit columns (ints, bit i = word i's bit),
+    as Yosys builds it: a flip-flop per distinct non-constant column (opt_merge; constant ones
+    vanish), whose D input is the column's read mux tree (`_rom_tree`). opt_dff takes into the
+    flip-flop's synchronous set/reset every mux from the root down whose one input is a
+    constant (the same reset value all the way): the half of the words that agree becomes the
+    set/reset, driven by the address bit, and only the rest is logic, one LUT per distinct
+    remaining function up to 64 words (the functions of distinct columns often coincide there:
+    with 2^k + 1 words the last word always goes to the set/reset), a LUT6 per 64 words
+    beyond; an address bit itself is a wire and its inverse an INV. A set/reset on several
+    address bits is a LUT (an OR), shared; a flip-flop whose set/reset is active low gets an
+    INV of its own (active-high R/S on FDRE/FDSE). Measured on ROMs alone (random 96-bit
+    words, 2..72 words deep; resconv_w4a4's 9-word c1 weights): flip-flops exact, LUTs within
+    ±3; the former count (a LUT and a flip-flop per column) is 192/192 for c1's weights where
+    Yosys has 128/166."""
+    n = 1 << max(1, (depth - 1).bit_length())
+    defined = (1 << depth) - 1
+    memo: dict = {}
+    luts, resets, ffs, invs = set(), set(), 0, 0
+    for c in set(columns):
+        c &= defined
+        if c in (0, defined):
+            continue
+        ffs += 1
+        t, rv, controls = _rom_tree(c, defined, n, memo), None, []
+        while isinstance(t, tuple) and t[0] == "mux":
+            _, bit, lo, hi = t
+            if hi in (0, 1) and rv in (None, hi):
+                rv, t = hi, lo
+                controls.append((bit, True))
+            elif lo in (0, 1) and rv in (None, lo):
+                rv, t = lo, hi
+                controls.append((bit, False))
+            else:
+                break
+        if isinstance(t, tuple) and t[0] != "a":
+            luts.add(t)
+        if len(controls) > 1:
+            resets.add(frozenset(controls))
+        invs += bool(controls) and not any(p for _, p in controls)
+    lut = sum(1 if t[0] == "na" else math.ceil((2 << t[1]) / memory.LUT_WORDS) for t in luts)
+    return Resources(lut=lut + len(resets) + invs, ff=ffs)
+
+
 RAM_LUT_BITS = {32: 6, 64: 3}
 """Bits of width one 4-LUT LUT-RAM primitive holds at a depth in simple dual-port use (one
 write, one read address): RAM32M (32×6), RAM64M (64×3); deeper RAMs chain RAM64M by 64-word
@@ -331,7 +405,7 @@ Yosys leaves on the counters' carry chains and resets. Read off Yosys runs of th
 
 def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bipolar: bool,
          w_bits: int, w_signed: bool, w_bipolar: bool, acc_bits: int, n_thres: int,
-         out_bits: int, t_columns: int = 0) -> Estimate:
+         out_bits: int, t_columns: int = 0, w_rom: Resources | None = None) -> Estimate:
     """qnnc_mvau (pipelined) with its layer module's ROMs, term by term as the cell is built
     (backends/verilog/lib/qnnc_mvau.v):
     - ROMs, synchronous, placed by `memory.rom_style`: weights (NF·SF words of PE·SIMD·W bits),
@@ -340,7 +414,9 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
       column, `rom_columns`); block RAM keeps its read register inside. Of the threshold
       ROM Yosys keeps only its distinct non-constant columns (sign copies and the shared low
       bits of evenly spaced thresholds merge): `t_columns` when the caller counted them on the
-      actual thresholds (`dataflow.rom_distinct_columns`);
+      actual thresholds (`dataflow.rom_distinct_columns`); of a weight ROM in LUTs, `w_rom`
+      when the caller built it from the actual weights (`lut_rom`: distinct columns, their
+      last words in the read register's set/reset);
     - stage 1: the live input beat register and, when NF > 1, the input buffer (SF words of
       SIMD·IN_W bits, read and written at one address: single-port LUT RAM) with its read
       register and the live/replay mux (a LUT a bit unless the product table absorbs it);
@@ -375,9 +451,15 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
                          memory.distributed_luts(t.depth, cols) if t.style == "distributed" else t.luts)
     dsp_products = not (x_bipolar or w_bipolar) and x_bits + w_bits > 6 and uses_dsp(
         x_bits + (0 if x_signed else 1), w_bits + (0 if w_signed else 1))
+    if w_rom is not None and mems[0].style == "distributed":
+        w = mems[0]
+        mems[0] = Memory(w.name, w.depth, w.width, w.style, 0, w_rom.lut)
     r = total(m.resources() for m in mems)
     for i, m in enumerate(mems):
         if m.style != "distributed":
+            continue
+        if i == 0 and w_rom is not None:
+            r += Resources(ff=w_rom.ff)
             continue
         width = min(t_columns, m.width) if i == 1 and n_thres and t_columns else m.width
         r += Resources(ff=rom_columns(m.depth, width))
@@ -716,12 +798,13 @@ def rowmap(row_in: int, row_out: int, lanes: int, elem_bits: int, src_bits: int)
 def mvau_requant(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool,
                  x_bipolar: bool, w_bits: int, w_signed: bool, w_bipolar: bool, acc_bits: int,
                  mult_bits: int, offset_bits: int, shift: int, out_bits: int,
-                 columns: tuple[int, int] | None = None) -> Estimate:
+                 columns: tuple[int, int] | None = None,
+                 w_rom: Resources | None = None) -> Estimate:
     """qnnc_mvau with the multiply-shift activation (ACT = 1) instead of thresholds: the same
     datapath and weight ROM as `mvau` without thresholds, the multiplier and offset ROMs (NF
     words of PE·MULT and PE·OFFSET bits; `columns`: their distinct non-constant columns,
     counted by the caller on the actual values, as a threshold ROM's) in place of the
-    threshold and direction ROMs, and per
+    threshold and direction ROMs (`w_rom`: the weight ROM in LUTs, as `mvau`'s), and per
     PE lane (`g_rq`):
     - the signed ACC×MULT product `pm` and the offset `ob`, registered, and their sum: with a
       DSP48E1 (`uses_dsp`) all three are in it (M/P register, C register, post-adder), and
@@ -734,7 +817,7 @@ def mvau_requant(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bo
       ~8 a lane above Yosys)."""
     nf = mh // pe
     base = mvau(mw, mh, pe, simd, x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar,
-                acc_bits, 0, out_bits)
+                acc_bits, 0, out_bits, w_rom=w_rom)
     mems = tuple(rom(n, nf, pe * b) for n, b in (("multipliers", mult_bits),
                                                   ("offsets", offset_bits)))
     if columns is not None:
