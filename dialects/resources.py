@@ -567,37 +567,60 @@ def dwc(elem_bits: int, in_lanes: int, out_lanes: int) -> Estimate:
     return Estimate(r)
 
 
-SWG_LUTS_PER_ADDRESS_BIT = 18
-"""LUTs of qnnc_swg's address arithmetic per effective address bit: the read address (two
-adders over row, column and channel offsets), the four running offsets with their step
-adders and 3:1/4:1 muxes, the two modulo-DEPTH steps (an adder, a compare, a subtraction and
-a select each), the channel and write-address increments with their wrap compares, and the
-inverters Yosys leaves on those carry chains. Fitted on resconv_w4a4's window generators
-(effective widths 6 and 7 bits: 133, 158, 194 LUTs measured without the line buffer)."""
+SWG_ADDRESS_LUTS_PER_BIT = 8
+"""LUTs of qnnc_swg per bit of AW = clog2(DEPTH), for its four AW-bit registers (waddr, cf,
+col_base, col_off: Yosys keeps every bit of them, as it cannot prove cf < CF or the offsets'
+low bits constant) and the read address row_off + col_off + cf: an INV on each register's
+reset, the increments and step adders, the two adders of the read address, less what ABC
+shares. Fitted with the other SWG_* terms on 39 configurations of the cell alone (H, W 5..32,
+K 2/3, S 1/2, CF 1..64, block RAM and LUT RAM; resconv_w4a4's four generators, the pool one
+at four SIMDs, and cnv_1w1a's seven among them)."""
 
-SWG_MODULO_LUTS_PER_ADDRESS_BIT = 3
-"""LUTs per effective address bit of qnnc_swg's two modulo-DEPTH steps (`wrap_add`: the
-compare of the sum against DEPTH and the subtraction of DEPTH, with their select) when DEPTH
-is not a power of two. With a power-of-two DEPTH the compare is the sum's carry out and the
-subtraction drops it: both vanish. Measured on cnv_1w1a's seven window generators (DEPTH 168
-to 3584, none a power of two: under-estimated by 21..55 LUTs without this term; 4 a bit
-puts swg_conv_features_1, CF 1, at 1.26) against
-resconv_w4a4's pool window generator (DEPTH 1024: within 1 LUT without it)."""
+SWG_OFFSET_LUTS_PER_BIT = 2
+"""LUTs a bit of the modulo-DEPTH offsets row_off and base_off (an INV on the reset, the step
+adder), whose low bits Yosys drops where every step and DEPTH are multiples of 2^k."""
 
-SWG_CONTROL_LUTS = 25
-"""LUTs of qnnc_swg's row accounting (`ahead`, its compares) and handshake."""
+SWG_MODULO_LUTS_PER_BIT = 4
+"""LUTs a bit more of row_off and base_off when DEPTH is not a power of two: `wrap_add`'s
+compare with DEPTH, the subtraction of DEPTH and the select (a power of two drops them: the
+compare is the sum's carry out, the subtraction drops it)."""
+
+SWG_COUNTER_LUTS_PER_BIT = 3
+"""LUTs a bit of the window counters kw, kh, ow, oh and the word within a row (wpos): the
+INV on the reset, the increment and the last-value compare."""
+
+SWG_LUTRAM_RESETS = 8
+"""LUTs fewer with the line buffer in LUT RAM: Yosys folds the resets of the write address
+and row position into their LUTs there (no INVs; fitted on the 7 such configurations)."""
+
+SWG_CONTROL_LUTS = 18
+"""LUTs of qnnc_swg's row accounting (`ahead`: its adder and the two compares), the read
+step and the handshake."""
+
+
+def trailing_zeros(n: int) -> int:
+    """The number of trailing zero bits of n > 0."""
+    return (n & -n).bit_length() - 1
 
 
 def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kernel, strides,
         dilations) -> Estimate:
-    """qnnc_swg: a line buffer of R rows × W·C/SIMD words of SIMD elements with a registered
-    read (`ram`; in block RAM the read register is the RAM's own, in LUT RAM SIMD·ELEM_W
-    flip-flops); the address arithmetic, `SWG_LUTS_PER_ADDRESS_BIT` LUTs and 6 flip-flops
-    (waddr, cf, four offsets) per effective address bit: AW less the trailing zero bits
-    common to DEPTH and every offset step (multiples of CF = C/SIMD: Yosys drops the constant
-    low bits), and `SWG_MODULO_LUTS_PER_ADDRESS_BIT` more when DEPTH is not a power of two
-    (the modulo steps' compare and subtraction); the window counters (kw, kh, ow, oh, the word within a row; `counter`) and
-    control (`SWG_CONTROL_LUTS`)."""
+    """qnnc_swg, by its registers (backends/verilog/lib/qnnc_swg.v): a line buffer of R rows ×
+    W·C/SIMD words of SIMD elements with a registered read (`ram`; in block RAM the read
+    register is the RAM's own, in LUT RAM SIMD·ELEM_W flip-flops); four AW-bit address
+    registers and the read address (`SWG_ADDRESS_LUTS_PER_BIT`); the modulo offsets row_off
+    and base_off, AW bits less the low bits every step and DEPTH share (multiples of
+    W·CF·gcd(SH, FADV, R), and of DH·W·CF for row_off; Yosys keeps one flip-flop for
+    row_off's constant low bits), `SWG_OFFSET_LUTS_PER_BIT` and `SWG_MODULO_LUTS_PER_BIT`
+    when DEPTH is not a power of two; the window counters (`SWG_COUNTER_LUTS_PER_BIT`); the
+    row accounting and control (`SWG_CONTROL_LUTS`, the signed `ahead` of clog2(R+1)+1 bits
+    and the valid flag). A 1-row kernel has no row_off of its own, a 1-column one no col_off
+    (`SWG_OFFSET_LUTS_PER_BIT` a bit less; its col_base drops the low bits of SW·CF). What falls with SIMD is AW (DEPTH = R·W·C/SIMD), not an effective
+    width. Measured on the cell alone: 38 of the 39 configurations of the fit 0.92..1.07 in
+    LUTs (the former 18 LUTs an effective address bit: 0.79..1.36), 10 held out (5×5 and
+    dilated kernels, stride 3, CF 3, 5, 6) 0.94..1.13 (0.88..1.22), flip-flops 1.00..1.08; the
+    39th (8×8×16, SIMD 1, a 512×4 line buffer) Yosys puts in LUT RAM where `ram_in_block`
+    says block RAM (0.59); 1×3 and 1×1 kernels 1.10 and 1.23."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, strides, dilations
     ke, kew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
     oh, ow = (height - ke) // sh + 1, (width - kew) // sw + 1
@@ -607,18 +630,25 @@ def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kerne
     roww = width * cf
     depth = rows * roww
     a = clog2(depth)
-    g = math.gcd(depth, dw * cf, sw * cf, dh * roww if kh > 1 else 0, sh * roww, fadv * roww)
-    e = max(1, a - ((g & -g).bit_length() - 1))
+    g_base = roww * math.gcd(sh, fadv, rows)
+    wb = max(0, a - trailing_zeros(g_base))
+    # a 1-row kernel's row_off is base_off, a 1-column kernel's col_off is col_base (the same
+    # next value: Yosys merges the flip-flops and drops the copy's logic)
+    g_row = math.gcd(g_base, dh * roww)
+    wr = max(0, a - trailing_zeros(g_row)) if kh > 1 else 0
+    col_off = a if kw > 1 else 0
+    col_base = a if kw > 1 else max(0, a - trailing_zeros(sw * cf))
+    counters = sum(clog2(n) for n in (roww, kw, kh, ow, oh) if n > 1)
     bits = simd * elem_bits
     buf = ram(depth, bits, sync_read=True)
-    r = buf + Resources(ff=0 if buf.bram18 else bits + 1)
-    per_bit = SWG_LUTS_PER_ADDRESS_BIT + (SWG_MODULO_LUTS_PER_ADDRESS_BIT
-                                          if depth & (depth - 1) else 0)
-    r += Resources(lut=per_bit * e + SWG_CONTROL_LUTS,
-                   ff=6 * e + clog2(rows + 1))
-    for n in (cf, kw, kh, ow, oh, roww):
-        r += counter(n)
-    return Estimate(r)
+    per_offset_bit = SWG_OFFSET_LUTS_PER_BIT + (SWG_MODULO_LUTS_PER_BIT
+                                                if depth & (depth - 1) else 0)
+    lut = (SWG_ADDRESS_LUTS_PER_BIT * a - SWG_OFFSET_LUTS_PER_BIT * (a - col_off)
+           + per_offset_bit * (wr + wb) + SWG_COUNTER_LUTS_PER_BIT * counters
+           + SWG_CONTROL_LUTS - (0 if buf.bram18 else SWG_LUTRAM_RESETS))
+    ff = 2 * a + col_base + col_off + wr + (1 if wr and trailing_zeros(g_row) else 0) + wb \
+        + counters + clog2(rows + 1) + 1 + 1
+    return Estimate(buf + Resources(lut=lut, ff=ff + (0 if buf.bram18 else bits)))
 
 
 SWG_WINDOW_CONTROL_LUTS = 8
