@@ -395,6 +395,21 @@ def mvau_stages(simd: int, n_thres: int) -> tuple[int, int]:
 # ----------------------------------------------------------------------------------------------
 
 
+def products_in_dsp(x_bits: int, x_signed: bool, x_bipolar: bool, w_bits: int, w_signed: bool,
+                    w_bipolar: bool) -> bool:
+    """Whether qnnc_mvau's products are DSP48E1s (`product`'s rule)."""
+    return not (x_bipolar or w_bipolar) and x_bits + w_bits > 6 and uses_dsp(
+        x_bits + (0 if x_signed else 1), w_bits + (0 if w_signed else 1))
+
+
+def accumulator_clear(dsp_products: bool, simd: int, acc_bits: int) -> int:
+    """LUTs a lane of the accumulator's first-word clear beyond its adder's: with DSP
+    products past SIMD 1 the DSPs' post-adders hold the tree's first level, the accumulation
+    is on the carry chain and the cleared accumulator, its DI operand, a LUT a bit (see
+    `mvau`)."""
+    return acc_bits if dsp_products and simd > 1 else 0
+
+
 MVAU_CONTROL_LUTS = 62
 """LUTs of qnnc_mvau's issue logic beyond its counters' adders: the last-word compares of
 sf/nf/wa, the credit compare and the handshake, the queue's flags, and the ~35 inverters (INV)
@@ -427,8 +442,14 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
       narrower for XNOR products, whose sums have a constant low bit); with DSP products the
       adders fed by a product straight from a DSP are in its post-adder (`adder_tree` `dsp`),
       the others in LUTs;
-    - PE accumulators (an ACC_W-bit adder whose first-word clear folds into its LUTs, ACC_W
-      flip-flops);
+    - PE accumulators, ACC_W flip-flops and `base + dot` (`base` the accumulator cleared on a
+      vector's first word): with DSP products at SIMD 1, the add is in the DSP's post-adder
+      (P = A·B + C) and `base` a LUT a bit on C; past SIMD 1 the post-adders hold the tree's
+      first level and the add is on the carry chain, whose DI operand is `base` (Yosys' CARRY4
+      takes the adder's first operand there), a LUT a bit besides the sum's (measured on
+      resconv_w4a4's fc: 2 LUTs an accumulator bit at SIMD 2 and 4). With LUT products
+      the carry chain's `base` is a LUT of its own as well (TFC-w2a2's MatMul_32), but the
+      terms of that MVAU were fitted without it (MVAU_CONTROL_LUTS): one a bit is kept there;
     - with thresholds: PE·N_THRES registered signed comparisons of ACC_W bits (a subtractor
       on the carry chain and 2 LUTs to decode ≥/≤ by direction), the accumulator's complement they share
       (an INV a bit: PE·ACC_W), and per PE a count of N_THRES hits plus the bias (an OUT_W-bit
@@ -449,8 +470,7 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
         cols = rom_columns(t.depth, min(t_columns, t.width))
         mems[1] = Memory(t.name, t.depth, t.width, t.style, t.bram18,
                          memory.distributed_luts(t.depth, cols) if t.style == "distributed" else t.luts)
-    dsp_products = not (x_bipolar or w_bipolar) and x_bits + w_bits > 6 and uses_dsp(
-        x_bits + (0 if x_signed else 1), w_bits + (0 if w_signed else 1))
+    dsp_products = products_in_dsp(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar)
     if w_rom is not None and mems[0].style == "distributed":
         w = mems[0]
         mems[0] = Memory(w.name, w.depth, w.width, w.style, 0, w_rom.lut)
@@ -477,7 +497,8 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
     pr_bits = product_bits(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits)
     r += product(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits) * (pe * simd)
     r += adder_tree(simd, pr_bits, acc_bits, odd=x_bipolar and w_bipolar, dsp=dsp_products) * pe
-    r += Resources(lut=pe * adder(acc_bits), ff=pe * acc_bits)
+    r += Resources(lut=pe * (adder(acc_bits) + accumulator_clear(dsp_products, simd, acc_bits)),
+                   ff=pe * acc_bits)
     if n_thres:
         cmp = adder(acc_bits) + 2
         r += Resources(lut=pe * n_thres * cmp + pe * acc_bits, ff=pe * n_thres)
@@ -866,7 +887,9 @@ def mvau_requant(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bo
     clamp = Resources(lut=math.ceil(max(0, q_bits - 1 - cnt_w) / 6) + cnt_w)
     if uses_dsp(acc_bits, mult_bits):
         lane = Resources(dsp=math.ceil(acc_bits / 25) * math.ceil(mult_bits / 18)) + clamp
-        lane += Resources(lut=-adder(acc_bits), ff=-acc_bits)  # the accumulator, packed
+        dsp = products_in_dsp(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar)
+        lane += Resources(lut=-adder(acc_bits) - accumulator_clear(dsp, simd, acc_bits),
+                          ff=-acc_bits)  # the accumulator, packed
     else:
         lane = product(acc_bits, True, False, mult_bits, True, False)
         lane += Resources(lut=adder(sum_bits), ff=prod_bits + offset_bits) + clamp

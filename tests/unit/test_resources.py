@@ -463,3 +463,20 @@ def test_swg_follows_the_cell():
         assert 0.9 <= est(c).lut / c[11] <= 1.25, (c, est(c))
     # resconv_w4a4's pool generator at SIMD 1, 2, 8, 16: AW = 10, 9, 7, 6 (DEPTH = 4·16·CF)
     assert [est(c).lut for c in SWG_CELLS[:4]] == [152, 141, 119, 188]
+
+
+# resconv_w4a4's mvau_fc_Gemm (MW 1152, MH 10, 4-bit unsigned inputs, 4-bit signed weights,
+# ACC_W 16, no activation) synthesized as its layer module (benchmarks/resources.py) at six
+# foldings: (PE, SIMD, LUT sites). At SIMD 1 the accumulation is in the DSPs' post-adders and
+# the first-word clear a LUT2 a bit on their C inputs (80 at PE 5); past SIMD 1 it is on the
+# carry chain: a LUT2 a bit for the cleared accumulator (the CARRY4's DI) and one for the sum
+# (320 at PE 10).
+FC_FOLDINGS = [(1, 2, 175), (5, 1, 327), (10, 2, 521), (10, 4, 623), (5, 4, 382), (5, 8, 500)]
+
+
+def test_dsp_mvau_accumulator_clear():
+    assert res.accumulator_clear(True, 2, 16) == 16
+    assert res.accumulator_clear(True, 1, 16) == 0 and res.accumulator_clear(False, 8, 16) == 0
+    for pe, simd, lut in FC_FOLDINGS:
+        e = res.mvau(1152, 10, pe, simd, 4, False, False, 4, True, False, 16, 0, 16).resources
+        assert 0.95 <= e.lut / lut <= 1.1, (pe, simd, e.lut, lut)
