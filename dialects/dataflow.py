@@ -193,24 +193,38 @@ def weight_words(w: np.ndarray, pe: int, simd: int, bipolar: bool) -> np.ndarray
     return (words > 0).astype(np.int64) if bipolar else words.astype(np.int64)
 
 
+def lut_weight_rom(mw: int, mh: int, pe: int, simd: int, bits: int) -> bool:
+    """Whether the weight ROM at a folding is built in LUTs from its columns
+    (`weight_rom_luts`): the memory rule puts it in LUTs and it is at most 64 words deep (a
+    column is then one uint64)."""
+    depth = (mw // simd) * (mh // pe)
+    return depth <= 64 and memory.rom_style(depth, pe * simd * bits) == "distributed"
+
+
+@functools.lru_cache(maxsize=16)
+def weights_array(weights: DenseIntOrFPElementsAttr) -> np.ndarray:
+    """The weights as numpy, converted once per unit for every folding the search prices."""
+    return dense_to_numpy(weights)
+
+
 @functools.lru_cache(maxsize=256)
 def weight_rom_luts(weights: DenseIntOrFPElementsAttr, pe: int, simd: int, bits: int,
-                    bipolar: bool) -> res.Resources | None:
+                    bipolar: bool) -> res.Resources:
     """The weight ROM at a folding as Yosys builds it in LUTs (`resources.lut_rom` of its bit
-    columns: distinct columns merged, the words a read-register set/reset takes), when the
-    memory rule puts it in LUTs and it is at most 64 words deep (a column is then one uint64);
-    None otherwise, for `resources.rom`'s shape formula. Cached as `threshold_rom_columns`:
-    `dataflow-fold` estimates every folding, and the requantized and thresholded estimates of
-    one folding share the ROM."""
-    w = dense_to_numpy(weights)
+    columns: distinct columns merged, the words a read-register set/reset takes), for a ROM
+    `lut_weight_rom` admits. Cached as `threshold_rom_columns`: the requantized and
+    thresholded estimates of one folding share the ROM."""
+    w = weights_array(weights)
     mw, mh = w.shape
-    depth, width = (mw // simd) * (mh // pe), pe * simd * bits
-    if depth > 64 or memory.rom_style(depth, width) != "distributed":
-        return None
-    words = weight_words(w, pe, simd, bipolar)                          # depth × PE·SIMD
-    cols = ((words[:, :, None] >> np.arange(bits)) & 1).reshape(depth, -1).astype(np.uint64)
-    cols = np.bitwise_or.reduce(cols << np.arange(depth, dtype=np.uint64)[:, None], axis=0)
-    return res.lut_rom(np.unique(cols).tolist(), depth)
+    sf, nf = mw // simd, mh // pe
+    # `weight_words`' layout without building the words: lane (p, s) of word nf·SF + sf holds
+    # W[sf·SIMD + s][nf·PE + p], so bit b's column of lane (p, s) is the sum over (nf, sf) of
+    # that bit times 2^(nf·SF + sf)
+    w4 = ((w > 0) if bipolar else w).astype(np.int64).reshape(sf, simd, nf, pe)
+    weight = (np.uint64(1) << np.arange(nf * sf, dtype=np.uint64)).reshape(nf, sf)
+    cols = np.concatenate([np.einsum("aibp,ba->ip", ((w4 >> b) & 1).astype(np.uint64), weight)
+                           .ravel() for b in range(bits)])
+    return res.lut_rom(cols, nf * sf)
 
 
 @functools.lru_cache(maxsize=64)
@@ -483,10 +497,12 @@ class MVAUOp(_UnitOp):
                         elem_bits(o) if k else acc_bits, t_cols, self.weight_rom_luts(fold))
 
     def weight_rom_luts(self, fold: Fold) -> res.Resources | None:
-        """`weight_rom_luts` of this unit's weights at `fold`."""
-        w = self.weight_type
-        return weight_rom_luts(self.weights, fold["pe"], fold["simd"], elem_bits(w),
-                               isinstance(w, BipolarType))
+        """`weight_rom_luts` of this unit's weights at `fold`, None where `lut_weight_rom`
+        says the shape formula (`resources.rom`) stands."""
+        w, pe, simd = self.weight_type, fold["pe"], fold["simd"]
+        if not lut_weight_rom(self.mw, self.mh, pe, simd, elem_bits(w)):
+            return None
+        return weight_rom_luts(self.weights, pe, simd, elem_bits(w), isinstance(w, BipolarType))
 
     def verify_(self) -> None:
         w = dense_to_numpy(self.weights)

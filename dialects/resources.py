@@ -27,6 +27,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from qnnc.dialects import memory
 
 # ----------------------------------------------------------------------------------------------
@@ -158,77 +160,113 @@ def rom(name: str, depth: int, width: int) -> Memory:
                   memory.distributed_luts(depth, rom_columns(depth, width)))
 
 
-def _rom_tree(pattern: int, defined: int, n: int, memo: dict):
-    """The read mux tree memory_map builds for one bit column over n (a power of two) words,
-    the high address bit at the root (bit i of `pattern` is word i's bit; `defined` masks the
-    words that exist), simplified as opt does it: a subtree whose words agree is that
-    constant, a missing half gives way to the other (mux_undef), equal halves merge, and a mux
-    of 0 and 1 is its select (or its inverse). A constant, ("a"/"na", bit) or ("mux", bit,
-    low, high); None when no word is defined."""
-    key = (pattern, defined, n)
-    if key in memo:
-        return memo[key]
-    if not defined:
-        t = None
-    elif pattern & defined in (0, defined):
-        t = int(pattern & defined != 0)
-    else:
-        h = n // 2
-        m = (1 << h) - 1
-        lo = _rom_tree(pattern & m, defined & m, h, memo)
-        hi = _rom_tree(pattern >> h, defined >> h, h, memo)
-        bit = h.bit_length() - 1
-        if lo is None or hi is None or lo == hi:
-            t = hi if lo is None else lo
-        elif (lo, hi) in ((0, 1), (1, 0)):
-            t = ("a" if hi else "na", bit)
-        else:
-            t = ("mux", bit, lo, hi)
-    memo[key] = t
-    return t
+def _fill_ops(depth: int, off: int, size: int) -> list[tuple[int, int, int]]:
+    """The copies (source, length, destination) that complete a column of `depth` words to
+    the `size` words of its read mux tree as opt simplifies the missing words away: where a
+    subtree's upper half has no word, the tree is its lower half (mux_undef), which is the
+    lower half's values read at every address of both (filled before it is copied)."""
+    if size == 1 or off + size <= depth:
+        return []
+    h = size // 2
+    if off + h >= depth:
+        return _fill_ops(depth, off, h) + [(off, h, off + h)]
+    return _fill_ops(depth, off + h, h)
+
+
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """The distinct values of `a`, sorted (a sort and a compare: numpy's hashing unique is
+    many times slower on the folding search's hundreds of thousands of columns)."""
+    if len(a) < 2:
+        return a
+    s = np.sort(a)
+    return s[np.concatenate(([True], s[1:] != s[:-1]))]
 
 
 def lut_rom(columns, depth: int) -> Resources:
     """A ROM in LUTs with a registered read, from its bit columns (ints, bit i = word i's bit),
-    as Yosys builds it: a flip-flop per distinct non-constant column (opt_merge; constant ones
-    vanish), whose D input is the column's read mux tree (`_rom_tree`). opt_dff takes into the
-    flip-flop's synchronous set/reset every mux from the root down whose one input is a
-    constant (the same reset value all the way): the half of the words that agree becomes the
-    set/reset, driven by the address bit, and only the rest is logic, one LUT per distinct
-    remaining function up to 64 words (the functions of distinct columns often coincide there:
-    with 2^k + 1 words the last word always goes to the set/reset), a LUT6 per 64 words
-    beyond; an address bit itself is a wire and its inverse an INV. A set/reset on several
-    address bits is a LUT (an OR), shared; a flip-flop whose set/reset is active low gets an
-    INV of its own (active-high R/S on FDRE/FDSE). Measured on ROMs alone (random 96-bit
-    words, 2..72 words deep; resconv_w4a4's 9-word c1 weights): flip-flops exact, LUTs within
-    ±3; the former count (a LUT and a flip-flop per column) is 192/192 for c1's weights where
-    Yosys has 128/166."""
+    as Yosys builds it. memory_map makes each bit a mux tree on the read address, the high
+    bit at the root, into a flip-flop; opt simplifies the tree (constant subtrees, missing
+    words, equal halves: what is left is the column's function with its root at the highest
+    address bit it depends on) and merges equal columns (a flip-flop per distinct
+    non-constant column; constant ones vanish). opt_dff takes into the flip-flop's synchronous
+    set/reset every mux from the root down whose one input is a constant (the same reset value
+    all the way): that half's address bit drives the set/reset, and only the rest is logic, a
+    LUT per distinct remaining function up to 64 words (the functions of distinct columns often
+    coincide there; with 2^k + 1 words the last word always goes to the set/reset) and a LUT6
+    per 64 words beyond; an address bit itself is a wire and its inverse an INV. A set/reset
+    on several address bits is a LUT (an OR), shared; a flip-flop whose set/reset is active
+    low gets an INV of its own (active-high R/S on FDRE/FDSE). Measured on ROMs alone (random
+    and small-integer words, 2..72 words deep; resconv_w4a4's 9-word c1 weights): flip-flops
+    exact, LUTs within ±3; the former count (a LUT and a flip-flop per column) is 192/192 for
+    c1's weights where Yosys has 128/166. The columns are worked on together as numpy
+    arrays (uint64 up to 64 words): the folding search counts every folding's weight ROM."""
     n = 1 << max(1, (depth - 1).bit_length())
-    defined = (1 << depth) - 1
-    memo: dict = {}
-    luts, resets, ffs, invs = set(), set(), 0, 0
-    for c in set(columns):
-        c &= defined
-        if c in (0, defined):
-            continue
-        ffs += 1
-        t, rv, controls = _rom_tree(c, defined, n, memo), None, []
-        while isinstance(t, tuple) and t[0] == "mux":
-            _, bit, lo, hi = t
-            if hi in (0, 1) and rv in (None, hi):
-                rv, t = hi, lo
-                controls.append((bit, True))
-            elif lo in (0, 1) and rv in (None, lo):
-                rv, t = lo, hi
-                controls.append((bit, False))
-            else:
-                break
-        if isinstance(t, tuple) and t[0] != "a":
-            luts.add(t)
-        if len(controls) > 1:
-            resets.add(frozenset(controls))
-        invs += bool(controls) and not any(p for _, p in controls)
-    lut = sum(1 if t[0] == "na" else math.ceil((2 << t[1]) / memory.LUT_WORDS) for t in luts)
+    k = n.bit_length() - 1
+    dt = np.uint64 if n <= 64 else object
+    u = (lambda v: np.uint64(v)) if n <= 64 else (lambda v: v)
+    defined, full = (1 << depth) - 1, (1 << n) - 1
+    f = _distinct(np.asarray(columns if n <= 64 else [int(c) for c in columns], dtype=dt)
+                  & u(defined))
+    f = f[(f != u(0)) & (f != u(defined))]
+    ffs = len(f)
+    if not ffs:
+        return Resources()
+    for src, h, dst in _fill_ops(depth, 0, n):
+        f = f | (((f >> u(src)) & u((1 << h) - 1)) << u(dst))
+    # masks of the words whose address has bit b clear, and the pattern of address bit b
+    low = [sum(1 << i for i in range(n) if not i >> b & 1) for b in range(k)]
+    lit = [full ^ m for m in low]
+
+    def top_bit(g):
+        """The highest address bit each column depends on (-1: a constant)."""
+        t = np.full(len(g), -1)
+        for b in range(k):
+            s, m = u(1 << b), u(low[b])
+            t = np.where(g != (((g & m) << s) | ((g >> s) & m)), b, t)
+        return t
+
+    shifts = np.array([1 << b for b in range(k)], dtype=dt)
+    lows = np.array(low, dtype=dt)
+
+    def half(g, t, upper):
+        """The column with address bit t (per column) held at 0 or 1, at every address."""
+        s, m = shifts[t], lows[t]
+        h = ((g >> s) & m) if upper else (g & m)
+        return h | (h << s)
+
+    rv = np.full(ffs, -1)
+    pos = np.zeros(ffs, dtype=np.int64)        # address bits of active-high set/resets
+    neg = np.zeros(ffs, dtype=np.int64)        # and of active-low ones
+    live = np.ones(ffs, dtype=bool)
+    for _ in range(k):
+        t = top_bit(f)
+        live &= t >= 0
+        if not live.any():
+            break
+        tt = np.where(live, t, 0)
+        lo, hi = half(f, tt, False), half(f, tt, True)
+        lo_c = (lo == u(0)) | (lo == u(full))
+        hi_c = (hi == u(0)) | (hi == u(full))
+        lo_v, hi_v = (lo != u(0)).astype(int), (hi != u(0)).astype(int)
+        live &= ~(lo_c & hi_c)                     # a mux of 0 and 1: the address bit itself
+        take_hi = live & hi_c & ((rv < 0) | (rv == hi_v))
+        take_lo = live & ~take_hi & lo_c & ((rv < 0) | (rv == lo_v))
+        bit = np.left_shift(1, tt)
+        pos, neg = np.where(take_hi, pos | bit, pos), np.where(take_lo, neg | bit, neg)
+        rv = np.where(take_hi, hi_v, np.where(take_lo, lo_v, rv))
+        f = np.where(take_hi, lo, np.where(take_lo, hi, f)).astype(dt)
+        live &= take_hi | take_lo
+    t = top_bit(f)
+    logic = (t >= 0) & (f != np.array(lit, dtype=dt)[np.maximum(t, 0)])  # not an address bit
+    rest = _distinct(f[logic])
+    t = top_bit(rest)
+    inverted = rest == lows[t]                                    # an address bit inverted
+    words = np.left_shift(2, t[~inverted])                        # the function's span
+    lut = int(np.count_nonzero(inverted)) + int(np.maximum(1, words // memory.LUT_WORDS).sum())
+    both = pos | neg
+    several = (both & (both - 1)) != 0                 # a set/reset on more than one bit
+    resets = set(zip(pos[several].tolist(), neg[several].tolist()))
+    invs = int(np.count_nonzero((pos == 0) & (neg != 0)))
     return Resources(lut=lut + len(resets) + invs, ff=ffs)
 
 

@@ -406,6 +406,25 @@ def test_lut_rom_as_yosys_builds_it():
     assert res.rom("w", 9, 192).luts == 192 and res.rom_columns(9, 192) == 192
 
 
+def test_weight_rom_columns_follow_the_rom_layout():
+    # dataflow.weight_rom_luts builds the columns without the words; they must be the columns
+    # of the ROM the lowering emits (dataflow.weight_words)
+    import numpy as np
+    from qnnc.dialects import dataflow
+    from qnnc.dialects.codes import dense_from_numpy, int_type
+    rng = np.random.default_rng(3)
+    for mw, mh, pe, simd, bits, bipolar in ((27, 16, 16, 3, 4, False), (36, 8, 2, 3, 1, True),
+                                             (64, 32, 8, 8, 2, False), (9, 7, 7, 9, 3, False)):
+        w = (np.where(rng.random((mw, mh)) < 0.5, 1, -1) if bipolar else
+             rng.integers(-(1 << (bits - 1)), 1 << (bits - 1), size=(mw, mh)))
+        words = dataflow.weight_words(w, pe, simd, bipolar)
+        cols = rom_columns_of([sum(int(v) << (bits * i) for i, v in enumerate(row))
+                               for row in words & ((1 << bits) - 1)], words.shape[1] * bits)
+        attr = dense_from_numpy(w.astype(np.int64), int_type(int(w.min()), int(w.max())))
+        assert dataflow.weight_rom_luts(attr, pe, simd, bits, bipolar) == \
+            res.lut_rom(cols, len(words))
+
+
 def test_mvau_takes_the_lut_rom_built_from_the_weights():
     args = (27, 16, 16, 3, 8, True, False, 4, True, False, 15, 0, 15)
     plain = res.mvau(*args).resources
