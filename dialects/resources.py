@@ -19,7 +19,8 @@ Each unit is a sum of components, each a pure function of integer parameters bel
   RAM and block RAM;
 - registers (output and skid registers, counters) as flip-flops.
 
-This module imports only `codes` and `memory`: dialects build on it, never the reverse.
+This module imports only `codes` and `memory` of qnnc (numpy for `lut_rom`'s columns): dialects
+build on it, never the reverse.
 """
 
 from __future__ import annotations
