@@ -51,6 +51,7 @@ from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from qnnc.dialects.formats import irdl_op_definition  # formats parsed when first used
+from qnnc.dialects import memory
 from qnnc.dialects import resources as res
 
 if TYPE_CHECKING:
@@ -182,6 +183,48 @@ def rom_distinct_columns(t, pe: int, bits: int) -> int:
         packed = np.ascontiguousarray(packed)
         keys = np.sort(packed.view(np.dtype((np.void, packed.shape[1]))).ravel())
     return 1 + int(np.count_nonzero(keys[1:] != keys[:-1]))
+
+
+def weight_words(w: np.ndarray, pe: int, simd: int, bipolar: bool) -> np.ndarray:
+    """(NF·SF, PE·SIMD) ROM: word nf·SF+sf, lane p·SIMD+s holds W[sf·SIMD+s][nf·PE+p]."""
+    mw, mh = w.shape
+    sf, nf = mw // simd, mh // pe
+    words = w.reshape(sf, simd, nf, pe).transpose(2, 0, 3, 1).reshape(nf * sf, pe * simd)
+    return (words > 0).astype(np.int64) if bipolar else words.astype(np.int64)
+
+
+def lut_weight_rom(mw: int, mh: int, pe: int, simd: int, bits: int) -> bool:
+    """Whether the weight ROM at a folding is built in LUTs from its columns
+    (`weight_rom_luts`): the memory rule puts it in LUTs and it is at most 64 words deep (a
+    column is then one uint64)."""
+    depth = (mw // simd) * (mh // pe)
+    return depth <= 64 and memory.rom_style(depth, pe * simd * bits) == "distributed"
+
+
+@functools.lru_cache(maxsize=16)
+def weights_array(weights: DenseIntOrFPElementsAttr) -> np.ndarray:
+    """The weights as numpy, converted once per unit for every folding the search prices."""
+    return dense_to_numpy(weights)
+
+
+@functools.lru_cache(maxsize=256)
+def weight_rom_luts(weights: DenseIntOrFPElementsAttr, pe: int, simd: int, bits: int,
+                    bipolar: bool) -> res.Resources:
+    """The weight ROM at a folding as Yosys builds it in LUTs (`resources.lut_rom` of its bit
+    columns: distinct columns merged, the words a read-register set/reset takes), for a ROM
+    `lut_weight_rom` admits. Cached as `threshold_rom_columns`: the requantized and
+    thresholded estimates of one folding share the ROM."""
+    w = weights_array(weights)
+    mw, mh = w.shape
+    sf, nf = mw // simd, mh // pe
+    # `weight_words`' layout without building the words: lane (p, s) of word nf·SF + sf holds
+    # W[sf·SIMD + s][nf·PE + p], so bit b's column of lane (p, s) is the sum over (nf, sf) of
+    # that bit times 2^(nf·SF + sf)
+    w4 = ((w > 0) if bipolar else w).astype(np.int64).reshape(sf, simd, nf, pe)
+    weight = (np.uint64(1) << np.arange(nf * sf, dtype=np.uint64)).reshape(nf, sf)
+    cols = np.concatenate([np.einsum("aibp,ba->ip", ((w4 >> b) & 1).astype(np.uint64), weight)
+                           .ravel() for b in range(bits)])
+    return res.lut_rom(cols, nf * sf)
 
 
 @functools.lru_cache(maxsize=64)
@@ -434,7 +477,8 @@ class MVAUOp(_UnitOp):
                                     np.ascontiguousarray(v, dtype=np.int64).tobytes(),
                                     fold["pe"], b)
                                     for v, b in ((r.mult, r.mult_bits()),
-                                                 (r.offset, r.offset_bits()))))
+                                                 (r.offset, r.offset_bits()))),
+                                self.weight_rom_luts(fold))
 
     def threshold_resources_at(self, fold: Fold) -> res.Estimate:
         """Resources with the thresholds compared in hardware (or no activation)."""
@@ -450,7 +494,15 @@ class MVAUOp(_UnitOp):
         return res.mvau(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x), elem_signed(x),
                         isinstance(x, BipolarType), elem_bits(w), elem_signed(w),
                         isinstance(w, BipolarType), acc_bits, k,
-                        elem_bits(o) if k else acc_bits, t_cols)
+                        elem_bits(o) if k else acc_bits, t_cols, self.weight_rom_luts(fold))
+
+    def weight_rom_luts(self, fold: Fold) -> res.Resources | None:
+        """`weight_rom_luts` of this unit's weights at `fold`, None where `lut_weight_rom`
+        says the shape formula (`resources.rom`) stands."""
+        w, pe, simd = self.weight_type, fold["pe"], fold["simd"]
+        if not lut_weight_rom(self.mw, self.mh, pe, simd, elem_bits(w)):
+            return None
+        return weight_rom_luts(self.weights, pe, simd, elem_bits(w), isinstance(w, BipolarType))
 
     def verify_(self) -> None:
         w = dense_to_numpy(self.weights)

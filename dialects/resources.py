@@ -19,13 +19,16 @@ Each unit is a sum of components, each a pure function of integer parameters bel
   RAM and block RAM;
 - registers (output and skid registers, counters) as flip-flops.
 
-This module imports only `codes` and `memory`: dialects build on it, never the reverse.
+This module imports only `codes` and `memory` of qnnc (numpy for `lut_rom`'s columns): dialects
+build on it, never the reverse.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from qnnc.dialects import memory
 
@@ -130,29 +133,14 @@ def rom_columns(depth: int, width: int) -> int:
     return width if depth >= 16 else min(width, (1 << depth) - 2)
 
 
-def bram_depth_pieces(depth: int, width: int) -> int:
-    """Block RAMs a depth×width memory is split into along its depth in Yosys' placement: of
-    the aspect ratios that reach the fewest BRAM18s (`memory.bram18_plain`), RAMB18E1's or a
-    RAMB36E1's (twice as deep at the cost of two, or 512×72), the one with the fewest pieces
-    in depth (memory_libmap takes the RAMB36E1 on a tie). Measured: 2304×32 in five 512×36
-    RAMB18s, 1536×32 in three, 3072×32 in three 1K×36 RAMB36s, 2304×8 and 1024×32 in one
-    RAMB36."""
-    best = memory.bram18_plain(depth, width)
-    if best == 0:
-        return 0
-    shapes = [(d, w, 1) for d, w in memory.BRAM18_SHAPES]
-    shapes += [(2 * d, w, 2) for d, w in memory.BRAM18_SHAPES] + [(512, 72, 2)]
-    return min(math.ceil(depth / d) for d, w, c in shapes
-               if c * math.ceil(depth / d) * math.ceil(width / w) == best)
-
-
 def mux_luts(k: int) -> int:
     """LUT sites of a k:1 multiplexer of one bit with registered selects: one LUT6 while the k
     data and ceil(log2 k) select bits fit its 6 inputs (k <= 4), else 4:1 LUT6s and LUT1/LUT3
     pass-throughs joined by MUXF7/MUXF8 and the LUTs that combine their outputs, about 7 sites
     per 16 inputs and one more: measured 4 a bit at k = 5 (qnnc_dwc's output mux, a block ROM
-    in five depth pieces), 4.4 at k = 9 (qnnc_dwc 32 -> 4 lanes), 12.75..14 at 32:1 and 49..58
-    at 128:1 (a packed ROM's slice mux, `memory.rom_packing`)."""
+    in five depth pieces), 4.4 at k = 9 (qnnc_dwc 32 -> 4 lanes; a block ROM's 9:1 read mux
+    3.0..3.7), 12.75..14 at 32:1 and 49..58 at 128:1 (a block ROM's read mux over its depth
+    pieces, `memory.rom_mapping`)."""
     if k <= 1:
         return 0
     return 1 if k <= 4 else math.ceil(7 * k / 16) + 1
@@ -161,19 +149,126 @@ def mux_luts(k: int) -> int:
 def rom(name: str, depth: int, width: int) -> Memory:
     """A ROM placed by the memory rule (block RAM or LUTs, `memory.rom_style`). In LUTs, it
     costs `memory.distributed_luts` for at most `rom_columns` distinct columns. In block RAM,
-    its words packed f to a BRAM word (`memory.rom_packing`) and the packed memory split along
-    its depth into `bram_depth_pieces`, each bit of the packed word is a mux of the pieces
-    (`mux_luts`, selected by the registered high address bits: memory_libmap's read mux;
-    measured 128 LUTs for 2304×32 in five RAMB18s, 32 for 1536×32 in three, none in one), and
-    each output bit a mux of the f slices (`mux_luts`)."""
+    the BRAM18s of Yosys' mapping (`memory.rom_mapping`) and its read mux, one per output bit
+    over the ROM's depth pieces (`mux_luts`, selected by the registered high address bits;
+    measured 80 LUTs for 2304×20 in five pieces, 128 for 2304×32, 49 for 262144×1 in 128,
+    none in one)."""
     style = memory.rom_style(depth, width)
     if style == "block":
-        f = memory.rom_packing(depth, width)
-        d, w = math.ceil(depth / f), width * f
-        return Memory(name, depth, width, style, memory.bram18_count(depth, width),
-                      w * mux_luts(bram_depth_pieces(d, w)) + width * mux_luts(f))
+        bram18, pieces = memory.rom_mapping(depth, width)
+        return Memory(name, depth, width, style, bram18, width * mux_luts(pieces))
     return Memory(name, depth, width, style, 0,
                   memory.distributed_luts(depth, rom_columns(depth, width)))
+
+
+def _fill_ops(depth: int, off: int, size: int) -> list[tuple[int, int, int]]:
+    """The copies (source, length, destination) that complete a column of `depth` words to
+    the `size` words of its read mux tree as opt simplifies the missing words away: where a
+    subtree's upper half has no word, the tree is its lower half (mux_undef), which is the
+    lower half's values read at every address of both (filled before it is copied)."""
+    if size == 1 or off + size <= depth:
+        return []
+    h = size // 2
+    if off + h >= depth:
+        return _fill_ops(depth, off, h) + [(off, h, off + h)]
+    return _fill_ops(depth, off + h, h)
+
+
+def _distinct(a: np.ndarray) -> np.ndarray:
+    """The distinct values of `a`, sorted (a sort and a compare: numpy's hashing unique is
+    many times slower on the folding search's hundreds of thousands of columns)."""
+    if len(a) < 2:
+        return a
+    s = np.sort(a)
+    return s[np.concatenate(([True], s[1:] != s[:-1]))]
+
+
+def lut_rom(columns, depth: int) -> Resources:
+    """A ROM in LUTs with a registered read, from its bit columns (ints, bit i = word i's bit),
+    as Yosys builds it. memory_map makes each bit a mux tree on the read address, the high
+    bit at the root, into a flip-flop; opt simplifies the tree (constant subtrees, missing
+    words, equal halves: what is left is the column's function with its root at the highest
+    address bit it depends on) and merges equal columns (a flip-flop per distinct
+    non-constant column; constant ones vanish). opt_dff takes into the flip-flop's synchronous
+    set/reset every mux from the root down whose one input is a constant (the same reset value
+    all the way): that half's address bit drives the set/reset, and only the rest is logic, a
+    LUT per distinct remaining function up to 64 words (the functions of distinct columns often
+    coincide there; with 2^k + 1 words the last word always goes to the set/reset) and a LUT6
+    per 64 words beyond; an address bit itself is a wire and its inverse an INV. A set/reset
+    on several address bits is a LUT (an OR), shared; a flip-flop whose set/reset is active
+    low gets an INV of its own (active-high R/S on FDRE/FDSE). Measured on ROMs alone (random
+    and small-integer words, 2..72 words deep; resconv_w4a4's 9-word c1 weights): flip-flops
+    exact, LUTs within ±3; the former count (a LUT and a flip-flop per column) is 192/192 for
+    c1's weights where Yosys has 128/166. The columns are worked on together as numpy
+    arrays (uint64 up to 64 words): the folding search counts every folding's weight ROM."""
+    n = 1 << max(1, (depth - 1).bit_length())
+    k = n.bit_length() - 1
+    dt = np.uint64 if n <= 64 else object
+    u = (lambda v: np.uint64(v)) if n <= 64 else (lambda v: v)
+    defined, full = (1 << depth) - 1, (1 << n) - 1
+    f = _distinct(np.asarray(columns if n <= 64 else [int(c) for c in columns], dtype=dt)
+                  & u(defined))
+    f = f[(f != u(0)) & (f != u(defined))]
+    ffs = len(f)
+    if not ffs:
+        return Resources()
+    for src, h, dst in _fill_ops(depth, 0, n):
+        f = f | (((f >> u(src)) & u((1 << h) - 1)) << u(dst))
+    # masks of the words whose address has bit b clear, and the pattern of address bit b
+    low = [sum(1 << i for i in range(n) if not i >> b & 1) for b in range(k)]
+    lit = [full ^ m for m in low]
+
+    def top_bit(g):
+        """The highest address bit each column depends on (-1: a constant)."""
+        t = np.full(len(g), -1)
+        for b in range(k):
+            s, m = u(1 << b), u(low[b])
+            t = np.where(g != (((g & m) << s) | ((g >> s) & m)), b, t)
+        return t
+
+    shifts = np.array([1 << b for b in range(k)], dtype=dt)
+    lows = np.array(low, dtype=dt)
+
+    def half(g, t, upper):
+        """The column with address bit t (per column) held at 0 or 1, at every address."""
+        s, m = shifts[t], lows[t]
+        h = ((g >> s) & m) if upper else (g & m)
+        return h | (h << s)
+
+    rv = np.full(ffs, -1)
+    pos = np.zeros(ffs, dtype=np.int64)        # address bits of active-high set/resets
+    neg = np.zeros(ffs, dtype=np.int64)        # and of active-low ones
+    live = np.ones(ffs, dtype=bool)
+    for _ in range(k):
+        t = top_bit(f)
+        live &= t >= 0
+        if not live.any():
+            break
+        tt = np.where(live, t, 0)
+        lo, hi = half(f, tt, False), half(f, tt, True)
+        lo_c = (lo == u(0)) | (lo == u(full))
+        hi_c = (hi == u(0)) | (hi == u(full))
+        lo_v, hi_v = (lo != u(0)).astype(int), (hi != u(0)).astype(int)
+        live &= ~(lo_c & hi_c)                     # a mux of 0 and 1: the address bit itself
+        take_hi = live & hi_c & ((rv < 0) | (rv == hi_v))
+        take_lo = live & ~take_hi & lo_c & ((rv < 0) | (rv == lo_v))
+        bit = np.left_shift(1, tt)
+        pos, neg = np.where(take_hi, pos | bit, pos), np.where(take_lo, neg | bit, neg)
+        rv = np.where(take_hi, hi_v, np.where(take_lo, lo_v, rv))
+        f = np.where(take_hi, lo, np.where(take_lo, hi, f)).astype(dt)
+        live &= take_hi | take_lo
+    t = top_bit(f)
+    logic = (t >= 0) & (f != np.array(lit, dtype=dt)[np.maximum(t, 0)])  # not an address bit
+    rest = _distinct(f[logic])
+    t = top_bit(rest)
+    inverted = rest == lows[t]                                    # an address bit inverted
+    words = np.left_shift(2, t[~inverted])                        # the function's span
+    lut = int(np.count_nonzero(inverted)) + int(np.maximum(1, words // memory.LUT_WORDS).sum())
+    both = pos | neg
+    several = (both & (both - 1)) != 0                 # a set/reset on more than one bit
+    resets = set(zip(pos[several].tolist(), neg[several].tolist()))
+    invs = int(np.count_nonzero((pos == 0) & (neg != 0)))
+    return Resources(lut=lut + len(resets) + invs, ff=ffs)
 
 
 RAM_LUT_BITS = {32: 6, 64: 3}
@@ -339,6 +434,21 @@ def mvau_stages(simd: int, n_thres: int) -> tuple[int, int]:
 # ----------------------------------------------------------------------------------------------
 
 
+def products_in_dsp(x_bits: int, x_signed: bool, x_bipolar: bool, w_bits: int, w_signed: bool,
+                    w_bipolar: bool) -> bool:
+    """Whether qnnc_mvau's products are DSP48E1s (`product`'s rule)."""
+    return not (x_bipolar or w_bipolar) and x_bits + w_bits > 6 and uses_dsp(
+        x_bits + (0 if x_signed else 1), w_bits + (0 if w_signed else 1))
+
+
+def accumulator_clear(dsp_products: bool, simd: int, acc_bits: int) -> int:
+    """LUTs a lane of the accumulator's first-word clear beyond its adder's: with DSP
+    products past SIMD 1 the DSPs' post-adders hold the tree's first level, the accumulation
+    is on the carry chain and the cleared accumulator, its DI operand, a LUT a bit (see
+    `mvau`)."""
+    return acc_bits if dsp_products and simd > 1 else 0
+
+
 MVAU_CONTROL_LUTS = 62
 """LUTs of qnnc_mvau's issue logic beyond its counters' adders: the last-word compares of
 sf/nf/wa, the credit compare and the handshake, the queue's flags, and the ~35 inverters (INV)
@@ -349,7 +459,7 @@ Yosys leaves on the counters' carry chains and resets. Read off Yosys runs of th
 
 def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bipolar: bool,
          w_bits: int, w_signed: bool, w_bipolar: bool, acc_bits: int, n_thres: int,
-         out_bits: int, t_columns: int = 0) -> Estimate:
+         out_bits: int, t_columns: int = 0, w_rom: Resources | None = None) -> Estimate:
     """qnnc_mvau (pipelined) with its layer module's ROMs, term by term as the cell is built
     (backends/verilog/lib/qnnc_mvau.v):
     - ROMs, synchronous, placed by `memory.rom_style`: weights (NF·SF words of PE·SIMD·W bits),
@@ -358,7 +468,9 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
       column, `rom_columns`); block RAM keeps its read register inside. Of the threshold
       ROM Yosys keeps only its distinct non-constant columns (sign copies and the shared low
       bits of evenly spaced thresholds merge): `t_columns` when the caller counted them on the
-      actual thresholds (`dataflow.rom_distinct_columns`);
+      actual thresholds (`dataflow.rom_distinct_columns`); of a weight ROM in LUTs, `w_rom`
+      when the caller built it from the actual weights (`lut_rom`: distinct columns, their
+      last words in the read register's set/reset);
     - stage 1: the live input beat register and, when NF > 1, the input buffer (SF words of
       SIMD·IN_W bits, read and written at one address: single-port LUT RAM) with its read
       register and the live/replay mux (a LUT a bit unless the product table absorbs it);
@@ -369,8 +481,14 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
       narrower for XNOR products, whose sums have a constant low bit); with DSP products the
       adders fed by a product straight from a DSP are in its post-adder (`adder_tree` `dsp`),
       the others in LUTs;
-    - PE accumulators (an ACC_W-bit adder whose first-word clear folds into its LUTs, ACC_W
-      flip-flops);
+    - PE accumulators, ACC_W flip-flops and `base + dot` (`base` the accumulator cleared on a
+      vector's first word): with DSP products at SIMD 1, the add is in the DSP's post-adder
+      (P = A·B + C) and `base` a LUT a bit on C; past SIMD 1 the post-adders hold the tree's
+      first level and the add is on the carry chain, whose DI operand is `base` (Yosys' CARRY4
+      takes the adder's first operand there), a LUT a bit besides the sum's (measured on
+      resconv_w4a4's fc: 2 LUTs an accumulator bit at SIMD 2 and 4). With LUT products
+      the carry chain's `base` is a LUT of its own as well (TFC-w2a2's MatMul_32), but the
+      terms of that MVAU were fitted without it (MVAU_CONTROL_LUTS): one a bit is kept there;
     - with thresholds: PE·N_THRES registered signed comparisons of ACC_W bits (a subtractor
       on the carry chain and 2 LUTs to decode ≥/≤ by direction), the accumulator's complement they share
       (an INV a bit: PE·ACC_W), and per PE a count of N_THRES hits plus the bias (an OUT_W-bit
@@ -391,11 +509,16 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
         cols = rom_columns(t.depth, min(t_columns, t.width))
         mems[1] = Memory(t.name, t.depth, t.width, t.style, t.bram18,
                          memory.distributed_luts(t.depth, cols) if t.style == "distributed" else t.luts)
-    dsp_products = not (x_bipolar or w_bipolar) and x_bits + w_bits > 6 and uses_dsp(
-        x_bits + (0 if x_signed else 1), w_bits + (0 if w_signed else 1))
+    dsp_products = products_in_dsp(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar)
+    if w_rom is not None and mems[0].style == "distributed":
+        w = mems[0]
+        mems[0] = Memory(w.name, w.depth, w.width, w.style, 0, w_rom.lut)
     r = total(m.resources() for m in mems)
     for i, m in enumerate(mems):
         if m.style != "distributed":
+            continue
+        if i == 0 and w_rom is not None:
+            r += Resources(ff=w_rom.ff)
             continue
         width = min(t_columns, m.width) if i == 1 and n_thres and t_columns else m.width
         r += Resources(ff=rom_columns(m.depth, width))
@@ -413,7 +536,8 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
     pr_bits = product_bits(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits)
     r += product(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits) * (pe * simd)
     r += adder_tree(simd, pr_bits, acc_bits, odd=x_bipolar and w_bipolar, dsp=dsp_products) * pe
-    r += Resources(lut=pe * adder(acc_bits), ff=pe * acc_bits)
+    r += Resources(lut=pe * (adder(acc_bits) + accumulator_clear(dsp_products, simd, acc_bits)),
+                   ff=pe * acc_bits)
     if n_thres:
         cmp = adder(acc_bits) + 2
         r += Resources(lut=pe * n_thres * cmp + pe * acc_bits, ff=pe * n_thres)
@@ -503,37 +627,60 @@ def dwc(elem_bits: int, in_lanes: int, out_lanes: int) -> Estimate:
     return Estimate(r)
 
 
-SWG_LUTS_PER_ADDRESS_BIT = 18
-"""LUTs of qnnc_swg's address arithmetic per effective address bit: the read address (two
-adders over row, column and channel offsets), the four running offsets with their step
-adders and 3:1/4:1 muxes, the two modulo-DEPTH steps (an adder, a compare, a subtraction and
-a select each), the channel and write-address increments with their wrap compares, and the
-inverters Yosys leaves on those carry chains. Fitted on resconv_w4a4's window generators
-(effective widths 6 and 7 bits: 133, 158, 194 LUTs measured without the line buffer)."""
+SWG_ADDRESS_LUTS_PER_BIT = 8
+"""LUTs of qnnc_swg per bit of AW = clog2(DEPTH), for its four AW-bit registers (waddr, cf,
+col_base, col_off: Yosys keeps every bit of them, as it cannot prove cf < CF or the offsets'
+low bits constant) and the read address row_off + col_off + cf: an INV on each register's
+reset, the increments and step adders, the two adders of the read address, less what ABC
+shares. Fitted with the other SWG_* terms on 39 configurations of the cell alone (H, W 5..32,
+K 2/3, S 1/2, CF 1..64, block RAM and LUT RAM; resconv_w4a4's four generators, the pool one
+at four SIMDs, and cnv_1w1a's seven among them)."""
 
-SWG_MODULO_LUTS_PER_ADDRESS_BIT = 3
-"""LUTs per effective address bit of qnnc_swg's two modulo-DEPTH steps (`wrap_add`: the
-compare of the sum against DEPTH and the subtraction of DEPTH, with their select) when DEPTH
-is not a power of two. With a power-of-two DEPTH the compare is the sum's carry out and the
-subtraction drops it: both vanish. Measured on cnv_1w1a's seven window generators (DEPTH 168
-to 3584, none a power of two: under-estimated by 21..55 LUTs without this term; 4 a bit
-puts swg_conv_features_1, CF 1, at 1.26) against
-resconv_w4a4's pool window generator (DEPTH 1024: within 1 LUT without it)."""
+SWG_OFFSET_LUTS_PER_BIT = 2
+"""LUTs a bit of the modulo-DEPTH offsets row_off and base_off (an INV on the reset, the step
+adder), whose low bits Yosys drops where every step and DEPTH are multiples of 2^k."""
 
-SWG_CONTROL_LUTS = 25
-"""LUTs of qnnc_swg's row accounting (`ahead`, its compares) and handshake."""
+SWG_MODULO_LUTS_PER_BIT = 4
+"""LUTs a bit more of row_off and base_off when DEPTH is not a power of two: `wrap_add`'s
+compare with DEPTH, the subtraction of DEPTH and the select (a power of two drops them: the
+compare is the sum's carry out, the subtraction drops it)."""
+
+SWG_COUNTER_LUTS_PER_BIT = 3
+"""LUTs a bit of the window counters kw, kh, ow, oh and the word within a row (wpos): the
+INV on the reset, the increment and the last-value compare."""
+
+SWG_LUTRAM_RESETS = 8
+"""LUTs fewer with the line buffer in LUT RAM: Yosys folds the resets of the write address
+and row position into their LUTs there (no INVs; fitted on the 7 such configurations)."""
+
+SWG_CONTROL_LUTS = 18
+"""LUTs of qnnc_swg's row accounting (`ahead`: its adder and the two compares), the read
+step and the handshake."""
+
+
+def trailing_zeros(n: int) -> int:
+    """The number of trailing zero bits of n > 0."""
+    return (n & -n).bit_length() - 1
 
 
 def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kernel, strides,
         dilations) -> Estimate:
-    """qnnc_swg: a line buffer of R rows × W·C/SIMD words of SIMD elements with a registered
-    read (`ram`; in block RAM the read register is the RAM's own, in LUT RAM SIMD·ELEM_W
-    flip-flops); the address arithmetic, `SWG_LUTS_PER_ADDRESS_BIT` LUTs and 6 flip-flops
-    (waddr, cf, four offsets) per effective address bit: AW less the trailing zero bits
-    common to DEPTH and every offset step (multiples of CF = C/SIMD: Yosys drops the constant
-    low bits), and `SWG_MODULO_LUTS_PER_ADDRESS_BIT` more when DEPTH is not a power of two
-    (the modulo steps' compare and subtraction); the window counters (kw, kh, ow, oh, the word within a row; `counter`) and
-    control (`SWG_CONTROL_LUTS`)."""
+    """qnnc_swg, by its registers (backends/verilog/lib/qnnc_swg.v): a line buffer of R rows ×
+    W·C/SIMD words of SIMD elements with a registered read (`ram`; in block RAM the read
+    register is the RAM's own, in LUT RAM SIMD·ELEM_W flip-flops); four AW-bit address
+    registers and the read address (`SWG_ADDRESS_LUTS_PER_BIT`); the modulo offsets row_off
+    and base_off, AW bits less the low bits every step and DEPTH share (multiples of
+    W·CF·gcd(SH, FADV, R), and of DH·W·CF for row_off; Yosys keeps one flip-flop for
+    row_off's constant low bits), `SWG_OFFSET_LUTS_PER_BIT` and `SWG_MODULO_LUTS_PER_BIT`
+    when DEPTH is not a power of two; the window counters (`SWG_COUNTER_LUTS_PER_BIT`); the
+    row accounting and control (`SWG_CONTROL_LUTS`, the signed `ahead` of clog2(R+1)+1 bits
+    and the valid flag). A 1-row kernel has no row_off of its own, a 1-column one no col_off
+    (`SWG_OFFSET_LUTS_PER_BIT` a bit less; its col_base drops the low bits of SW·CF). What falls with SIMD is AW (DEPTH = R·W·C/SIMD), not an effective
+    width. Measured on the cell alone: 38 of the 39 configurations of the fit 0.92..1.07 in
+    LUTs (the former 18 LUTs an effective address bit: 0.79..1.36), 10 held out (5×5 and
+    dilated kernels, stride 3, CF 3, 5, 6) 0.94..1.13 (0.88..1.22), flip-flops 1.00..1.08; the
+    39th (8×8×16, SIMD 1, a 512×4 line buffer) Yosys puts in LUT RAM where `ram_in_block`
+    says block RAM (0.59); 1×3 and 1×1 kernels 1.10 and 1.23."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, strides, dilations
     ke, kew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
     oh, ow = (height - ke) // sh + 1, (width - kew) // sw + 1
@@ -543,18 +690,25 @@ def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kerne
     roww = width * cf
     depth = rows * roww
     a = clog2(depth)
-    g = math.gcd(depth, dw * cf, sw * cf, dh * roww if kh > 1 else 0, sh * roww, fadv * roww)
-    e = max(1, a - ((g & -g).bit_length() - 1))
+    g_base = roww * math.gcd(sh, fadv, rows)
+    wb = max(0, a - trailing_zeros(g_base))
+    # a 1-row kernel's row_off is base_off, a 1-column kernel's col_off is col_base (the same
+    # next value: Yosys merges the flip-flops and drops the copy's logic)
+    g_row = math.gcd(g_base, dh * roww)
+    wr = max(0, a - trailing_zeros(g_row)) if kh > 1 else 0
+    col_off = a if kw > 1 else 0
+    col_base = a if kw > 1 else max(0, a - trailing_zeros(sw * cf))
+    counters = sum(clog2(n) for n in (roww, kw, kh, ow, oh) if n > 1)
     bits = simd * elem_bits
     buf = ram(depth, bits, sync_read=True)
-    r = buf + Resources(ff=0 if buf.bram18 else bits + 1)
-    per_bit = SWG_LUTS_PER_ADDRESS_BIT + (SWG_MODULO_LUTS_PER_ADDRESS_BIT
-                                          if depth & (depth - 1) else 0)
-    r += Resources(lut=per_bit * e + SWG_CONTROL_LUTS,
-                   ff=6 * e + clog2(rows + 1))
-    for n in (cf, kw, kh, ow, oh, roww):
-        r += counter(n)
-    return Estimate(r)
+    per_offset_bit = SWG_OFFSET_LUTS_PER_BIT + (SWG_MODULO_LUTS_PER_BIT
+                                                if depth & (depth - 1) else 0)
+    lut = (SWG_ADDRESS_LUTS_PER_BIT * a - SWG_OFFSET_LUTS_PER_BIT * (a - col_off)
+           + per_offset_bit * (wr + wb) + SWG_COUNTER_LUTS_PER_BIT * counters
+           + SWG_CONTROL_LUTS - (0 if buf.bram18 else SWG_LUTRAM_RESETS))
+    ff = 2 * a + col_base + col_off + wr + (1 if wr and trailing_zeros(g_row) else 0) + wb \
+        + counters + clog2(rows + 1) + 1 + 1
+    return Estimate(buf + Resources(lut=lut, ff=ff + (0 if buf.bram18 else bits)))
 
 
 SWG_WINDOW_CONTROL_LUTS = 8
@@ -734,12 +888,13 @@ def rowmap(row_in: int, row_out: int, lanes: int, elem_bits: int, src_bits: int)
 def mvau_requant(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool,
                  x_bipolar: bool, w_bits: int, w_signed: bool, w_bipolar: bool, acc_bits: int,
                  mult_bits: int, offset_bits: int, shift: int, out_bits: int,
-                 columns: tuple[int, int] | None = None) -> Estimate:
+                 columns: tuple[int, int] | None = None,
+                 w_rom: Resources | None = None) -> Estimate:
     """qnnc_mvau with the multiply-shift activation (ACT = 1) instead of thresholds: the same
     datapath and weight ROM as `mvau` without thresholds, the multiplier and offset ROMs (NF
     words of PE·MULT and PE·OFFSET bits; `columns`: their distinct non-constant columns,
     counted by the caller on the actual values, as a threshold ROM's) in place of the
-    threshold and direction ROMs, and per
+    threshold and direction ROMs (`w_rom`: the weight ROM in LUTs, as `mvau`'s), and per
     PE lane (`g_rq`):
     - the signed ACC×MULT product `pm` and the offset `ob`, registered, and their sum: with a
       DSP48E1 (`uses_dsp`) all three are in it (M/P register, C register, post-adder), and
@@ -752,7 +907,7 @@ def mvau_requant(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bo
       ~8 a lane above Yosys)."""
     nf = mh // pe
     base = mvau(mw, mh, pe, simd, x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar,
-                acc_bits, 0, out_bits)
+                acc_bits, 0, out_bits, w_rom=w_rom)
     mems = tuple(rom(n, nf, pe * b) for n, b in (("multipliers", mult_bits),
                                                   ("offsets", offset_bits)))
     if columns is not None:
@@ -771,7 +926,9 @@ def mvau_requant(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bo
     clamp = Resources(lut=math.ceil(max(0, q_bits - 1 - cnt_w) / 6) + cnt_w)
     if uses_dsp(acc_bits, mult_bits):
         lane = Resources(dsp=math.ceil(acc_bits / 25) * math.ceil(mult_bits / 18)) + clamp
-        lane += Resources(lut=-adder(acc_bits), ff=-acc_bits)  # the accumulator, packed
+        dsp = products_in_dsp(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar)
+        lane += Resources(lut=-adder(acc_bits) - accumulator_clear(dsp, simd, acc_bits),
+                          ff=-acc_bits)  # the accumulator, packed
     else:
         lane = product(acc_bits, True, False, mult_bits, True, False)
         lane += Resources(lut=adder(sum_bits), ff=prod_bits + offset_bits) + clamp

@@ -67,14 +67,6 @@ def elem_params(t, prefix: str) -> dict[str, int]:
     return {f"{prefix}_W": t.width.data, f"{prefix}_SIGNED": int(lo < 0), f"{prefix}_BIPOLAR": 0}
 
 
-def weight_words(w: np.ndarray, pe: int, simd: int, bipolar: bool) -> np.ndarray:
-    """(NF·SF, PE·SIMD) ROM: word nf·SF+sf, lane p·SIMD+s holds W[sf·SIMD+s][nf·PE+p]."""
-    mw, mh = w.shape
-    sf, nf = mw // simd, mh // pe
-    words = w.reshape(sf, simd, nf, pe).transpose(2, 0, 3, 1).reshape(nf * sf, pe * simd)
-    return (words > 0).astype(np.int64) if bipolar else words.astype(np.int64)
-
-
 def threshold_words(t: np.ndarray, pe: int) -> np.ndarray:
     """(NF, PE·K) ROM: word nf, lane p·K+k holds T[nf·PE+p][k]."""
     c, k = t.shape
@@ -140,7 +132,7 @@ def mvau_module(u: dataflow.MVAUOp, name: str) -> rtl.ModuleOp:
     w = quant.dense_to_numpy(u.weights)
     acc_w = u.acc_type.width.data
     wbits = 1 if isinstance(wt, quant.BipolarType) else wt.width.data
-    roms = [_rom(ops, weight_words(w, pe, simd, isinstance(wt, quant.BipolarType)), wbits)]
+    roms = [_rom(ops, dataflow.weight_words(w, pe, simd, isinstance(wt, quant.BipolarType)), wbits)]
     params = {"MW": u.mw, "MH": u.mh, "SIMD": simd, "PE": pe,
               **elem_params(u.in_type.element_type, "IN"), **elem_params(wt, "W")}
     r = u.requant()

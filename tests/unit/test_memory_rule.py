@@ -2,7 +2,7 @@
 
 import pytest
 
-from qnnc.dialects.memory import bram18_count, distributed_luts, rom_packing, rom_style
+from qnnc.dialects.memory import bram18_count, distributed_luts, rom_mapping, rom_style
 
 
 @pytest.mark.parametrize("depth,width,brams", [
@@ -24,10 +24,13 @@ def test_rom_style_takes_the_cheaper(depth, width, style):
     assert (style == "block") == (luts > 64 * brams)
 
 
-@pytest.mark.parametrize("depth,width,brams,packing", [
-    # measured with yosys 0.23 synth_xilinx on a ROM alone (random contents, registered read)
+@pytest.mark.parametrize("depth,width,brams,pieces", [
+    # measured with yosys 0.23 synth_xilinx on a ROM alone (random contents, registered read):
+    # narrow ROMs whose depth pieces share the BRAM words (262144×1: 128 pieces of 2K×9 in 15
+    # RAMB18s and a 128:1 read mux; 131072×3 in 11 RAMB36s of 4K×9, 32 pieces), and ones
+    # that gain nothing (131072×1: two 64K×1 cascades, a 2:1 mux)
     (262144, 1, 15, 128), (65536, 4, 15, 32), (131072, 3, 22, 32), (262144, 2, 29, 128),
-    (131072, 1, 8, 1), (65536, 2, 8, 1), (65536, 1, 4, 1), (16384, 4, 4, 1), (16384, 1, 1, 1)])
-def test_narrow_rom_words_packed_where_it_saves_brams(depth, width, brams, packing):
+    (131072, 1, 8, 2), (65536, 2, 8, 1), (65536, 1, 4, 1), (16384, 4, 4, 1), (16384, 1, 1, 1)])
+def test_narrow_rom_pieces_share_the_bram_words(depth, width, brams, pieces):
+    assert rom_mapping(depth, width) == (brams, pieces)
     assert bram18_count(depth, width) == brams
-    assert rom_packing(depth, width) == packing

@@ -16,7 +16,7 @@ func.func @core(%x: tensor<1x2xsi4>) -> tensor<1x2xui3> {
   func.return %r : tensor<1x2xui3>
 }
 
-// CHECK:       dataflow.mvau %s {qnnc.activation = {kind = "thresholds", reason = "cheaper: area 201 <= 210 (LUT + 64*BRAM18 + 100*DSP) at PE=1", luts_thresholds = 201 : i64, luts_requant = 110 : i64, dsp_thresholds = 0 : i64, dsp_requant = 1 : i64, area_thresholds = 201 : i64, area_requant = 210 : i64, mult_bits = 5 : i64, offset_bits = 9 : i64, shift = 5 : i64}
+// CHECK:       dataflow.mvau %s {qnnc.activation = {kind = "thresholds", reason = "cheaper: area 202 <= 211 (LUT + 64*BRAM18 + 100*DSP) at PE=1", luts_thresholds = 202 : i64, luts_requant = 111 : i64, dsp_thresholds = 0 : i64, dsp_requant = 1 : i64, area_thresholds = 202 : i64, area_requant = 211 : i64, mult_bits = 5 : i64, offset_bits = 9 : i64, shift = 5 : i64}
 // CHECK-NOT:   requant_
 // CHECK-SAME:  out_bias = 0 : i64} : !dataflow.stream<si4, 2, 1> -> !dataflow.stream<ui3, 2, 1>
 // FORCE:       dataflow.mvau %s {qnnc.activation = {kind = "multiply-shift", reason = "forced (kind=multiply-shift)"
@@ -35,7 +35,7 @@ func.func @core(%x: tensor<1x4xui4>) -> tensor<1x2xui6> {
   func.return %r : tensor<1x2xui6>
 }
 
-// CHECK:       dataflow.mvau %s {qnnc.activation = {kind = "multiply-shift", reason = "cheaper: area 516 < 2728 (LUT + 64*BRAM18 + 100*DSP) at PE=2", luts_thresholds = 2528 : i64, luts_requant = 116 : i64, dsp_thresholds = 2 : i64, dsp_requant = 4 : i64, area_thresholds = 2728 : i64, area_requant = 516 : i64, mult_bits = 7 : i64, offset_bits = 15 : i64, shift = 9 : i64}
+// CHECK:       dataflow.mvau %s {qnnc.activation = {kind = "multiply-shift", reason = "cheaper: area 512 < 2724 (LUT + 64*BRAM18 + 100*DSP) at PE=2", luts_thresholds = 2524 : i64, luts_requant = 112 : i64, dsp_thresholds = 2 : i64, dsp_requant = 4 : i64, area_thresholds = 2724 : i64, area_requant = 512 : i64, mult_bits = 7 : i64, offset_bits = 15 : i64, shift = 9 : i64}
 // CHECK-SAME:  out_bias = 0 : i64, requant_mult = dense<[32, -51]> : tensor<2xsi7>, requant_offset = dense<[1792, 15886]> : tensor<2xui14>, requant_shift = 9 : i64} : !dataflow.stream<ui4, 4, 1> -> !dataflow.stream<ui6, 2, 2>
 // FORCE:       requant_mult = dense<[32, -51]> : tensor<2xsi7>, requant_offset = dense<[1792, 15886]> : tensor<2xui14>, requant_shift = 9 : i64}
 // OFF:         dataflow.mvau %s {qnnc.activation = {kind = "thresholds", reason = "multiply-shift disabled (kind=thresholds)"}
