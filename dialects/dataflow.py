@@ -460,13 +460,17 @@ class MVAUOp(_UnitOp):
     def cycles_at(self, fold: Fold) -> int:
         return self.vectors * (self.mw // fold["simd"]) * (self.mh // fold["pe"])
 
-    def resources_at(self, fold: Fold) -> res.Estimate:
+    def resources_at(self, fold: Fold, rom_bound: bool = False) -> res.Estimate:
+        """The estimate at `fold`; with `rom_bound`, a lower bound of it: a weight ROM in LUTs
+        counted as nothing (`weight_rom_luts`), the one term that reads the weights, so a
+        folding search can skip the foldings this bound already rules out."""
         r = self.requant()
         if r is not None:
-            return self.requant_resources_at(fold, r)
-        return self.threshold_resources_at(fold)
+            return self.requant_resources_at(fold, r, rom_bound)
+        return self.threshold_resources_at(fold, rom_bound)
 
-    def requant_resources_at(self, fold: Fold, r: "Requant") -> res.Estimate:
+    def requant_resources_at(self, fold: Fold, r: "Requant",
+                             rom_bound: bool = False) -> res.Estimate:
         """Resources with the multiply-shift activation `r` (whether chosen or not)."""
         x, w, o = self.in_type.element_type, self.weight_type, self.out_type.element_type
         return res.mvau_requant(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x),
@@ -478,9 +482,9 @@ class MVAUOp(_UnitOp):
                                     fold["pe"], b)
                                     for v, b in ((r.mult, r.mult_bits()),
                                                  (r.offset, r.offset_bits()))),
-                                self.weight_rom_luts(fold))
+                                self.weight_rom_luts(fold, rom_bound))
 
-    def threshold_resources_at(self, fold: Fold) -> res.Estimate:
+    def threshold_resources_at(self, fold: Fold, rom_bound: bool = False) -> res.Estimate:
         """Resources with the thresholds compared in hardware (or no activation)."""
         x, w, o = self.in_type.element_type, self.weight_type, self.out_type.element_type
         acc_bits, k, t_cols = self.acc_type.width.data, 0, 0
@@ -494,14 +498,18 @@ class MVAUOp(_UnitOp):
         return res.mvau(self.mw, self.mh, fold["pe"], fold["simd"], elem_bits(x), elem_signed(x),
                         isinstance(x, BipolarType), elem_bits(w), elem_signed(w),
                         isinstance(w, BipolarType), acc_bits, k,
-                        elem_bits(o) if k else acc_bits, t_cols, self.weight_rom_luts(fold))
+                        elem_bits(o) if k else acc_bits, t_cols,
+                        self.weight_rom_luts(fold, rom_bound))
 
-    def weight_rom_luts(self, fold: Fold) -> res.Resources | None:
-        """`weight_rom_luts` of this unit's weights at `fold`, None where `lut_weight_rom`
-        says the shape formula (`resources.rom`) stands."""
+    def weight_rom_luts(self, fold: Fold, bound: bool = False) -> res.Resources | None:
+        """`weight_rom_luts` of this unit's weights at `fold` (nothing, a lower bound, with
+        `bound`), None where `lut_weight_rom` says the shape formula (`resources.rom`)
+        stands."""
         w, pe, simd = self.weight_type, fold["pe"], fold["simd"]
         if not lut_weight_rom(self.mw, self.mh, pe, simd, elem_bits(w)):
             return None
+        if bound:
+            return res.Resources()
         return weight_rom_luts(self.weights, pe, simd, elem_bits(w), isinstance(w, BipolarType))
 
     def verify_(self) -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from qnnc.dialects import resources as res
-from qnnc.lowering.dataflow_fold import cheapest_folding, finn_pins, is_finn_config, target_cycles
+from qnnc.lowering.dataflow_fold import (cheapest_folding, finn_pins, is_finn_config, least,
+                                         target_cycles)
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
 TFC = str(MODELS / "tfc_2w2a_zoo" / "model.onnx")
@@ -163,6 +164,29 @@ class FakeUnit:
     def resources_at(self, f):
         _, lut, bram, dsp = self.table[f["pe"], f["simd"]]
         return res.Estimate(res.Resources(lut=lut, bram18=bram, dsp=dsp))
+
+
+def test_least_with_a_bound_is_min_and_skips_what_the_bound_rules_out():
+    """`least` gives min's answer (the first of the least) for any lower bound, and computes
+    the exact key only where the bound leaves a chance."""
+    rng = random.Random(5)
+    for _ in range(300):
+        keys = [(rng.randrange(20), rng.randrange(3)) for _ in range(rng.randrange(1, 30))]
+        slack = [rng.choice([0, 0, rng.randrange(10)]) for _ in keys]
+        opts = list(range(len(keys)))
+        called = []
+
+        def key(i):
+            called.append(i)
+            return keys[i]
+
+        got = least(opts, key, lambda i: (keys[i][0] - slack[i], keys[i][1]))
+        assert got == min(opts, key=lambda i: keys[i])
+        best = keys[got]
+        assert all((keys[i][0] - slack[i], keys[i][1], i) <= (*best, got) for i in called)
+    # a bound that decides alone: one exact key computed
+    called = []
+    assert least([3, 1, 2], lambda i: called.append(i) or i, lambda i: i) == 1 and called == [1]
 
 
 def test_search_takes_the_least_area_meeting_the_target():
