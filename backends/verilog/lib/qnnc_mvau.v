@@ -217,14 +217,13 @@ module qnnc_mvau #(
     endgenerate
 
     // ------------------------------------------------------------------------------------------
-    // Stage 2: products prod[(p*SIMD+s)*PR_W +: PR_W] = x[s] * W[p][s], registered at their own
-    // width PR_W = min(P_W, ACC_W) (only the low ACC_W bits matter: accumulation wraps)
+    // Stage 2: products g_pe[p].g_simd[s].prod_r = x[s] * W[p][s], registered at their own
+    // width PR_W = min(P_W, ACC_W) (only the low ACC_W bits matter: accumulation wraps).
+    // One register per product, not one PE*SIMD*PR_W-bit vector written a slice per product:
+    // the simulator would build such a vector by concatenating the slices one after another,
+    // in time quadratic in its width every cycle (cnv at one pixel a cycle, 36 k products in
+    // one layer: 80 ms a cycle).
     // ------------------------------------------------------------------------------------------
-    wire [PE*SIMD*PR_W-1:0] prod;
-    reg  [PE*SIMD*PR_W-1:0] prod_r;
-    always @(posedge clk) begin
-        prod_r <= prod;
-    end
     // Products of at most 6 input bits come from a table of constants: each product bit is then
     // one function of the operand bits (one LUT), where a multiplier or negation would be built
     // from carry chains.  Entry {x, w} (raw bits) holds the exact product of the decoded values.
@@ -292,13 +291,14 @@ module qnnc_mvau #(
                     end
                     assign pr = $signed(xe) * $signed(we);
                 end
+                reg [PR_W-1:0] prod_r;
+                always @(posedge clk) begin
+                    prod_r <= pr[PR_W-1:0];
+                end
                 if (P_W > ACC_W) begin : g_trunc
                     // Accumulation wraps modulo 2^ACC_W, so the product's upper bits are
                     // irrelevant (named *unused* per the Verilator convention).
-                    assign prod[(p*SIMD + s)*PR_W +: PR_W] = pr[PR_W-1:0];
                     wire _unused_hi = &{1'b0, pr[P_W-1:ACC_W], 1'b0};
-                end else begin : g_full
-                    assign prod[(p*SIMD + s)*PR_W +: PR_W] = pr;
                 end
             end
         end
@@ -334,7 +334,7 @@ module qnnc_mvau #(
                 wire [NW-1:0] v;
                 if (i >= LEAVES - 1) begin : g_leaf
                     if (i - (LEAVES - 1) < SIMD) begin : g_prod
-                        assign v = prod_r[(p*SIMD + i - (LEAVES - 1))*PR_W +: PR_W];
+                        assign v = g_pe[p].g_simd[i - (LEAVES - 1)].prod_r;
                     end else begin : g_zero
                         assign v = {NW{1'b0}};
                     end
