@@ -475,7 +475,11 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
       SIMD·IN_W bits, read and written at one address: single-port LUT RAM) with its read
       register and the live/replay mux (a LUT a bit unless the product table absorbs it);
     - stage 2: the input beat and the weight word registered again (qnnc_mvau's block RAM
-      output register; Yosys keeps it in flip-flops): SIMD·IN_W + PE·SIMD·W_W flip-flops;
+      output register; Yosys keeps it in flip-flops): SIMD·IN_W + PE·SIMD·W_W flip-flops.
+      With DSP products xilinx_dsp moves both into every DSP's A and B input registers
+      (AREG/BREG, a copy per DSP), and at NF = 1 the live beat register too (AREG = 2, no
+      replay mux between them): no flip-flops in the fabric (qnnc_mvau alone, 4-bit × 4-bit
+      and 8-bit × 8-bit: 181 flip-flops measured where the stage-2 count gave 373);
     - stage 3: PE·SIMD products and their registers (`product`);
     - PE adder trees growing a bit a level, registered every 2 levels (`adder_tree`; a bit
       narrower for XNOR products, whose sums have a constant low bit); with DSP products the
@@ -524,14 +528,14 @@ def mvau(mw: int, mh: int, pe: int, simd: int, x_bits: int, x_signed: bool, x_bi
         r += Resources(ff=rom_columns(m.depth, width))
     # stage 1: input beat, input buffer, live/replay mux
     xw = simd * x_bits
-    r += Resources(ff=xw)
+    r += Resources(ff=0 if dsp_products and nf == 1 else xw)
     if nf > 1:
         r += ram(sf, xw, single_port=True) + Resources(ff=xw)
         if 2 * x_bits + 1 + w_bits > 6:
             r += Resources(lut=xw)
     # stage 2: input beat and weight word registered again (a block RAM output register; Yosys
-    # keeps it in flip-flops)
-    r += Resources(ff=xw + pe * simd * w_bits)
+    # keeps it in flip-flops), or, with DSP products, in the DSPs' input registers
+    r += Resources(ff=0 if dsp_products else xw + pe * simd * w_bits)
     # stage 3: products; adder trees; accumulators
     pr_bits = product_bits(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits)
     r += product(x_bits, x_signed, x_bipolar, w_bits, w_signed, w_bipolar, acc_bits) * (pe * simd)

@@ -523,3 +523,25 @@ def test_dsp_mvau_accumulator_clear():
     for pe, simd, lut in FC_FOLDINGS:
         e = res.mvau(1152, 10, pe, simd, 4, False, False, 4, True, False, 16, 0, 16).resources
         assert 0.95 <= e.lut / lut <= 1.1, (pe, simd, e.lut, lut)
+
+
+# qnnc_mvau alone with DSP products (ACC_W 16, no activation), `yosys synth_xilinx -flatten`
+# (0.23): (MW, MH, SIMD, PE, IN_W, IN_SIGNED, W_W, W_SIGNED, flip-flops). Every DSP48E1 has
+# BREG = 1 (the weight lane's stage-2 register) and AREG = 2 at NF = 1 (the live and the
+# stage-2 input registers), AREG = 1 past it (the replay mux sits between them).
+DSP_MVAU_FFS = [(16, 4, 8, 4, 4, 0, 4, 1, 181), (16, 8, 8, 4, 4, 0, 4, 1, 248),
+                (27, 16, 27, 16, 4, 0, 4, 1, 1753), (16, 4, 16, 1, 8, 1, 8, 1, 492),
+                (32, 8, 4, 2, 4, 0, 4, 1, 99)]
+
+
+def test_dsp_mvau_input_registers_are_in_the_dsps():
+    for mw, mh, simd, pe, xb, xs, wb, ws, ff in DSP_MVAU_FFS:
+        assert res.products_in_dsp(xb, bool(xs), False, wb, bool(ws), False)
+        e = res.mvau(mw, mh, pe, simd, xb, bool(xs), False, wb, bool(ws), False, 16, 0, 16)
+        w = e.memories[0]  # the weight ROM is the layer module's, not the cell's
+        cell_ff = e.resources.ff - (res.rom_columns(w.depth, w.width)
+                                    if w.style == "distributed" else 0)
+        assert 0.95 <= cell_ff / ff <= 1.12, (mw, mh, simd, pe, cell_ff, ff)
+    # LUT products keep theirs: the same shape at 2-bit inputs has the stage-2 registers
+    lut = res.mvau(16, 4, 4, 8, 2, False, False, 2, True, False, 16, 0, 16).resources
+    assert lut.ff >= 8 * 2 + 4 * 8 * 2
