@@ -140,9 +140,10 @@ def cheapest_folding(u, target: int, prefer_in: int = 0,
                      resources_of=None) -> dataflow.Fold:
     """The folding of `u` (one of `options`, by default its whole fold space) whose cycles (and
     its followers': the window generator and padding feeding it) meet the target at the least
-    estimated area (`resources.area` of `resources_of(fold)`, by default `u.resources_at`; plus
-    the followers' `extra`; and the
-    width converter from `prefer_in` lanes, the producer's, when the chain reads others); ties
+    estimated area (`resources.area` of `resources_of(fold, rom_bound)`, by default the unit's
+    own estimate, `unit_priced`; plus the followers' `extra`; and the width converter from
+    `prefer_in` lanes, the producer's, when the chain reads others; an MVAU's foldings are
+    tried in order of the bound `rom_bound` gives, see `least`); ties
     go to the fewest lanes, then to the smaller PE (every PE lane has its own thresholds and
     comparators, a SIMD lane only a multiplier), then to input lanes equal to `prefer_in` (the
     producer's: no width converter). When nothing meets the target, the fastest folding (the
