@@ -36,8 +36,13 @@ from qnnc.pipeline import DEFAULT_EMIT, STAGES, Options, emit_plan
 @contextlib.contextmanager
 def _removed_on_success(path: Path):
     """Remove `path` when the block completes; keep it when the block raises (an error message
-    may name files in it)."""
-    yield
+    may name files in it), unless nothing was written there yet (bad inputs refused first)."""
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.rmdir()  # only an empty folder: one with files stays for the message
+        raise
     shutil.rmtree(path, ignore_errors=True)
 
 

@@ -372,6 +372,24 @@ def test_verify_without_inputs(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_verify_refusing_its_inputs_leaves_no_work_folder(tmp_path, monkeypatch):
+    """Inputs refused before any simulator ran leave no (empty) work folder in the temp
+    directory: a failed run keeps its folder only for the files its message names."""
+    import tempfile
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, inputs=np.zeros((2, 3), np.float32))  # TFC takes 784 values
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main([str(MODELS / "tfc_1w1a_zoo" / "model.onnx"), "-o", str(tmp_path / "out"),
+                     "--verify", "--inputs", str(bad), "--samples", "0"])
+    assert code == 2, err.getvalue()
+    assert not [p.name for p in temp.iterdir() if p.name.startswith("qnnc-verify-")]
+
+
 @pytest.mark.parametrize("fold, why", [({"pe": 0, "simd": 16}, "pe must be a positive integer, got 0"),
                                        ({"pe": "a", "simd": 16}, 'pe must be a positive integer, got "a"'),
                                        (7, "must map to")])
