@@ -214,17 +214,13 @@ def weight_rom_luts(weights: DenseIntOrFPElementsAttr, pe: int, simd: int, bits:
     columns: distinct columns merged, the words a read-register set/reset takes), for a ROM
     `lut_weight_rom` admits. Cached as `threshold_rom_columns`: the requantized and
     thresholded estimates of one folding share the ROM."""
-    w = weights_array(weights)
-    mw, mh = w.shape
-    sf, nf = mw // simd, mh // pe
-    # `weight_words`' layout without building the words: lane (p, s) of word nf·SF + sf holds
-    # W[sf·SIMD + s][nf·PE + p], so bit b's column of lane (p, s) is the sum over (nf, sf) of
-    # that bit times 2^(nf·SF + sf)
-    w4 = ((w > 0) if bipolar else w).astype(np.int64).reshape(sf, simd, nf, pe)
-    weight = (np.uint64(1) << np.arange(nf * sf, dtype=np.uint64)).reshape(nf, sf)
-    cols = np.concatenate([np.einsum("aibp,ba->ip", ((w4 >> b) & 1).astype(np.uint64), weight)
-                           .ravel() for b in range(bits)])
-    return res.lut_rom(cols, nf * sf)
+    # the ROM the lowering emits (`weight_words`); bit b's column of a lane is the sum over
+    # words i of that bit times 2^i (at most 64 words: a uint64)
+    words = weight_words(weights_array(weights), pe, simd, bipolar).astype(np.uint64)
+    place = np.uint64(1) << np.arange(len(words), dtype=np.uint64)
+    cols = np.concatenate([(((words >> np.uint64(b)) & np.uint64(1)) * place[:, None])
+                           .sum(axis=0, dtype=np.uint64) for b in range(bits)])
+    return res.lut_rom(cols, len(words))
 
 
 @functools.lru_cache(maxsize=64)
