@@ -679,8 +679,8 @@ def swg(height: int, width: int, channels: int, simd: int, elem_bits: int, kerne
     when DEPTH is not a power of two; the window counters (`SWG_COUNTER_LUTS_PER_BIT`); the
     row accounting and control (`SWG_CONTROL_LUTS`, the signed `ahead` of clog2(R+1)+1 bits
     and the valid flag). A 1-row kernel has no row_off of its own, a 1-column one no col_off
-    (`SWG_OFFSET_LUTS_PER_BIT` a bit less; its col_base drops the low bits of SW·CF). What falls with SIMD is AW (DEPTH = R·W·C/SIMD), not an effective
-    width. Measured on the cell alone: 38 of the 39 configurations of the fit 0.92..1.07 in
+    (`SWG_OFFSET_LUTS_PER_BIT` a bit less; its col_base drops the low bits of SW·CF). What
+    falls with SIMD is AW (DEPTH = R·W·C/SIMD), not an effective width. Measured on the cell alone: 38 of the 39 configurations of the fit 0.92..1.07 in
     LUTs (the former 18 LUTs an effective address bit: 0.79..1.36), 10 held out (5×5 and
     dilated kernels, stride 3, CF 3, 5, 6) 0.94..1.13 (0.88..1.22), flip-flops 1.00..1.08; the
     39th (8×8×16, SIMD 1, a 512×4 line buffer) Yosys puts in LUT RAM where `ram_in_block`
